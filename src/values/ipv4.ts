@@ -1,0 +1,84 @@
+import { type Brand, InvalidValueError } from './brand.js';
+
+/** A dotted-quad IPv4 address in canonical form (no leading zeros, no spaces). */
+export type Ipv4 = Brand<string, 'Ipv4'>;
+
+/** A subnet in CIDR form with its network address canonical (`192.0.2.0/24`, never `192.0.2.7/24`). */
+export interface Ipv4Subnet {
+  readonly network: Ipv4;
+  readonly prefixLength: number;
+}
+
+const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Parses a dotted quad. Leading zeros are refused rather than guessed at: `010.0.0.1` is octal to inet_aton
+ * and decimal to most people, and a boot server must not pick one silently.
+ */
+export function parseIpv4(input: string): Ipv4 {
+  const m = QUAD.exec(input.trim());
+  const parts = m?.slice(1).map((p) => ({ text: p, value: Number(p) }));
+  if (!parts || parts.some((p) => p.value > 255 || (p.text.length > 1 && p.text.startsWith('0')))) {
+    throw new InvalidValueError('IPv4 address', input, 'a dotted quad such as 192.0.2.10');
+  }
+  return parts.map((p) => p.value).join('.') as Ipv4;
+}
+
+/** The address as an unsigned 32-bit integer, for arithmetic on pools and masks. */
+export function ipv4ToInt(ip: Ipv4): number {
+  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+}
+
+export function ipv4FromInt(value: number): Ipv4 {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new InvalidValueError('IPv4 address', String(value), 'an integer from 0 to 4294967295');
+  }
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.') as Ipv4;
+}
+
+export function ipv4FromBytes(bytes: Uint8Array): Ipv4 {
+  if (bytes.length !== 4)
+    throw new InvalidValueError('IPv4 address', `${bytes.length} bytes`, 'exactly 4 bytes');
+  return Array.from(bytes).join('.') as Ipv4;
+}
+
+export function ipv4ToBytes(ip: Ipv4): Uint8Array {
+  return Uint8Array.from(ip.split('.'), Number);
+}
+
+export const IPV4_ANY = '0.0.0.0' as Ipv4;
+export const IPV4_BROADCAST = '255.255.255.255' as Ipv4;
+
+export function prefixToMask(prefixLength: number): Ipv4 {
+  return ipv4FromInt(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
+}
+
+/** Parses `a.b.c.d/n`. With `strict`, host bits must be zero (a subnet in a config); without, they are cleared. */
+export function parseIpv4Subnet(input: string, { strict = true } = {}): Ipv4Subnet {
+  const [addr, len, ...rest] = input.trim().split('/');
+  const prefixLength = Number(len);
+  if (
+    addr === undefined ||
+    len === undefined ||
+    rest.length > 0 ||
+    !/^\d{1,2}$/.test(len) ||
+    prefixLength > 32
+  ) {
+    throw new InvalidValueError('IPv4 subnet', input, 'CIDR notation such as 192.0.2.0/24');
+  }
+  const ip = parseIpv4(addr);
+  const network = ipv4FromInt((ipv4ToInt(ip) & ipv4ToInt(prefixToMask(prefixLength))) >>> 0);
+  if (strict && network !== ip) {
+    throw new InvalidValueError('IPv4 subnet', input, `the network address ${network}/${prefixLength}`);
+  }
+  return { network, prefixLength };
+}
+
+export function subnetContains(subnet: Ipv4Subnet, ip: Ipv4): boolean {
+  const mask = ipv4ToInt(prefixToMask(subnet.prefixLength));
+  return (ipv4ToInt(ip) & mask) >>> 0 === ipv4ToInt(subnet.network);
+}
+
+export function formatSubnet(subnet: Ipv4Subnet): string {
+  return `${subnet.network}/${subnet.prefixLength}`;
+}
