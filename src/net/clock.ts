@@ -1,0 +1,24 @@
+/**
+ * Time as a parameter (design.md §1.7): retransmission, backoff and lease expiry take a Clock so tests run them
+ * with a fake one in milliseconds of real time.
+ */
+export interface Clock {
+  /** Wall-clock time in ms since the epoch: for lease expiry and event timestamps. */
+  now(): number;
+  /** Monotonic ms: for durations and timers, immune to wall-clock jumps (catalogue F14). */
+  monotonic(): number;
+  /** Runs `fn` after `ms`; the returned function cancels it. Timers never keep the process alive. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  setTimer(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return () => {
+      clearTimeout(handle);
+    };
+  },
+};
