@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
+import { parseMac } from '../values/mac.js';
+import { KINDS } from './kinds.js';
+import { leaseTimers } from './rules.js';
+import type { RawConfig, RawSubnet } from './schema.js';
+import type { DhcpSubnet, FleetbootConfig, StoreLocation } from './types.js';
+
+/** The directory a relative path in the setting at `key` (such as `dataDir`) is relative to. */
+export type BaseDir = (key: readonly string[]) => string;
+
+/**
+ * Turns a configuration that passed the schema and the rules into the typed one the rest of fleetboot trusts:
+ * branded addresses, absolute paths, lease timers filled in. Every parse here succeeds, because the schema ran
+ * the same parsers (kinds.ts); a throw would be a bug in this module, not a user error.
+ */
+export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
+  const dataDir = path.resolve(baseDir(['dataDir']), raw.dataDir);
+  return {
+    dataDir,
+    log: { level: raw.log.level },
+    store: storeLocation(raw.store, dataDir, baseDir(['store'])),
+    http: {
+      listen: KINDS.hostPort.parse(raw.http.listen),
+      ...(raw.http.publicUrl === undefined ? {} : { publicUrl: KINDS.httpUrl.parse(raw.http.publicUrl) }),
+    },
+    tftp: {
+      enabled: raw.tftp.enabled,
+      listen: KINDS.hostPort.parse(raw.tftp.listen),
+      roots: raw.tftp.roots.map((root) => path.resolve(baseDir(['tftp', 'roots']), root)),
+      blocksize: raw.tftp.blocksize,
+      windowsize: raw.tftp.windowsize,
+      timeout: raw.tftp.timeout,
+      retries: raw.tftp.retries,
+      maxTransfers: raw.tftp.maxTransfers,
+      maxPerClient: raw.tftp.maxPerClient,
+    },
+    dhcp: {
+      mode: raw.dhcp.mode,
+      interfaces: raw.dhcp.interfaces.map((name) => KINDS.interfaceName.parse(name)),
+      subnets: raw.dhcp.subnets.map(buildSubnet),
+    },
+  };
+}
+
+function storeLocation(text: string, dataDir: string, base: string): StoreLocation {
+  const spec = KINDS.store.parse(text);
+  if (spec.dialect === 'postgres') return spec;
+  return {
+    dialect: 'sqlite',
+    file: spec.file === undefined ? path.join(dataDir, 'fleetboot.db') : path.resolve(base, spec.file),
+  };
+}
+
+function buildSubnet(raw: RawSubnet): DhcpSubnet {
+  return {
+    subnet: parseIpv4Subnet(raw.subnet),
+    pools: raw.pools.map((pool) => ({ start: parseIpv4(pool.start), end: parseIpv4(pool.end) })),
+    ...(raw.router === undefined ? {} : { router: parseIpv4(raw.router) }),
+    dns: raw.dns.map(parseIpv4),
+    ...(raw.domain === undefined ? {} : { domain: KINDS.dnsName.parse(raw.domain) }),
+    leaseTime: raw.leaseTime,
+    ...leaseTimers(raw),
+    reservations: raw.reservations.map((r) => ({
+      mac: parseMac(r.mac),
+      ip: parseIpv4(r.ip),
+      ...(r.hostname === undefined ? {} : { hostname: KINDS.dnsName.parse(r.hostname) }),
+    })),
+  };
+}

@@ -1,0 +1,195 @@
+import { isIPv6 } from 'node:net';
+import { InvalidValueError } from '../values/brand.js';
+import { type Ipv4, type Ipv4Subnet, parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
+import { type Mac, parseMac } from '../values/mac.js';
+
+/** Where a listener binds: an IPv4 address or an IPv6 literal (without brackets), and a port. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Where the store lives, as written in `store:`. A relative SQLite file is resolved later (build.ts), because
+ * only the loader knows the directory it is relative to.
+ */
+export type StoreSpec = { readonly dialect: 'sqlite'; readonly file?: string } | PostgresStore;
+export interface PostgresStore {
+  readonly dialect: 'postgres';
+  readonly url: string;
+}
+
+/**
+ * A kind of string with meaning: how it is parsed, how it is named in docs and errors, and the JSON Schema
+ * `format` that marks it. Only `ipv4` is a format JSON Schema defines (and TypeBox checks the same way as
+ * parseIpv4); the others are annotations editors ignore, which is what the JSON Schema spec asks of them.
+ */
+export interface ValueKind<T> {
+  readonly format: string;
+  /** Short name for the Type column of docs/configuration.md. */
+  readonly label: string;
+  /** What a user should write, for "expected …, got …" messages. */
+  readonly expected: string;
+  readonly example: string;
+  readonly parse: (input: string) => T;
+}
+
+const ipv4: ValueKind<Ipv4> = {
+  format: 'ipv4',
+  label: 'IPv4 address',
+  expected: 'an IPv4 address such as 192.0.2.10',
+  example: '192.0.2.10',
+  parse: parseIpv4,
+};
+
+const cidr: ValueKind<Ipv4Subnet> = {
+  format: 'ipv4-cidr',
+  label: 'IPv4 subnet (CIDR)',
+  expected: 'a subnet in CIDR notation such as 192.0.2.0/24',
+  example: '192.0.2.0/24',
+  parse: (input) => parseIpv4Subnet(input, { strict: true }),
+};
+
+const mac: ValueKind<Mac> = {
+  format: 'mac',
+  label: 'MAC address',
+  expected: 'a MAC address such as 52:54:00:12:34:56',
+  example: '52:54:00:12:34:56',
+  parse: parseMac,
+};
+
+const HOST_PORT_EXPECTED =
+  'host:port such as 0.0.0.0:8080 (an IPv4 address or [IPv6 address], port 0 to 65535)';
+
+/** `0.0.0.0:8080` or `[::]:8080`. Port 0 asks the kernel for a free port, which tests rely on. */
+function parseHostPort(input: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(input.trim());
+  const port = Number(m?.[3]);
+  const fail = (): never => {
+    throw new InvalidValueError('listen address', input, HOST_PORT_EXPECTED);
+  };
+  if (!m || port > 65535) return fail();
+  const [, v6, v4] = m;
+  if (v6 !== undefined) return isIPv6(v6) ? { host: v6, port } : fail();
+  try {
+    return { host: parseIpv4(v4 ?? ''), port };
+  } catch {
+    return fail();
+  }
+}
+
+const hostPort: ValueKind<ListenAddress> = {
+  format: 'host-port',
+  label: 'host:port',
+  expected: HOST_PORT_EXPECTED,
+  example: '0.0.0.0:8080',
+  parse: parseHostPort,
+};
+
+const STORE_EXPECTED = 'sqlite, sqlite:<file>, or a postgres://user@host/database URL';
+
+function parseStore(input: string): StoreSpec {
+  const text = input.trim();
+  if (text === 'sqlite') return { dialect: 'sqlite' };
+  if (text.startsWith('sqlite:')) {
+    const file = text.slice('sqlite:'.length);
+    if (file.trim() !== '') return { dialect: 'sqlite', file };
+  } else if (/^postgres(ql)?:\/\//.test(text) && URL.canParse(text) && new URL(text).hostname !== '') {
+    return { dialect: 'postgres', url: text };
+  }
+  throw new InvalidValueError('store', input, STORE_EXPECTED);
+}
+
+const store: ValueKind<StoreSpec> = {
+  format: 'store-url',
+  label: 'store location',
+  expected: STORE_EXPECTED,
+  example: 'postgres://fleetboot@db.example/fleetboot',
+  parse: parseStore,
+};
+
+const HTTP_URL_EXPECTED =
+  'an http:// or https:// URL without query or fragment, such as http://192.0.2.1:8080';
+
+/** Returns the URL without a trailing slash, so that consumers can append `/path` without doubling it. */
+function parseHttpUrl(input: string): string {
+  const text = input.trim();
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.hostname === '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new InvalidValueError('URL', input, HTTP_URL_EXPECTED);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+const httpUrl: ValueKind<string> = {
+  format: 'uri',
+  label: 'URL',
+  expected: HTTP_URL_EXPECTED,
+  example: 'http://192.0.2.1:8080',
+  parse: parseHttpUrl,
+};
+
+/** Linux IFNAMSIZ is 16 with the NUL, so 15 characters; `/` and whitespace cannot appear, `.`/`..` are taken. */
+function parseInterfaceName(input: string): string {
+  if (!/^[^\s/]{1,15}$/.test(input) || input === '.' || input === '..') {
+    throw new InvalidValueError(
+      'interface name',
+      input,
+      'a network interface name such as eth1 (1 to 15 characters)',
+    );
+  }
+  return input;
+}
+
+const interfaceName: ValueKind<string> = {
+  format: 'interface-name',
+  label: 'interface name',
+  expected: 'a network interface name such as eth1 (1 to 15 characters)',
+  example: 'eth1',
+  parse: parseInterfaceName,
+};
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens; stored lower case. */
+function parseDnsName(input: string): string {
+  const text = input.trim().toLowerCase();
+  if (text.length === 0 || text.length > 253 || !text.split('.').every((label) => LABEL.test(label))) {
+    throw new InvalidValueError('DNS name', input, 'a DNS name such as node01 or lab.example.org (RFC 1123)');
+  }
+  return text;
+}
+
+const dnsName: ValueKind<string> = {
+  format: 'dns-name',
+  label: 'DNS name',
+  expected: 'a DNS name such as node01 or lab.example.org (RFC 1123)',
+  example: 'lab.example.org',
+  parse: parseDnsName,
+};
+
+/** Every kind, keyed by name; `format` values are unique so docs and errors can find a kind from a schema. */
+export const KINDS = { ipv4, cidr, mac, hostPort, store, httpUrl, interfaceName, dnsName } as const;
+
+export type KindName = keyof typeof KINDS;
+
+export function kindByFormat(format: unknown): ValueKind<unknown> | undefined {
+  return Object.values(KINDS).find((k: ValueKind<unknown>) => k.format === format);
+}
+
+/** The `expected …` phrase for `input`: the parser's own when it has a more precise one, else the kind's. */
+export function expectedFor(kind: ValueKind<unknown>, input: unknown): string | undefined {
+  if (typeof input !== 'string') return kind.expected;
+  try {
+    kind.parse(input);
+    return undefined;
+  } catch (error) {
+    return error instanceof InvalidValueError ? error.expected : kind.expected;
+  }
+}

@@ -1,0 +1,291 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+import {
+  type Ipv4,
+  type Ipv4Subnet,
+  formatSubnet,
+  ipv4FromInt,
+  ipv4ToInt,
+  parseIpv4,
+  parseIpv4Subnet,
+  prefixToMask,
+} from '../values/ipv4.js';
+import { parseMac } from '../values/mac.js';
+import type { ConfigPath } from './diagnostics.js';
+import { formatPath } from './diagnostics.js';
+import {
+  DHCP_MODES,
+  PoolSchema,
+  type RawPool,
+  type RawReservation,
+  type RawSubnet,
+  ReservationSchema,
+  SubnetSchema,
+  TftpSchema,
+} from './schema.js';
+
+// Rules that relate several values, which a schema cannot say. Each runs only on the parts that passed the
+// schema, so one load reports these next to the schema errors of other parts instead of after them.
+
+export interface RuleProblem {
+  readonly path: ConfigPath;
+  /** Where to point the user when it differs from `path` (a missing key is reported where its cause is). */
+  readonly at?: ConfigPath;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export function checkRules(config: unknown): RuleProblem[] {
+  const root = asRecord(config);
+  return [...checkTftp(root.tftp), ...checkDhcp(asRecord(root.dhcp))];
+}
+
+function checkTftp(tftp: unknown): RuleProblem[] {
+  if (!Value.Check(TftpSchema, tftp) || tftp.maxPerClient <= tftp.maxTransfers) return [];
+  return [
+    {
+      path: ['tftp', 'maxPerClient'],
+      message: `must not exceed tftp.maxTransfers (${tftp.maxTransfers})`,
+      hint: 'one client cannot have more transfers than the whole server',
+    },
+  ];
+}
+
+// Issue 2, item 8: fleetboot never answers DHCP on an interface the operator did not name, and never leases
+// addresses without subnets to lease from.
+function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const mode = DHCP_MODES.find((m) => m === dhcp.mode);
+  const { interfaces, subnets } = dhcp;
+  if (mode !== undefined && mode !== 'off' && Array.isArray(interfaces) && interfaces.length === 0) {
+    problems.push({
+      path: ['dhcp', 'interfaces'],
+      at: ['dhcp', 'mode'],
+      message: `dhcp.mode is ${mode}, but no interface is named`,
+      hint:
+        'fleetboot answers DHCP only on the interfaces listed in dhcp.interfaces, such as `interfaces: [eth1]` ' +
+        '(the NIC on the provisioning network; `fleetboot init` finds it), or set `mode: off`',
+    });
+  }
+  if ((mode === 'full' || mode === 'auto') && Array.isArray(subnets) && subnets.length === 0) {
+    problems.push({
+      path: ['dhcp', 'subnets'],
+      at: ['dhcp', 'mode'],
+      message: `dhcp.mode is ${mode}, which leases addresses, but no subnet is configured`,
+      hint: "add a subnet with a pool under dhcp.subnets, or use `mode: proxy` to leave addresses to the network's DHCP server",
+    });
+  }
+  if (Array.isArray(subnets)) problems.push(...checkSubnets(subnets));
+  return problems;
+}
+
+function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const seen: { index: number; cidr: string; range: Range }[] = [];
+  subnets.forEach((value, index) => {
+    const raw = asRecord(value);
+    const at: ConfigPath = ['dhcp', 'subnets', index];
+    problems.push(...checkTimers(raw, at));
+    if (!Value.Check(SubnetSchema.properties.subnet, raw.subnet)) return;
+    const subnet = parseIpv4Subnet(raw.subnet);
+    const range = subnetRange(subnet);
+    const other = seen.find((s) => overlaps(s.range, range));
+    if (other) {
+      problems.push({
+        path: [...at, 'subnet'],
+        message: `overlaps dhcp.subnets[${other.index}] (${other.cidr})`,
+        hint: 'each address belongs to one subnet: merge them or fix the prefix length',
+      });
+    }
+    seen.push({ index, cidr: formatSubnet(subnet), range });
+    if (subnet.prefixLength > 30) {
+      problems.push({
+        path: [...at, 'subnet'],
+        message: `a /${subnet.prefixLength} has no addresses to give to clients`,
+        hint: 'DHCP serves a broadcast segment: use a prefix length of 30 or less, such as /24',
+      });
+      return;
+    }
+    problems.push(
+      ...checkPools(validItems(PoolSchema, raw.pools), subnet, at),
+      ...checkRouter(raw.router, subnet, at),
+      ...checkReservations(validItems(ReservationSchema, raw.reservations), subnet, at),
+    );
+  });
+  return problems;
+}
+
+/** The items of a list that passed their schema, with their index: the others already have an error each. */
+function validItems<T extends TSchema>(schema: T, list: unknown): { index: number; item: Static<T> }[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item: unknown, index) => (Value.Check(schema, item) ? [{ index, item }] : []));
+}
+
+function checkPools(
+  pools: { index: number; item: RawPool }[],
+  subnet: Ipv4Subnet,
+  at: ConfigPath,
+): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const valid: { index: number; range: Range }[] = [];
+  for (const { index, item: pool } of pools) {
+    const path = [...at, 'pools', index];
+    const start = parseIpv4(pool.start);
+    const end = parseIpv4(pool.end);
+    const outside = [
+      hostProblem(subnet, start, [...path, 'start']),
+      hostProblem(subnet, end, [...path, 'end']),
+    ].filter((p) => p !== undefined);
+    problems.push(...outside);
+    if (ipv4ToInt(start) > ipv4ToInt(end)) {
+      problems.push({
+        path,
+        message: `starts after it ends (${start} > ${end})`,
+        hint: 'swap start and end',
+      });
+      continue;
+    }
+    if (outside.length > 0) continue;
+    const range = { first: ipv4ToInt(start), last: ipv4ToInt(end) };
+    const other = valid.find((v) => overlaps(v.range, range));
+    if (other) {
+      problems.push({
+        path,
+        message: `overlaps ${formatPath([...at, 'pools', other.index])} (${describe(other.range)})`,
+        hint: 'an address may be in one pool only: shorten or merge the ranges',
+      });
+    }
+    valid.push({ index, range });
+  }
+  return problems;
+}
+
+function checkRouter(router: unknown, subnet: Ipv4Subnet, at: ConfigPath): RuleProblem[] {
+  if (!Value.Check(SubnetSchema.properties.router, router)) return [];
+  const problem = hostProblem(subnet, parseIpv4(router), [...at, 'router']);
+  return problem ? [{ ...problem, hint: 'clients reach their gateway on their own subnet' }] : [];
+}
+
+/** Reserved addresses are hosts of the subnet; each MAC and each address is reserved once. */
+function checkReservations(
+  reservations: { index: number; item: RawReservation }[],
+  subnet: Ipv4Subnet,
+  at: ConfigPath,
+): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const macs = new Map<string, number>();
+  const ips = new Map<string, number>();
+  for (const { index, item: reservation } of reservations) {
+    const path = [...at, 'reservations', index];
+    const ip = parseIpv4(reservation.ip);
+    const problem = hostProblem(subnet, ip, [...path, 'ip']);
+    if (problem) problems.push(problem);
+    const mac = parseMac(reservation.mac);
+    const sameMac = macs.get(mac);
+    if (sameMac !== undefined) {
+      problems.push({
+        path: [...path, 'mac'],
+        message: `${mac} is already reserved by ${formatPath([...at, 'reservations', sameMac])}`,
+        hint: 'a machine gets one address per subnet: remove one of the two',
+      });
+    } else macs.set(mac, index);
+    const sameIp = ips.get(ip);
+    if (sameIp !== undefined) {
+      problems.push({
+        path: [...path, 'ip'],
+        message: `${ip} is already reserved by ${formatPath([...at, 'reservations', sameIp])}`,
+        hint: 'two machines cannot share an address',
+      });
+    } else ips.set(ip, index);
+  }
+  return problems;
+}
+
+type LeaseSettings = Pick<RawSubnet, 'leaseTime' | 'renewalTime' | 'rebindingTime'>;
+
+// RFC 2131 §4.4.5: T1 defaults to 0.5 × lease and T2 to 0.875 × lease; a client renews, then rebinds, then loses
+// the lease, so T1 < T2 < lease.
+export function leaseTimers(raw: LeaseSettings): { renewalTime: number; rebindingTime: number } {
+  return {
+    renewalTime: raw.renewalTime ?? Math.floor(raw.leaseTime * 0.5),
+    rebindingTime: raw.rebindingTime ?? Math.floor(raw.leaseTime * 0.875),
+  };
+}
+
+const LeaseSettingsSchema = Type.Pick(SubnetSchema, ['leaseTime', 'renewalTime', 'rebindingTime']);
+
+function checkTimers(subnet: Record<string, unknown>, at: ConfigPath): RuleProblem[] {
+  const raw: unknown = Object.fromEntries(
+    ['leaseTime', 'renewalTime', 'rebindingTime'].flatMap((key) =>
+      key in subnet ? [[key, subnet[key]]] : [],
+    ),
+  );
+  if (!Value.Check(LeaseSettingsSchema, raw)) return [];
+  const { renewalTime, rebindingTime } = leaseTimers(raw);
+  const hint =
+    'a client renews (renewalTime), then rebinds (rebindingTime), then loses its lease (leaseTime)';
+  if (rebindingTime >= raw.leaseTime) {
+    return [
+      { path: [...at, 'rebindingTime'], message: `must be less than leaseTime (${raw.leaseTime})`, hint },
+    ];
+  }
+  if (renewalTime < rebindingTime) return [];
+  // Whichever of the two was written is the one to change; the defaults alone always satisfy the rule.
+  return raw.renewalTime !== undefined
+    ? [
+        {
+          path: [...at, 'renewalTime'],
+          message: `must be less than rebindingTime (${rebindingTime}${raw.rebindingTime === undefined ? ', 0.875 × leaseTime' : ''})`,
+          hint,
+        },
+      ]
+    : [
+        {
+          path: [...at, 'rebindingTime'],
+          message: `must be greater than renewalTime (${renewalTime}, half of leaseTime)`,
+          hint,
+        },
+      ];
+}
+
+interface Range {
+  readonly first: number;
+  readonly last: number;
+}
+
+function subnetRange(subnet: Ipv4Subnet): Range {
+  const first = ipv4ToInt(subnet.network);
+  return { first, last: first + 2 ** (32 - subnet.prefixLength) - 1 };
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+function describe(range: Range): string {
+  return `${ipv4FromInt(range.first)} – ${ipv4FromInt(range.last)}`;
+}
+
+/** Why `ip` cannot be given to a client of `subnet`, if it cannot. */
+function hostProblem(subnet: Ipv4Subnet, ip: Ipv4, path: ConfigPath): RuleProblem | undefined {
+  const { first, last } = subnetRange(subnet);
+  const value = ipv4ToInt(ip);
+  const cidr = formatSubnet(subnet);
+  if (value < first || value > last) {
+    return {
+      path,
+      message: `${ip} is outside the subnet ${cidr} (mask ${prefixToMask(subnet.prefixLength)})`,
+    };
+  }
+  if (value === first)
+    return { path, message: `${ip} is the network address of ${cidr}, not a host address` };
+  if (value === last)
+    return { path, message: `${ip} is the broadcast address of ${cidr}, not a host address` };
+  return undefined;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}

@@ -1,0 +1,235 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { expectedFor, KINDS, type KindName } from './kinds.js';
+
+// The one schema of fleetboot.yaml (issue 2, item 4). Every property has a description: it is the text editors
+// show on completion (configJsonSchema) and the Description column of docs/configuration.md. Every property that
+// may be left out has a default, so a missing file is a complete, valid and harmless configuration.
+
+export type { FleetbootConfig } from './types.js';
+
+/** A string of a known kind (kinds.ts): checked by its parser, so the schema and the loader agree exactly. */
+function valueOf(kind: KindName, options: { description?: string; default?: string } = {}) {
+  const k = KINDS[kind];
+  // An example helps editors where there is no default to show.
+  const example = options.default === undefined ? { examples: [k.example] } : {};
+  const base = Type.String({ format: k.format, ...example, ...options });
+  return Type.Refine(
+    base,
+    (value) => expectedFor(k, value) === undefined,
+    (value) => `expected ${expectedFor(k, value) ?? k.expected}`,
+  );
+}
+
+function section<P extends Record<string, TSchema>>(description: string, properties: P) {
+  return Type.Object(properties, { description, default: {}, additionalProperties: false });
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const DHCP_MODES = ['off', 'full', 'proxy', 'auto'] as const;
+
+export const LogSchema = section('Logging. fleetboot writes JSON lines to standard error.', {
+  level: Type.Enum([...LOG_LEVELS], {
+    default: 'info',
+    description:
+      'Least severe level written. `debug` adds one line per packet decision (why a client was answered or ignored).',
+  }),
+});
+
+export const HttpSchema = section(
+  'The HTTP server: API, dashboard, boot scripts, kernels and answer files.',
+  {
+    listen: valueOf('hostPort', {
+      default: '0.0.0.0:8080',
+      description: 'Address and port the HTTP server listens on. Port 0 picks a free port.',
+    }),
+    publicUrl: Type.Optional(
+      valueOf('httpUrl', {
+        description:
+          'Base URL booting machines use to reach this server, put into boot scripts and answer files. ' +
+          'Needed when machines cannot reach the listen address as written (0.0.0.0, NAT, a reverse proxy).',
+      }),
+    ),
+  },
+);
+
+function integer(description: string, min: number, max: number | undefined, def: number) {
+  return Type.Integer({
+    description,
+    minimum: min,
+    ...(max === undefined ? {} : { maximum: max }),
+    default: def,
+  });
+}
+
+export const TftpSchema = section('The TFTP server that hands the first boot loader to PXE firmware.', {
+  enabled: Type.Boolean({
+    default: true,
+    description: 'Serve TFTP. Turn off when another TFTP server is used.',
+  }),
+  listen: valueOf('hostPort', {
+    default: '0.0.0.0:69',
+    description: 'Address and UDP port the TFTP server listens on (69 is the port PXE firmware uses).',
+  }),
+  roots: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description:
+      'Extra directories served read-only, searched in order after the files fleetboot generates. ' +
+      'Relative paths are relative to the directory of fleetboot.yaml. No path escapes a root.',
+  }),
+  blocksize: integer(
+    'Largest block size (RFC 2348 `blksize`) granted to a client that asks for one. 1468 keeps a block in one ' +
+      'Ethernet frame; larger sizes rely on IP fragmentation, which some firmware mishandles.',
+    512,
+    65464,
+    1468,
+  ),
+  windowsize: integer(
+    'Largest window (RFC 7440 `windowsize`, blocks sent per acknowledgement) granted to a client that asks.',
+    1,
+    64,
+    16,
+  ),
+  timeout: integer(
+    'Seconds to wait for an acknowledgement before resending (RFC 2349 `timeout`).',
+    1,
+    255,
+    1,
+  ),
+  retries: integer('Resends of one packet before a transfer is abandoned.', 1, 20, 5),
+  maxTransfers: integer(
+    'Transfers in flight at once; further requests get a TFTP error.',
+    1,
+    undefined,
+    1000,
+  ),
+  maxPerClient: integer(
+    'Transfers in flight at once from one client address; stops a looping firmware from starving the others.',
+    1,
+    undefined,
+    8,
+  ),
+});
+
+export const PoolSchema = Type.Object(
+  {
+    start: valueOf('ipv4', { description: 'First address of the range, inside the subnet.' }),
+    end: valueOf('ipv4', { description: 'Last address of the range (inclusive), not before `start`.' }),
+  },
+  {
+    description: 'A range of addresses leased to machines without a reservation.',
+    additionalProperties: false,
+  },
+);
+
+export const ReservationSchema = Type.Object(
+  {
+    mac: valueOf('mac', { description: 'MAC address of the machine, in any common notation.' }),
+    ip: valueOf('ipv4', { description: 'Address this machine always gets; inside the subnet.' }),
+    hostname: Type.Optional(
+      valueOf('dnsName', { description: 'Host name sent to the machine (option 12).' }),
+    ),
+  },
+  { description: 'A fixed address for one machine.', additionalProperties: false },
+);
+
+// Lease times are 32-bit seconds on the wire; 0xffffffff means "infinite", which fleetboot does not hand out.
+const MAX_LEASE = 0xfffffffe;
+
+export const SubnetSchema = Type.Object(
+  {
+    subnet: valueOf('cidr', { description: 'The subnet, in CIDR notation with the network address.' }),
+    pools: Type.Array(PoolSchema, {
+      default: [],
+      description: 'Ranges leased dynamically. Inside the subnet, not overlapping each other.',
+    }),
+    router: Type.Optional(valueOf('ipv4', { description: 'Default gateway given to clients (option 3).' })),
+    dns: Type.Array(valueOf('ipv4'), {
+      default: [],
+      description: 'DNS servers given to clients (option 6), in order of preference.',
+    }),
+    domain: Type.Optional(valueOf('dnsName', { description: 'Domain name given to clients (option 15).' })),
+    leaseTime: integer('Lease duration in seconds (option 51).', 10, MAX_LEASE, 3600),
+    renewalTime: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_LEASE,
+        description:
+          'Seconds until a client renews (T1, option 58). Default: half of leaseTime (RFC 2131 §4.4.5).',
+      }),
+    ),
+    rebindingTime: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_LEASE,
+        description:
+          'Seconds until a client rebinds (T2, option 59); between renewalTime and leaseTime. ' +
+          'Default: 0.875 × leaseTime (RFC 2131 §4.4.5).',
+      }),
+    ),
+    reservations: Type.Array(ReservationSchema, {
+      default: [],
+      description: 'Fixed addresses by MAC. Inside the subnet; each MAC and each address at most once.',
+    }),
+  },
+  { description: 'A subnet fleetboot serves as a full DHCP server.', additionalProperties: false },
+);
+
+export const DhcpSchema = section(
+  'DHCP. Off unless you say otherwise: fleetboot answers DHCP only on interfaces you name, and hands out ' +
+    'addresses only in mode `full` (or `auto` when no other DHCP server answers).',
+  {
+    mode: Type.Enum([...DHCP_MODES], {
+      default: 'off',
+      description:
+        '`off`: answer no DHCP. `proxy`: proxyDHCP (PXE 2.1 specification): send only boot information, next to ' +
+        'the network’s existing DHCP server. `full`: authoritative DHCP server leasing addresses from `subnets`. ' +
+        '`auto`: proxy while another DHCP server answers on the interface, full otherwise.',
+    }),
+    interfaces: Type.Array(valueOf('interfaceName'), {
+      default: [],
+      uniqueItems: true,
+      description:
+        'Interfaces DHCP is answered on. Required when mode is not `off`; never the site’s main network by accident.',
+    }),
+    subnets: Type.Array(SubnetSchema, {
+      default: [],
+      description: 'Subnets served in mode `full` or `auto`. Not overlapping each other.',
+    }),
+  },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      default: 'data',
+      minLength: 1,
+      description:
+        'Directory for the database, imported OS images and caches. A relative path is relative to the directory ' +
+        'of fleetboot.yaml (or to the working directory when there is no file or it comes from the environment).',
+    }),
+    log: LogSchema,
+    store: valueOf('store', {
+      default: 'sqlite',
+      description:
+        'Where inventory, leases and events are kept. `sqlite` is `<dataDir>/fleetboot.db`; `sqlite:<file>` ' +
+        'names the file (relative to fleetboot.yaml); `postgres://user:password@host/database` shares one fleet ' +
+        'between several boot servers.',
+    }),
+    http: HttpSchema,
+    tftp: TftpSchema,
+    dhcp: DhcpSchema,
+  },
+  {
+    title: 'fleetboot.yaml',
+    description: 'Configuration of fleetboot, the network-install server.',
+    additionalProperties: false,
+  },
+);
+
+/** The configuration as the schema checks it: plain strings, defaults filled in, nothing resolved yet. */
+export type RawConfig = Static<typeof ConfigSchema>;
+export type RawSubnet = Static<typeof SubnetSchema>;
+export type RawPool = Static<typeof PoolSchema>;
+export type RawReservation = Static<typeof ReservationSchema>;
+export type RawDhcp = Static<typeof DhcpSchema>;
+export type RawTftp = Static<typeof TftpSchema>;

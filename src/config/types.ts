@@ -1,0 +1,86 @@
+import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
+import type { Mac } from '../values/mac.js';
+import type { ListenAddress, PostgresStore } from './kinds.js';
+import type { DHCP_MODES, LOG_LEVELS } from './schema.js';
+
+export type { ListenAddress, PostgresStore } from './kinds.js';
+
+// What loadConfig returns: every value checked, defaults filled in, paths absolute, addresses branded. Code past
+// the loader trusts these types and never re-validates (design.md §8.5).
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type DhcpMode = (typeof DHCP_MODES)[number];
+
+/** The store to open: an SQLite file (absolute path) or a PostgreSQL connection URL. */
+export type StoreLocation = { readonly dialect: 'sqlite'; readonly file: string } | PostgresStore;
+
+export interface FleetbootConfig {
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly log: { readonly level: LogLevel };
+  readonly store: StoreLocation;
+  readonly http: HttpConfig;
+  readonly tftp: TftpConfig;
+  readonly dhcp: DhcpConfig;
+}
+
+export interface HttpConfig {
+  readonly listen: ListenAddress;
+  /** Without a trailing slash. */
+  readonly publicUrl?: string;
+}
+
+export interface TftpConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  /** Absolute directories, in search order. */
+  readonly roots: readonly string[];
+  /** Largest RFC 2348 blksize granted. */
+  readonly blocksize: number;
+  /** Largest RFC 7440 windowsize granted. */
+  readonly windowsize: number;
+  /** Seconds (RFC 2349). */
+  readonly timeout: number;
+  readonly retries: number;
+  readonly maxTransfers: number;
+  readonly maxPerClient: number;
+}
+
+/**
+ * When `mode` is not `off`, `interfaces` is not empty; when it is `full` or `auto`, `subnets` is not empty. The
+ * loader refuses any other combination (issue 2, item 8).
+ */
+export interface DhcpConfig {
+  readonly mode: DhcpMode;
+  readonly interfaces: readonly string[];
+  readonly subnets: readonly DhcpSubnet[];
+}
+
+export interface DhcpSubnet {
+  readonly subnet: Ipv4Subnet;
+  /** Inside the subnet, excluding its network and broadcast addresses; not overlapping. */
+  readonly pools: readonly AddressPool[];
+  readonly router?: Ipv4;
+  readonly dns: readonly Ipv4[];
+  /** Lower case. */
+  readonly domain?: string;
+  /** Seconds; renewalTime < rebindingTime < leaseTime, defaults of RFC 2131 §4.4.5 filled in. */
+  readonly leaseTime: number;
+  readonly renewalTime: number;
+  readonly rebindingTime: number;
+  /** Unique MACs and addresses, inside the subnet. */
+  readonly reservations: readonly Reservation[];
+}
+
+export interface AddressPool {
+  readonly start: Ipv4;
+  /** Inclusive; not before start. */
+  readonly end: Ipv4;
+}
+
+export interface Reservation {
+  readonly mac: Mac;
+  readonly ip: Ipv4;
+  /** Lower case. */
+  readonly hostname?: string;
+}
