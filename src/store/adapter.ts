@@ -1,0 +1,28 @@
+// What differs between the two dialects beyond the SQL Kysely generates: how constraint violations are reported,
+// and how appends to a log are ordered. sqlite.ts and postgres.ts each provide one.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { StoreDialect } from './types.js';
+
+export interface SqlAdapter {
+  readonly dialect: StoreDialect;
+  /** The columns of the unique constraint `error` violated; undefined when it is not a unique violation. */
+  uniqueViolation(error: unknown): readonly string[] | undefined;
+  /** The name of the CHECK constraint `error` violated; undefined when it is not a check violation. */
+  checkViolation(error: unknown): string | undefined;
+  /**
+   * Runs one append to an append-only log so that ids become visible in increasing order. A reader that
+   * follows the log with "after id N" must never see N+1 before N has committed, or it would skip N forever.
+   */
+  appendInOrder<T>(
+    db: Kysely<Database>,
+    log: 'events' | 'audit_log',
+    insert: (db: Kysely<Database>) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** The `code` property drivers put on their errors (better-sqlite3: `SQLITE_…`; pg: the SQLSTATE). */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}

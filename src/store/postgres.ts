@@ -1,0 +1,123 @@
+// PostgreSQL, for several boot servers sharing one fleet (design.md §6): a pg Pool behind Kysely.
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../observability/logger.js';
+import { type SqlAdapter, errorCode } from './adapter.js';
+import { StoreUnavailableError } from './errors.js';
+import type { Database } from './schema.js';
+
+export interface PostgresOptions {
+  readonly url: string;
+  /** Schema for all tables (search_path); default: the server's (`public`). Tests use one schema per run. */
+  readonly schema?: string | undefined;
+  readonly poolSize: number;
+  readonly connectTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+// int8 (bigint) arrives as a string by default, for values beyond 2^53. Ours are ms timestamps, ids and counts,
+// far below that: parse them to numbers so both dialects return the same domain values.
+const INT8_OID = 20;
+
+const defaultTypeParser = pg.types.getTypeParser as (oid: number, format?: string) => unknown;
+
+function typeParser(oid: number, format?: string): unknown {
+  return oid === INT8_OID && format !== 'binary' ? Number : defaultTypeParser(oid, format);
+}
+
+export async function openPostgres(
+  options: PostgresOptions,
+): Promise<{ db: Kysely<Database>; adapter: SqlAdapter }> {
+  const { url, schema, logger } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name "${schema}": lower-case letters, digits and _ only`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'fleetboot', // a `application_name` in the URL wins
+    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+  });
+  watchConnectionErrors(pool, logger);
+
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      async onCreateConnection(connection) {
+        // Catalogue F15: a commit returns only once it is on disk, whatever the server's default says.
+        await connection.executeQuery(CompiledQuery.raw('set synchronous_commit to on'));
+        if (schema !== undefined)
+          await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
+      },
+    }),
+  });
+  // pg connects lazily: ask now, so an unreachable server or bad credentials fail the start with a clear message
+  // (catalogue F06) rather than the first DHCP packet.
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw new StoreUnavailableError(describeServer(url), error);
+  }
+  return { db, adapter: postgresAdapter };
+}
+
+/**
+ * Catalogue P3/F05: a connection that dies (server restart, network cut) makes pg emit 'error' on the pool when
+ * the client is idle, and on the client itself when it is checked out between two queries. Unhandled, either
+ * one kills the process (brianc/node-postgres#1542, #2439). Log it instead; the pool drops that client, and the
+ * next query either reconnects or fails with an error its caller handles.
+ */
+function watchConnectionErrors(pool: pg.Pool, logger: Logger): void {
+  const logged = new WeakSet<Error>();
+  const report = (error: Error): void => {
+    if (logged.has(error)) return; // an idle client's error reaches both listeners
+    logged.add(error);
+    logger.error({ err: error }, 'PostgreSQL connection lost; the next query reconnects');
+  };
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+}
+
+/** Host, port and database of a URL: what an error may say. Never the user or the password. */
+export function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return 'the configured PostgreSQL server';
+  }
+}
+
+// SQLSTATE (PostgreSQL Appendix A): 23505 unique_violation, 23514 check_violation.
+const KEY_COLUMNS = /^Key \(([^)]*)\)=/;
+
+export const postgresAdapter: SqlAdapter = {
+  dialect: 'postgres',
+  uniqueViolation(error) {
+    if (errorCode(error) !== '23505') return undefined;
+    const detail = (error as { detail?: unknown }).detail;
+    const columns = typeof detail === 'string' ? KEY_COLUMNS.exec(detail)?.[1] : undefined;
+    return columns?.split(', ') ?? [];
+  },
+  checkViolation(error) {
+    if (errorCode(error) !== '23514') return undefined;
+    const constraint = (error as { constraint?: unknown }).constraint;
+    return typeof constraint === 'string' ? constraint : '';
+  },
+  /**
+   * Sequence values are handed out before commit, so two concurrent appends can commit as 8 then 7, and a reader
+   * that had just seen 8 would resume "after 8" and never see 7. A transaction-scoped advisory lock per log makes
+   * appends commit in id order; it costs one round trip and serialises appends to one log, not readers.
+   */
+  appendInOrder: (db, log, insert) =>
+    db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${sql.lit(APPEND_LOCKS[log])})`.execute(trx);
+      return insert(trx);
+    }),
+};
+
+// Arbitrary but fixed keys for pg_advisory_xact_lock, one per log ("fb" + table number).
+const APPEND_LOCKS = { events: 0x66620001, audit_log: 0x66620002 } as const;

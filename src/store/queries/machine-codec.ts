@@ -1,0 +1,119 @@
+// Machines between domain values and rows.
+import type { Selectable, Updateable } from 'kysely';
+import {
+  type InstallMark,
+  type Labels,
+  type Machine,
+  MACHINE_STATES,
+  type MachineId,
+  parseMachineId,
+} from '../../inventory/machine.js';
+import { parseIpv4 } from '../../values/ipv4.js';
+import { parseMac } from '../../values/mac.js';
+import { parseUuid } from '../../values/uuid.js';
+import { InvalidValueError } from '../../values/brand.js';
+import { InvalidInputError } from '../errors.js';
+import type { MachinesTable } from '../schema.js';
+import type { MachinePatch } from '../types.js';
+import { canonical, decoded, oneOf } from './decode.js';
+import { checkEpochMs, checkInteger, checkOptionalText, checkText, parsed } from './validate.js';
+
+export type MachineRow = Selectable<MachinesTable>;
+type MarkColumns = Pick<MachinesTable, 'mark_by' | 'mark_at' | 'mark_expires_at' | 'mark_token_hash'>;
+
+/** RFC 4578 §2.1: the architecture type is a 16-bit number. */
+const ARCH_MAX = 0xffff;
+
+export function decodeMachine(
+  row: MachineRow,
+  macs: readonly string[],
+  labels: readonly (readonly [string, string])[],
+): Machine {
+  return decoded('machines', row.id, () => {
+    if (macs.length === 0) throw new InvalidValueError('machine', row.id, 'at least one interface');
+    return {
+      id: canonical('machine id', row.id, parseMachineId),
+      macs: macs.map((mac) => canonical('MAC', mac, parseMac)),
+      uuid: row.uuid === null ? null : canonical('UUID', row.uuid, parseUuid),
+      arch: row.arch,
+      vendorClass: row.vendor_class,
+      hostname: row.hostname,
+      labels: sortedLabels(labels),
+      reservedIp: row.reserved_ip === null ? null : canonical('IPv4 address', row.reserved_ip, parseIpv4),
+      profile: row.profile,
+      state: oneOf('machine state', row.state, MACHINE_STATES),
+      installMark: decodeMark(row),
+      version: row.version,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  });
+}
+
+/** Labels in code-unit order of their keys, so both dialects produce the same object, key order included. */
+export function sortedLabels(entries: readonly (readonly [string, string])[]): Labels {
+  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function decodeMark(row: MarkColumns): InstallMark | null {
+  const { mark_by: by, mark_at: at, mark_expires_at: expiresAt, mark_token_hash: tokenHash } = row;
+  if (by === null && at === null && expiresAt === null && tokenHash === null) return null;
+  if (by === null || at === null || expiresAt === null || tokenHash === null) {
+    throw new InvalidValueError('install mark', 'partly empty', 'all of by, at, expiresAt and tokenHash');
+  }
+  return { by, at, expiresAt, tokenHash };
+}
+
+export function encodeMark(mark: InstallMark | null): MarkColumns {
+  if (mark === null) return { mark_by: null, mark_at: null, mark_expires_at: null, mark_token_hash: null };
+  return {
+    mark_by: checkText('installMark.by', mark.by),
+    mark_at: checkEpochMs('installMark.at', mark.at),
+    mark_expires_at: checkEpochMs('installMark.expiresAt', mark.expiresAt),
+    mark_token_hash: checkText('installMark.tokenHash', mark.tokenHash),
+  };
+}
+
+/** The columns a patch changes, validated; absent fields are left out. */
+export function encodePatch(patch: MachinePatch): Updateable<MachinesTable> {
+  const row: Updateable<MachinesTable> = {};
+  const { uuid, arch, reservedIp, state, installMark } = patch;
+  if (uuid !== undefined) row.uuid = uuid === null ? null : parsed('uuid', () => parseUuid(uuid));
+  if (arch !== undefined) row.arch = arch === null ? null : checkInteger('arch', arch, 0, ARCH_MAX);
+  if (patch.vendorClass !== undefined) row.vendor_class = checkOptionalText('vendorClass', patch.vendorClass);
+  if (patch.hostname !== undefined) row.hostname = checkOptionalText('hostname', patch.hostname);
+  if (reservedIp !== undefined) {
+    row.reserved_ip = reservedIp === null ? null : parsed('reservedIp', () => parseIpv4(reservedIp));
+  }
+  if (patch.profile !== undefined) row.profile = checkOptionalText('profile', patch.profile);
+  if (state !== undefined) row.state = parsed('state', () => oneOf('machine state', state, MACHINE_STATES));
+  if (installMark !== undefined) Object.assign(row, encodeMark(installMark));
+  return row;
+}
+
+export function encodeMacs(field: string, macs: readonly string[]): string[] {
+  if (macs.length === 0) throw new InvalidInputError(field, 'a machine needs at least one interface');
+  const canonicalMacs = macs.map((mac, i) => parsed(`${field}[${i}]`, () => parseMac(mac)));
+  if (new Set(canonicalMacs).size !== canonicalMacs.length)
+    throw new InvalidInputError(field, 'lists a MAC twice');
+  return canonicalMacs;
+}
+
+/** Checks labels as `unknown`: they come from API users, and a non-string value must not be stored as "[object]". */
+export function encodeLabels(labels: unknown): [string, string][] {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw new InvalidInputError('labels', 'must be an object of strings');
+  }
+  return Object.entries(labels as Record<string, unknown>).map(([key, value]) => [
+    checkText('label key', key),
+    checkText(`labels.${key}`, value, { allowEmpty: true }),
+  ]);
+}
+
+export function encodeArch(arch: number | null | undefined): number | null {
+  return arch === null || arch === undefined ? null : checkInteger('arch', arch, 0, ARCH_MAX);
+}
+
+export function machineIdOf(input: string): MachineId {
+  return parsed('machine id', () => parseMachineId(input));
+}

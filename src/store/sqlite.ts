@@ -1,0 +1,108 @@
+// The embedded store: better-sqlite3 12 (13 needs a newer Node than 20) behind Kysely.
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Logger } from '../observability/logger.js';
+import { type SqlAdapter, errorCode } from './adapter.js';
+import type { Database } from './schema.js';
+
+export interface SqliteOptions {
+  /** A path, or `:memory:` for a database that lives as long as the store (tests). */
+  readonly file: string;
+  /** How long a write waits for another process's lock before failing (catalogue F07). */
+  readonly busyTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+// Catalogue S14: the database holds install-token hashes and the fleet's inventory; only the service reads it.
+const DIRECTORY_MODE = 0o750;
+const FILE_MODE = 0o600;
+
+export function openSqlite(options: SqliteOptions): { db: Kysely<Database>; adapter: SqlAdapter } {
+  const { file, busyTimeoutMs, logger } = options;
+  const memory = file === ':memory:';
+  if (!memory) preparePrivateFile(file, logger);
+  const sqlite = new SqliteDatabase(file, { timeout: busyTimeoutMs });
+  try {
+    configure(sqlite, memory, busyTimeoutMs);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  if (!memory) {
+    // SQLite gives -wal and -shm the mode of the database file; this covers files left by an older version.
+    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, FILE_MODE);
+  }
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    adapter: sqliteAdapter,
+  };
+}
+
+function configure(sqlite: SqliteDatabase.Database, memory: boolean, busyTimeoutMs: number): void {
+  const mode: unknown = sqlite.pragma('journal_mode = WAL', { simple: true });
+  // WAL fails on some network file systems; rollback-journal mode would silently change the locking model.
+  if (!memory && mode !== 'wal') {
+    throw new Error(`SQLite could not switch ${sqlite.name} to WAL mode (journal_mode=${String(mode)})`);
+  }
+  // Catalogue F15: with WAL, NORMAL "might roll back following a power loss"; FULL syncs the WAL on every commit,
+  // so a lease or mark that was acknowledged is on disk.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  // Off by default in SQLite, per connection: without it ON DELETE CASCADE does nothing.
+  sqlite.pragma('foreign_keys = ON');
+}
+
+/**
+ * Creates the directory (0750) and an empty database file (0600) before SQLite opens it, so the file never
+ * exists with the process umask's mode, even for an instant. An existing file is left as the operator set it,
+ * with a warning when others can read it.
+ */
+function preparePrivateFile(file: string, logger: Logger): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: DIRECTORY_MODE });
+    chmodSync(dir, DIRECTORY_MODE); // the umask may have removed bits; set exactly what S14 asks
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', FILE_MODE);
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o007) !== 0) {
+      logger.warn(
+        { file, mode: mode.toString(8) },
+        'the database file is accessible to other users; chmod 600 it',
+      );
+    }
+    return;
+  }
+  try {
+    fchmodSync(fd, FILE_MODE);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// better-sqlite3 reports `UNIQUE constraint failed: leases.subnet, leases.client_id` and
+// `CHECK constraint failed: machines_mark_matches_state`, with SQLite's extended result code in `code`.
+const UNIQUE = /^UNIQUE constraint failed: (.+)$/;
+const CHECK = /^CHECK constraint failed: (.+)$/;
+
+export const sqliteAdapter: SqlAdapter = {
+  dialect: 'sqlite',
+  uniqueViolation(error) {
+    const code = errorCode(error);
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
+    const columns = UNIQUE.exec((error as Error).message)?.[1];
+    return columns?.split(', ').map((column) => column.slice(column.indexOf('.') + 1)) ?? [];
+  },
+  checkViolation(error) {
+    if (errorCode(error) !== 'SQLITE_CONSTRAINT_CHECK') return undefined;
+    return CHECK.exec((error as Error).message)?.[1] ?? '';
+  },
+  // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
+  appendInOrder: (db, _log, insert) => insert(db),
+};

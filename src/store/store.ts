@@ -1,0 +1,60 @@
+// A Store from a Kysely instance of either dialect: the query modules are shared, the adapter holds what differs.
+import { randomUUID } from 'node:crypto';
+import { type Kysely, Migrator } from 'kysely';
+import type { Logger } from '../observability/logger.js';
+import type { SqlAdapter } from './adapter.js';
+import { MigrationError } from './errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { QueryContext } from './queries/context.js';
+import { KyselyLeaseStore } from './queries/leases.js';
+import { KyselyAuditLog, KyselyEventLog } from './queries/logs.js';
+import { KyselyInventoryStore } from './queries/machines.js';
+import type { Database } from './schema.js';
+import type { AuditLog, EventLog, InventoryStore, LeaseStore, Store, StoreDialect } from './types.js';
+
+export class KyselyStore implements Store {
+  readonly dialect: StoreDialect;
+  readonly inventory: InventoryStore;
+  readonly leases: LeaseStore;
+  readonly events: EventLog;
+  readonly audit: AuditLog;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    adapter: SqlAdapter,
+    private readonly logger: Logger,
+    now: () => number,
+  ) {
+    const ctx: QueryContext = { db, adapter, now, newId: randomUUID, logger };
+    this.dialect = adapter.dialect;
+    this.inventory = new KyselyInventoryStore(ctx);
+    this.leases = new KyselyLeaseStore(ctx);
+    this.events = new KyselyEventLog(ctx);
+    this.audit = new KyselyAuditLog(ctx);
+  }
+
+  async migrate(): Promise<readonly string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const { error, results = [] } = await migrator.migrateToLatest();
+    const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    for (const name of applied) this.logger.info({ migration: name }, 'applied database migration');
+    if (error !== undefined) {
+      throw new MigrationError(results.find((r) => r.status === 'Error')?.migrationName, error);
+    }
+    return applied;
+  }
+
+  close(): Promise<void> {
+    // Idempotent: shutdown paths may close twice (signal and error at once).
+    this.closing ??= this.drainAndDestroy();
+    return this.closing;
+  }
+
+  private async drainAndDestroy(): Promise<void> {
+    // SQLite has one connection: waiting for it lets a running transaction finish instead of being cut off.
+    // PostgreSQL's pool.end() (inside destroy) waits for checked-out clients by itself.
+    if (this.dialect === 'sqlite') await this.db.connection().execute(() => Promise.resolve());
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,204 @@
+// The store's interfaces, in domain terms only (design.md §5): callers never see Kysely, SQL or rows.
+import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../inventory/audit.js';
+import type { MachineEvent, NewMachineEvent } from '../inventory/event.js';
+import type { ClientId, Lease, LeaseState } from '../inventory/lease.js';
+import type { InstallMark, Labels, Machine, MachineId, MachineState } from '../inventory/machine.js';
+import type { EpochMs } from '../inventory/time.js';
+import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
+import type { Mac } from '../values/mac.js';
+import type { Uuid } from '../values/uuid.js';
+
+/** What a boot client told us about itself on contact (DHCP, TFTP or HTTP). */
+export interface Contact {
+  readonly mac: Mac;
+  readonly uuid?: Uuid | null;
+  readonly arch?: number | null;
+  readonly vendorClass?: string | null;
+  readonly hostname?: string | null;
+}
+
+export interface ContactResult {
+  readonly machine: Machine;
+  /** True when this contact enrolled the machine (it is then `discovered`). */
+  readonly created: boolean;
+}
+
+export interface MachineFilter {
+  /** Any of these states. */
+  readonly states?: readonly MachineState[];
+  /** All of these labels, with exactly these values. */
+  readonly labels?: Labels;
+  /**
+   * A case-insensitive substring of the hostname, a MAC, the UUID, the reserved IP, the profile or the vendor
+   * class. Case folding is ASCII-only on SQLite; PostgreSQL folds other letters too.
+   */
+  readonly text?: string;
+}
+
+export const MACHINE_SORT_KEYS = ['createdAt', 'updatedAt', 'hostname', 'state'] as const;
+export type MachineSortKey = (typeof MACHINE_SORT_KEYS)[number];
+
+export interface MachineSort {
+  readonly by: MachineSortKey;
+  readonly direction: 'asc' | 'desc';
+}
+
+export interface MachineListQuery {
+  readonly filter?: MachineFilter;
+  /** Default: oldest first (`createdAt` ascending). Ties are broken by id, so the order is total. */
+  readonly sort?: MachineSort;
+  /** Page size, 1 to MAX_PAGE_SIZE; default DEFAULT_PAGE_SIZE. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page; only valid with the same sort. */
+  readonly cursor?: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface MachinePage {
+  readonly items: readonly Machine[];
+  /** Cursor of the next page; null on the last one. Keyset-based, so pages stay stable under inserts. */
+  readonly nextCursor: string | null;
+  /** Machines matching the filter, across all pages. */
+  readonly total: number;
+}
+
+/** Fields an update may change; absent fields are left alone, `null` clears. */
+export interface MachinePatch {
+  /** Replaces the set of interfaces; must not be empty, and no MAC may belong to another machine. */
+  readonly macs?: readonly Mac[];
+  readonly uuid?: Uuid | null;
+  readonly arch?: number | null;
+  readonly vendorClass?: string | null;
+  readonly hostname?: string | null;
+  readonly reservedIp?: Ipv4 | null;
+  readonly profile?: string | null;
+  readonly state?: MachineState;
+  /** Must be present exactly when the resulting state is queued or installing. */
+  readonly installMark?: InstallMark | null;
+}
+
+/**
+ * What the caller believes the machine is right now. A write whose expectation no longer holds fails with
+ * MachineConflictError instead of overwriting someone else's change. At least one field is required.
+ */
+export interface Expectation {
+  readonly version?: number;
+  readonly state?: MachineState;
+}
+
+export interface InventoryStore {
+  /**
+   * Records that a client with this MAC made contact: enrols it as `discovered` on first contact, otherwise fills
+   * in the UUID, arch, vendor class and hostname it did not know yet (it never overwrites known values: the same
+   * box shows up as PXE ROM, iPXE, installer and installed OS, each saying something different). Safe to call
+   * concurrently for one MAC: exactly one machine is created.
+   */
+  recordContact(contact: Contact): Promise<ContactResult>;
+  get(id: MachineId): Promise<Machine | undefined>;
+  getByMac(mac: Mac): Promise<Machine | undefined>;
+  /** All machines with this SMBIOS UUID, oldest first; more than one when firmware shares UUIDs. */
+  findByUuid(uuid: Uuid): Promise<readonly Machine[]>;
+  /** The machine whose install mark has this token hash. */
+  getByInstallToken(tokenHash: string): Promise<Machine | undefined>;
+  list(query?: MachineListQuery): Promise<MachinePage>;
+  /** @throws MachineNotFoundError, MachineConflictError, DuplicateValueError, InvalidInputError */
+  update(id: MachineId, patch: MachinePatch, expect: Expectation): Promise<Machine>;
+  /** Replaces all labels. @throws MachineNotFoundError, MachineConflictError, InvalidInputError */
+  setLabels(id: MachineId, labels: Labels, expect?: Expectation): Promise<Machine>;
+  /**
+   * Removes the machine, its interfaces and labels; its events stay in the log. False when there was no such
+   * machine. @throws MachineConflictError when `expect` no longer holds.
+   */
+  forget(id: MachineId, expect?: Expectation): Promise<boolean>;
+}
+
+export interface LeaseStore {
+  /**
+   * The lease of this client in this subnet: its active one if it has one, else the most recently changed
+   * released or expired one (the address it should get again if free). Declined leases are never returned.
+   */
+  findByClient(subnet: Ipv4Subnet, clientId: ClientId): Promise<Lease | undefined>;
+  /** The lease row of this address, in whatever state. */
+  findByAddress(address: Ipv4): Promise<Lease | undefined>;
+  /**
+   * Writes an offered or bound lease. Durable when the promise resolves (reliability-catalogue P1: the ACK goes
+   * out after this). Re-committing the same client's lease (renewal, retransmission) succeeds. The database
+   * constraints, not locks, make this correct with several servers (design.md §5).
+   * @throws LeaseConflictError when the address is held by another client (or is declined), or when the client
+   *   holds another active address in the subnet.
+   * @throws InvalidInputError when the lease is not valid (no identity, address outside the subnet, …).
+   */
+  commit(lease: Lease): Promise<Lease>;
+  /** Leases of a subnet in the given states (default: the active ones), in address order. */
+  listBySubnet(subnet: Ipv4Subnet, states?: readonly LeaseState[]): Promise<readonly Lease[]>;
+  /** DHCPRELEASE: only the client holding the address may release it. Undefined when it does not hold it. */
+  release(address: Ipv4, clientId: ClientId): Promise<Lease | undefined>;
+  /**
+   * DHCPDECLINE: quarantines an address the client holds until `probationUntil` (catalogue P5). Undefined when
+   * the client does not hold it (catalogue D26: no quarantine then).
+   */
+  decline(address: Ipv4, clientId: ClientId, probationUntil: EpochMs): Promise<Lease | undefined>;
+  /** Marks every active lease and every probation that ends at or before `asOf` as expired; returns them. */
+  expire(asOf: EpochMs): Promise<readonly Lease[]>;
+}
+
+export interface LogQuery {
+  /** Inclusive lower bound on `at`. */
+  readonly since?: EpochMs;
+  /** Exclusive upper bound on `at`. */
+  readonly until?: EpochMs;
+  /** Only entries with a larger id: how a follower resumes. */
+  readonly afterId?: number;
+  /** Only entries with a smaller id: how a reader pages backwards. */
+  readonly beforeId?: number;
+  /** 1 to MAX_LOG_PAGE; default DEFAULT_LOG_PAGE. */
+  readonly limit?: number;
+  /** By id; default ascending (append order). */
+  readonly order?: 'asc' | 'desc';
+}
+
+export const DEFAULT_LOG_PAGE = 100;
+export const MAX_LOG_PAGE = 1000;
+
+export interface EventQuery extends LogQuery {
+  /**
+   * The machine's timeline: its events, and the events of its MACs from before it was enrolled (those carry
+   * only a MAC).
+   */
+  readonly machineId?: MachineId;
+  readonly mac?: Mac;
+}
+
+export interface EventLog {
+  /** Appends and returns the id. Ids increase in commit order, so "after id" never skips an event. */
+  append(event: NewMachineEvent): Promise<number>;
+  list(query?: EventQuery): Promise<readonly MachineEvent[]>;
+}
+
+export interface AuditQuery extends LogQuery {
+  readonly actor?: string;
+  readonly action?: string;
+  readonly target?: string;
+  readonly outcome?: AuditOutcome;
+}
+
+export interface AuditLog {
+  append(entry: NewAuditEntry): Promise<number>;
+  list(query?: AuditQuery): Promise<readonly AuditEntry[]>;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly inventory: InventoryStore;
+  readonly leases: LeaseStore;
+  readonly events: EventLog;
+  readonly audit: AuditLog;
+  /** Brings the schema up to date; idempotent and safe to run from several servers at once. Returns what ran. */
+  migrate(): Promise<readonly string[]>;
+  /** Waits for running queries and closes the database. */
+  close(): Promise<void>;
+}
