@@ -1,0 +1,55 @@
+import {
+  type Ipv4,
+  type Ipv4Subnet,
+  formatSubnet,
+  ipv4ToInt,
+  parseIpv4,
+  parseIpv4Subnet,
+  subnetContains,
+} from '../values/ipv4.js';
+import { LabError } from './errors.js';
+
+/** An interface address inside the lab: the host's own address and the prefix length of its segment. */
+export interface LabAddress {
+  readonly ip: Ipv4;
+  readonly prefixLength: number;
+  /** `a.b.c.d/nn`, as `ip address add` takes it. */
+  readonly cidr: string;
+}
+
+/**
+ * The only ranges a lab may use: RFC 2544's benchmarking block and RFC 5737's three documentation blocks. They are
+ * never routed on a real network, so a lab address that leaked anyway could not reach or impersonate anything.
+ */
+export const LAB_RANGES: readonly Ipv4Subnet[] = [
+  '198.18.0.0/15', // RFC 2544
+  '192.0.2.0/24', // RFC 5737 TEST-NET-1
+  '198.51.100.0/24', // RFC 5737 TEST-NET-2
+  '203.0.113.0/24', // RFC 5737 TEST-NET-3
+].map((cidr) => parseIpv4Subnet(cidr));
+
+/** Parses `a.b.c.d/nn` and checks the whole segment lies in a test range and the address is a host address. */
+export function parseLabAddress(input: string): LabAddress {
+  const [addressText, lengthText, ...rest] = input.split('/');
+  if (addressText === undefined || lengthText === undefined || rest.length > 0) {
+    throw new LabError(`lab address ${JSON.stringify(input)}: expected a.b.c.d/nn such as 198.18.0.1/24`);
+  }
+  const ip = parseIpv4(addressText);
+  const segment = parseIpv4Subnet(input, { strict: false });
+  const range = LAB_RANGES.find(
+    (r) => segment.prefixLength >= r.prefixLength && subnetContains(r, segment.network),
+  );
+  if (range === undefined) {
+    throw new LabError(
+      `lab address ${input} is outside the test ranges (${LAB_RANGES.map(formatSubnet).join(', ')}): ` +
+        'a lab must never use an address that exists on a real network',
+    );
+  }
+  if (segment.prefixLength <= 30) {
+    const broadcast = ipv4ToInt(segment.network) + 2 ** (32 - segment.prefixLength) - 1;
+    if (ip === segment.network || ipv4ToInt(ip) === broadcast) {
+      throw new LabError(`lab address ${input} is the network or broadcast address of its segment`);
+    }
+  }
+  return { ip, prefixLength: segment.prefixLength, cidr: `${ip}/${segment.prefixLength}` };
+}

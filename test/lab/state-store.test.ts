@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseLabTag } from '../../src/lab/names.js';
+import { identify, isRunning, type ProcessIdentity } from '../../src/lab/proc.js';
+import { type LabRecord, parseRecord } from '../../src/lab/state.js';
+import { LabStateStore } from '../../src/lab/state-store.js';
+import { sweepAbandonedLabs } from '../../src/lab/sweep.js';
+
+// These run without root: the state files live in a temporary directory, and the records name processes only
+// (namespaces need root and are covered by lab.test.ts).
+
+let dir: string;
+let store: LabStateStore;
+const self = identify(process.pid)!;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'fbl-state-'));
+  store = new LabStateStore(path.join(dir, 'state'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function record(tag: string, owner: ProcessIdentity, processes: ProcessIdentity[] = []): LabRecord {
+  return { version: 1, tag: parseLabTag(tag), name: 'test', owner, namespaces: [], processes };
+}
+
+/** The identity of a process that has exited: what a SIGKILLed owner leaves behind. */
+async function deadProcess(): Promise<ProcessIdentity> {
+  const child = spawn('sleep', ['10']);
+  const identity = identify(child.pid!)!;
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('close', resolve));
+  return identity;
+}
+
+describe('lab state store', () => {
+  it('reserves a tag once, in a directory only root can read, with files only root can read', () => {
+    expect(store.reserve(record('fbl00001', self))).toBe(true);
+    expect(store.reserve(record('fbl00001', self))).toBe(false);
+    expect(statSync(store.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(store.dir, 'fbl00001.json')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(store.dir)).toEqual(['fbl00001.json']); // no temporary file left
+  });
+
+  it('does not hand out a tag whose earlier lab is being swept', () => {
+    expect(store.reserve(record('fbl00002', self))).toBe(true);
+    expect(store.claim('fbl00002.json', record('fbl00002', self), self)).toBeDefined();
+    expect(store.reserve(record('fbl00002', self))).toBe(false);
+    expect(readdirSync(store.dir)).toEqual([`fbl00002.sweep-${process.pid}.json`]);
+  });
+
+  it('replaces a record in place and lists what it reads', () => {
+    store.reserve(record('fbl00003', self));
+    const updated = { ...record('fbl00003', self), namespaces: ['fbl00003-sw0'] };
+    store.write(updated);
+    expect(store.list()).toEqual([{ file: 'fbl00003.json', tag: 'fbl00003', record: updated }]);
+  });
+
+  it('lists unreadable files as errors and ignores files that are not state files', () => {
+    store.reserve(record('fbl00004', self));
+    writeFileSync(path.join(store.dir, 'fbl00005.json'), '{"version":1,');
+    writeFileSync(path.join(store.dir, 'notes.txt'), 'hello');
+    const entries = store.list();
+    expect(entries.map((e) => e.file)).toEqual(['fbl00004.json', 'fbl00005.json']);
+    expect(entries[1]).toMatchObject({ tag: 'fbl00005', error: expect.any(String) as string });
+  });
+
+  it('lets exactly one of two sweepers claim a file, and records the winner as owner', async () => {
+    const dead = await deadProcess();
+    store.reserve(record('fbl00006', dead));
+    const first = store.claim('fbl00006.json', record('fbl00006', dead), self);
+    const second = store.claim('fbl00006.json', record('fbl00006', dead), { pid: 99999, startTime: 1 });
+    expect(first?.file).toBe(`fbl00006.sweep-${process.pid}.json`);
+    expect(second).toBeUndefined();
+    const onDisk = parseRecord(readFileSync(path.join(store.dir, first!.file), 'utf8'));
+    expect(onDisk.owner).toEqual(self);
+  });
+
+  it('reads an empty list when the directory does not exist yet', () => {
+    expect(store.list()).toEqual([]);
+  });
+});
+
+describe('sweeping abandoned labs', () => {
+  it('stops the processes of a lab whose owner died, by recorded identity, and removes its file', async () => {
+    const orphan = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const closed = new Promise((resolve) => orphan.on('close', resolve));
+    const orphanId = identify(orphan.pid!)!;
+    const dead = await deadProcess();
+    store.reserve(record('fbl00010', dead, [orphanId]));
+    store.reserve(record('fbl00011', self)); // alive: must be left alone
+
+    const report = sweepAbandonedLabs(store, 1_000);
+
+    expect(report.errors).toEqual([]);
+    expect(report.swept).toEqual([
+      {
+        tag: 'fbl00010',
+        name: 'test',
+        ownerPid: dead.pid,
+        deletedNamespaces: [],
+        stoppedProcesses: [orphan.pid],
+      },
+    ]);
+    expect(isRunning(orphanId)).toBe(false);
+    await closed;
+    expect(readdirSync(store.dir)).toEqual(['fbl00011.json']);
+  });
+
+  it('never signals a recorded PID that now belongs to another process', async () => {
+    const bystander = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const real = identify(bystander.pid!)!;
+    const dead = await deadProcess();
+    // Same PID, different start time: the recorded process is long gone and the PID was reused.
+    store.reserve(record('fbl00012', dead, [{ pid: real.pid, startTime: real.startTime - 1 }]));
+    const report = sweepAbandonedLabs(store, 200);
+    expect(report.swept.map((s) => s.stoppedProcesses)).toEqual([[]]);
+    expect(isRunning(real)).toBe(true);
+    bystander.kill('SIGKILL');
+    await new Promise((resolve) => bystander.on('close', resolve));
+  });
+
+  it('keeps unreadable state files and reports them', () => {
+    store.reserve(record('fbl00013', self));
+    writeFileSync(path.join(store.dir, 'fbl00014.json'), 'garbage');
+    const report = sweepAbandonedLabs(store, 200);
+    expect(report.swept).toEqual([]);
+    expect(report.errors).toEqual([expect.stringContaining('fbl00014.json')]);
+    expect(readdirSync(store.dir).sort()).toEqual(['fbl00013.json', 'fbl00014.json']);
+  });
+});
