@@ -127,10 +127,12 @@ function resolve(root: TSchema, variable: string): Resolved {
 function withSuggestion(d: ConfigDiagnostic, settings: readonly EnvSetting[]): ConfigDiagnostic {
   if (d.message !== 'unknown setting' || d.origin.kind !== 'env') return d;
   const variable = d.origin.variable;
-  const guess = suggest(
-    variable,
-    settings.map((s) => s.variable),
-  );
+  // The non-settings are candidates too: FLEETBOOT_TOKENS is a typo of FLEETBOOT_TOKEN, not of a setting. The
+  // shared prefix is left out of the comparison, or every name would look close to every other.
+  const candidates = [...settings.map((s) => s.variable), ...Object.keys(NON_CONFIG_ENV)];
+  const suffix = (name: string): string => name.slice(ENV_PREFIX.length);
+  const match = suggest(suffix(variable), candidates.map(suffix));
+  const guess = match === undefined ? undefined : ENV_PREFIX + match;
   if (guess === undefined) {
     return { ...d, hint: `not a setting; see docs/configuration.md for the FLEETBOOT_ variables` };
   }

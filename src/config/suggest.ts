@@ -26,17 +26,34 @@ export function normalizeKey(key: string): string {
 
 /**
  * The candidate a typo most likely meant, or undefined when none is close. Close means: equal once case and
- * separators are ignored, or within a third of the word's length in edits (at least 1, so `blksize` finds
- * `blocksize` and `log` finds nothing in `tftp`).
+ * separators are ignored; or within a third of the word's length in edits (at least 1, so `blksize` finds
+ * `blocksize` and `log` finds nothing in `tftp`); or else the one key that starts the same way, over at least 4
+ * letters or all of a 3-letter word (`lease` → `leaseTime`, `retry` → `retries`, but `max` is ambiguous).
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
   const wanted = normalizeKey(input);
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(wanted, normalizeKey(candidate));
-    if (best === undefined || distance < best.distance) best = { candidate, distance };
+  const scored = candidates.map((candidate) => {
+    const key = normalizeKey(candidate);
+    return { candidate, key, distance: editDistance(wanted, key), prefix: commonPrefix(wanted, key) };
+  });
+  const nearest = scored.reduce<(typeof scored)[number] | undefined>(
+    (best, s) => (best === undefined || s.distance < best.distance ? s : best),
+    undefined,
+  );
+  if (nearest === undefined) return undefined;
+  if (nearest.distance <= Math.max(1, Math.floor(Math.max(wanted.length, nearest.key.length) / 3))) {
+    return nearest.candidate;
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(1, Math.floor(Math.max(wanted.length, normalizeKey(best.candidate).length) / 3));
-  return best.distance <= limit ? best.candidate : undefined;
+  const longest = Math.max(...scored.map((s) => s.prefix));
+  const sharing = scored.filter((s) => s.prefix === longest);
+  const [only] = sharing;
+  return wanted.length >= 3 && longest >= Math.min(4, wanted.length) && sharing.length === 1 && only
+    ? only.candidate
+    : undefined;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 }
