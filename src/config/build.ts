@@ -6,6 +6,8 @@ import { leaseTimers } from './rules.js';
 import type { RawConfig, RawSubnet } from './schema.js';
 import type { DhcpSubnet, FleetbootConfig, StoreLocation } from './types.js';
 
+const SQLITE_MEMORY = ':memory:';
+
 /** The directory a relative path in the setting at `key` (such as `dataDir`) is relative to. */
 export type BaseDir = (key: readonly string[]) => string;
 
@@ -19,7 +21,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
   return {
     dataDir,
     log: { level: raw.log.level },
-    store: storeLocation(raw.store, dataDir, baseDir(['store'])),
+    store: storeLocation(raw.store, dataDir),
     http: {
       listen: KINDS.hostPort.parse(raw.http.listen),
       ...(raw.http.publicUrl === undefined ? {} : { publicUrl: KINDS.httpUrl.parse(raw.http.publicUrl) }),
@@ -43,13 +45,13 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
   };
 }
 
-function storeLocation(text: string, dataDir: string, base: string): StoreLocation {
+// Same rule as the store's own parseStoreUrl (src/store/url.ts), so a `--store` flag and `store:` agree: a
+// relative file is relative to dataDir (a service's working directory means nothing), `:memory:` is SQLite's.
+function storeLocation(text: string, dataDir: string): StoreLocation {
   const spec = KINDS.store.parse(text);
   if (spec.dialect === 'postgres') return spec;
-  return {
-    dialect: 'sqlite',
-    file: spec.file === undefined ? path.join(dataDir, 'fleetboot.db') : path.resolve(base, spec.file),
-  };
+  if (spec.file === SQLITE_MEMORY) return { dialect: 'sqlite', file: SQLITE_MEMORY };
+  return { dialect: 'sqlite', file: path.resolve(dataDir, spec.file ?? 'fleetboot.db') };
 }
 
 function buildSubnet(raw: RawSubnet): DhcpSubnet {

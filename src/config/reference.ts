@@ -123,7 +123,7 @@ Rules that apply to every key:
 
 - A key written with nothing after it (\`tftp:\` with all its lines commented out) takes its default.
 - A relative path is relative to the directory of fleetboot.yaml; in an environment variable, or with no file,
-  to the working directory.
+  to the working directory. The exception is a \`sqlite:<file>\` store, which is relative to \`dataDir\`.
 - Unknown keys are errors (with a suggestion for the likely typo), never ignored.
 - Each problem is reported as \`file:line:column: key: what is wrong\`, followed by a hint:
 

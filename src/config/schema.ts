@@ -212,8 +212,8 @@ export const ConfigSchema = Type.Object(
       default: 'sqlite',
       description:
         'Where inventory, leases and events are kept. `sqlite` is `<dataDir>/fleetboot.db`; `sqlite:<file>` ' +
-        'names the file (relative to fleetboot.yaml); `postgres://user:password@host/database` shares one fleet ' +
-        'between several boot servers.',
+        'names the file (relative to dataDir; `sqlite::memory:` keeps nothing, for tests); ' +
+        '`postgres://user:password@host/database` shares one fleet between several boot servers.',
     }),
     http: HttpSchema,
     tftp: TftpSchema,

@@ -193,7 +193,7 @@ describe('empty keys', () => {
 });
 
 describe('paths', () => {
-  it('resolves dataDir, sqlite files and TFTP roots against the directory of the file', () => {
+  it('resolves dataDir and TFTP roots against the directory of the file, a sqlite file against dataDir', () => {
     const etc = path.join(dir, 'etc');
     mkdirSync(etc, { recursive: true });
     writeFileSync(
@@ -203,8 +203,18 @@ describe('paths', () => {
     const { config, source } = loadConfig({ path: 'etc/fleetboot.yaml', cwd: dir, env: {} });
     expect(source).toBe(path.join(etc, 'fleetboot.yaml'));
     expect(config.dataDir).toBe(path.join(dir, 'var/lib/fleetboot'));
-    expect(config.store).toEqual({ dialect: 'sqlite', file: path.join(etc, 'db/fleet.db') });
+    expect(config.store).toEqual({
+      dialect: 'sqlite',
+      file: path.join(dir, 'var/lib/fleetboot/db/fleet.db'),
+    });
     expect(config.tftp.roots).toEqual([path.join(etc, 'tftp'), '/srv/tftp']);
+  });
+
+  it('keeps an in-memory SQLite store as SQLite names it', () => {
+    expect(loadText(dir, 'store: "sqlite::memory:"\n').config.store).toEqual({
+      dialect: 'sqlite',
+      file: ':memory:',
+    });
   });
 
   it('puts the default sqlite file in dataDir', () => {
