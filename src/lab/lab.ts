@@ -1,6 +1,6 @@
 import { spawn as spawnChild } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { parseMac } from '../values/mac.js';
+import { type Mac, parseMac } from '../values/mac.js';
 import { type LabAddress, parseLabAddress } from './address.js';
 import { ipArgs } from './commands.js';
 import { LabError, LabUnavailableError } from './errors.js';
@@ -38,6 +38,12 @@ export interface HostOptions {
 }
 
 export type ConnectOptions = Omit<HostOptions, 'switch'>;
+
+interface PlannedLink {
+  readonly sw: Switch;
+  readonly address: LabAddress | undefined;
+  readonly mac: Mac | undefined;
+}
 
 interface Tracked {
   readonly proc: LabProcess;
@@ -135,38 +141,31 @@ export class Lab {
     if (sw === undefined && (options.address !== undefined || options.mac !== undefined)) {
       throw new LabError(`host ${name}: an address or MAC needs a switch to connect to`);
     }
+    // Validate everything before creating anything, so a typo leaves no half-built host behind.
+    const link = sw === undefined ? undefined : this.planLink(sw, connectOptions);
     const host = new Host(ns, this.spawn, name);
     this.hostsByName.set(name, host);
-    await this.createNamespace(ns);
-    if (sw !== undefined) await this.connect(host, sw, connectOptions);
+    try {
+      await this.createNamespace(ns);
+    } catch (error: unknown) {
+      this.hostsByName.delete(name);
+      throw error;
+    }
+    if (link !== undefined) await this.createLink(host, link);
     return host;
   }
 
   /** Connects a host to a switch with a veth pair (a relay or router has one interface per segment). */
   async connect(host: Host, sw: Switch, options: ConnectOptions = {}): Promise<HostInterface> {
-    this.checkMember(host, sw);
-    // Validate before creating anything, so a typo leaves no half-connected interface behind.
-    const address: LabAddress | undefined =
-      options.address === undefined ? undefined : parseLabAddress(options.address);
-    const mac = options.mac === undefined ? undefined : parseMac(options.mac);
-    const index = this.allocate('links', LAB_LIMITS.links);
-    const port = interfaceName(this.tag, 'port', index);
-    const end = interfaceName(this.tag, 'end', index);
-    await ip(ipArgs.addVethPair(sw.namespace, port, end, host.namespace));
-    await ip(ipArgs.silence(sw.namespace, port));
-    await ip(ipArgs.setMaster(sw.namespace, port, sw.bridge));
-    await ip(ipArgs.setUp(sw.namespace, port));
-    if (mac !== undefined) await ip(ipArgs.setMac(host.namespace, end, mac));
-    await ip(ipArgs.setUp(host.namespace, end));
-    if (address !== undefined) await ip(ipArgs.addAddress(host.namespace, end, address.cidr));
-    const link: HostInterface = { name: end, switch: sw, address };
-    host.attach(link);
-    return link;
+    if (this.hostsByName.get(host.name) !== host) {
+      throw new LabError(`host ${host.namespace} is not part of lab ${this.tag}`);
+    }
+    return this.createLink(host, this.planLink(sw, options));
   }
 
   /** A tap device on the switch; run QEMU with `tap.switch.run(…)` so it can open it. */
   async addTap(sw: Switch): Promise<Tap> {
-    this.checkMember(undefined, sw);
+    this.checkSwitch(sw);
     const name = interfaceName(this.tag, 'tap', this.allocate('taps', LAB_LIMITS.taps));
     await ip(ipArgs.addTap(sw.namespace, name));
     await ip(ipArgs.silence(sw.namespace, name));
@@ -276,11 +275,33 @@ export class Lab {
     if (this.destroyed) throw new LabError(`lab ${this.tag} (${this.name}) has been destroyed`);
   }
 
-  private checkMember(host: Host | undefined, sw: Switch): void {
+  private checkSwitch(sw: Switch): void {
     if (!this.switchList.includes(sw))
       throw new LabError(`switch ${sw.namespace} is not part of lab ${this.tag}`);
-    if (host !== undefined && this.hostsByName.get(host.name) !== host) {
-      throw new LabError(`host ${host.namespace} is not part of lab ${this.tag}`);
-    }
+  }
+
+  private planLink(sw: Switch, options: ConnectOptions): PlannedLink {
+    this.checkSwitch(sw);
+    return {
+      sw,
+      address: options.address === undefined ? undefined : parseLabAddress(options.address),
+      mac: options.mac === undefined ? undefined : parseMac(options.mac),
+    };
+  }
+
+  private async createLink(host: Host, { sw, address, mac }: PlannedLink): Promise<HostInterface> {
+    const index = this.allocate('links', LAB_LIMITS.links);
+    const port = interfaceName(this.tag, 'port', index);
+    const end = interfaceName(this.tag, 'end', index);
+    await ip(ipArgs.addVethPair(sw.namespace, port, end, host.namespace));
+    await ip(ipArgs.silence(sw.namespace, port));
+    await ip(ipArgs.setMaster(sw.namespace, port, sw.bridge));
+    await ip(ipArgs.setUp(sw.namespace, port));
+    if (mac !== undefined) await ip(ipArgs.setMac(host.namespace, end, mac));
+    await ip(ipArgs.setUp(host.namespace, end));
+    if (address !== undefined) await ip(ipArgs.addAddress(host.namespace, end, address.cidr));
+    const link: HostInterface = { name: end, switch: sw, address };
+    host.attach(link);
+    return link;
   }
 }
