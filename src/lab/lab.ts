@@ -177,7 +177,8 @@ export class Lab {
   /**
    * Stops every process the lab started (SIGTERM, SIGKILL after the grace period) and anything left inside its
    * namespaces, then deletes the namespaces and with them every link. Idempotent. Throws if something could not
-   * be removed; the state file then stays, so a later sweep retries.
+   * be removed; the state file then stays, so a later sweep retries. The work is synchronous (the exit handlers
+   * run the same code) and blocks for at most the grace period plus 2 s.
    */
   destroy(): Promise<TeardownReport> {
     const report = this.teardownNow();
