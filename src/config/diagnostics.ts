@@ -3,7 +3,8 @@ export type ConfigPath = readonly (string | number)[];
 
 /**
  * Where a problem is: a position in the config file (1-based, as editors count), the environment variable that
- * set the value, or nowhere the user wrote (a rule broken by the built-in defaults alone, which a test forbids).
+ * set the value, or the built-in defaults when neither exists. The defaults satisfy every rule (a test checks), so
+ * the last only appears if a future rule forgets to say which written key to point at.
  */
 export type ConfigOrigin =
   | { readonly kind: 'file'; readonly file: string; readonly line: number; readonly column: number }

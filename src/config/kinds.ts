@@ -135,14 +135,12 @@ const httpUrl: ValueKind<string> = {
   parse: parseHttpUrl,
 };
 
+const INTERFACE_EXPECTED = 'a network interface name such as eth1 (1 to 15 characters)';
+
 /** Linux IFNAMSIZ is 16 with the NUL, so 15 characters; `/` and whitespace cannot appear, `.`/`..` are taken. */
 function parseInterfaceName(input: string): string {
   if (!/^[^\s/]{1,15}$/.test(input) || input === '.' || input === '..') {
-    throw new InvalidValueError(
-      'interface name',
-      input,
-      'a network interface name such as eth1 (1 to 15 characters)',
-    );
+    throw new InvalidValueError('interface name', input, INTERFACE_EXPECTED);
   }
   return input;
 }
@@ -150,18 +148,19 @@ function parseInterfaceName(input: string): string {
 const interfaceName: ValueKind<string> = {
   format: 'interface-name',
   label: 'interface name',
-  expected: 'a network interface name such as eth1 (1 to 15 characters)',
+  expected: INTERFACE_EXPECTED,
   example: 'eth1',
   parse: parseInterfaceName,
 };
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_NAME_EXPECTED = 'a DNS name such as node01 or lab.example.org (RFC 1123)';
 
 /** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens; stored lower case. */
 function parseDnsName(input: string): string {
   const text = input.trim().toLowerCase();
   if (text.length === 0 || text.length > 253 || !text.split('.').every((label) => LABEL.test(label))) {
-    throw new InvalidValueError('DNS name', input, 'a DNS name such as node01 or lab.example.org (RFC 1123)');
+    throw new InvalidValueError('DNS name', input, DNS_NAME_EXPECTED);
   }
   return text;
 }
@@ -169,7 +168,7 @@ function parseDnsName(input: string): string {
 const dnsName: ValueKind<string> = {
   format: 'dns-name',
   label: 'DNS name',
-  expected: 'a DNS name such as node01 or lab.example.org (RFC 1123)',
+  expected: DNS_NAME_EXPECTED,
   example: 'lab.example.org',
   parse: parseDnsName,
 };

@@ -5,16 +5,15 @@ import { buildConfig } from './build.js';
 import {
   ConfigError,
   type ConfigDiagnostic,
-  type ConfigOrigin,
   type ConfigPath,
   formatPath,
   sortDiagnostics,
 } from './diagnostics.js';
 import { applyEnvOverrides, type EnvOverride, isEnvPath, readEnvOverrides } from './env.js';
-import { checkRules } from './rules.js';
+import { checkRules, type RuleProblem } from './rules.js';
 import { ConfigSchema } from './schema.js';
 import type { FleetbootConfig } from './types.js';
-import { schemaDiagnostics } from './validate.js';
+import { type Locate, schemaDiagnostics } from './validate.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export { ConfigError } from './diagnostics.js';
@@ -50,11 +49,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const fail = (diagnostics: readonly ConfigDiagnostic[]): never => {
     throw new ConfigError(sortDiagnostics(diagnostics));
   };
-  if (source !== undefined && source.diagnostics.length > 0)
+  if (source !== undefined && source.diagnostics.length > 0) {
     fail([...source.diagnostics, ...fromEnv.diagnostics]);
+  }
 
-  const written = source?.value ?? {};
-  if (!isMapping(written)) {
+  const fileValue = source?.value ?? {};
+  if (!isMapping(fileValue)) {
     return fail([
       {
         origin: { kind: 'file', file: shown, line: 1, column: 1 },
@@ -63,26 +63,37 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       },
     ]);
   }
-  const raw = dropEmpty(written);
+  const raw = dropEmpty(fileValue);
   applyEnvOverrides(raw, fromEnv.overrides);
   const config = Value.Default(ConfigSchema, raw);
 
   const locate = locator(source, shown, fromEnv.overrides);
+  const written = (p: ConfigPath): boolean =>
+    isEnvPath(p, fromEnv.overrides) !== undefined || source?.written(p) === true;
   const diagnostics = [
     ...fromEnv.diagnostics,
     ...schemaDiagnostics(ConfigSchema, config, locate),
-    ...checkRules(config).map((p) => ({
-      origin: locate(p.at ?? p.path),
-      path: formatPath(p.path),
-      message: p.message,
-      ...(p.hint === undefined ? {} : { hint: p.hint }),
-    })),
+    ...checkRules(config).map((problem) => ruleDiagnostic(problem, locate, written)),
   ];
   if (diagnostics.length > 0 || !Value.Check(ConfigSchema, config)) return fail(diagnostics);
 
   const baseDir = (key: readonly string[]): string =>
     file === undefined || isEnvPath(key, fromEnv.overrides) ? cwd : path.dirname(file);
   return { config: buildConfig(config, baseDir), source: file };
+}
+
+function ruleDiagnostic(
+  problem: RuleProblem,
+  locate: Locate,
+  written: (p: ConfigPath) => boolean,
+): ConfigDiagnostic {
+  const at = problem.at?.find((candidate) => written(candidate)) ?? problem.at?.[0] ?? problem.path;
+  return {
+    origin: locate(at),
+    path: formatPath(problem.path),
+    message: problem.message,
+    ...(problem.hint === undefined ? {} : { hint: problem.hint }),
+  };
 }
 
 function readSource(file: string, shown: string): YamlSource {
@@ -109,11 +120,7 @@ function displayName(file: string, cwd: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-function locator(
-  source: YamlSource | undefined,
-  file: string,
-  overrides: readonly EnvOverride[],
-): (p: ConfigPath, options?: { key?: boolean }) => ConfigOrigin {
+function locator(source: YamlSource | undefined, file: string, overrides: readonly EnvOverride[]): Locate {
   return (p, options) => {
     const override = isEnvPath(p, overrides);
     if (override) return { kind: 'env', variable: override.variable };

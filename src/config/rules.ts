@@ -29,8 +29,12 @@ import {
 
 export interface RuleProblem {
   readonly path: ConfigPath;
-  /** Where to point the user when it differs from `path` (a missing key is reported where its cause is). */
-  readonly at?: ConfigPath;
+  /**
+   * Where to point the user, when not at `path`: the first of these the user wrote (in the file or the
+   * environment), else `path`. A missing key is reported where its cause is; a rule between two keys at the one
+   * that was set.
+   */
+  readonly at?: readonly ConfigPath[];
   readonly message: string;
   readonly hint?: string;
 }
@@ -45,6 +49,10 @@ function checkTftp(tftp: unknown): RuleProblem[] {
   return [
     {
       path: ['tftp', 'maxPerClient'],
+      at: [
+        ['tftp', 'maxPerClient'],
+        ['tftp', 'maxTransfers'],
+      ],
       message: `must not exceed tftp.maxTransfers (${tftp.maxTransfers})`,
       hint: 'one client cannot have more transfers than the whole server',
     },
@@ -60,7 +68,7 @@ function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
   if (mode !== undefined && mode !== 'off' && Array.isArray(interfaces) && interfaces.length === 0) {
     problems.push({
       path: ['dhcp', 'interfaces'],
-      at: ['dhcp', 'mode'],
+      at: [['dhcp', 'mode']],
       message: `dhcp.mode is ${mode}, but no interface is named`,
       hint:
         'fleetboot answers DHCP only on the interfaces listed in dhcp.interfaces, such as `interfaces: [eth1]` ' +
@@ -70,7 +78,7 @@ function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
   if ((mode === 'full' || mode === 'auto') && Array.isArray(subnets) && subnets.length === 0) {
     problems.push({
       path: ['dhcp', 'subnets'],
-      at: ['dhcp', 'mode'],
+      at: [['dhcp', 'mode']],
       message: `dhcp.mode is ${mode}, which leases addresses, but no subnet is configured`,
       hint: "add a subnet with a pool under dhcp.subnets, or use `mode: proxy` to leave addresses to the network's DHCP server",
     });

@@ -27,6 +27,8 @@ export interface YamlSource {
    * only for an empty document.
    */
   position(path: ConfigPath, options?: { key?: boolean }): Position | undefined;
+  /** Whether the file has a value at exactly `path`. */
+  written(path: ConfigPath): boolean;
 }
 
 // What to do about the YAML errors people actually make in a hand-edited config.
@@ -73,6 +75,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       const offset = node?.range?.[0] ?? found.key?.range?.[0];
       return offset === undefined ? undefined : at(offset);
     },
+    written: (path) => walk(doc, path).complete,
   };
 }
 

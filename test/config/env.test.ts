@@ -170,6 +170,12 @@ describe('errors from the environment', () => {
     );
   });
 
+  it('a rule between a variable and a default points at the variable', () => {
+    expect(envErrors({ FLEETBOOT_TFTP__MAX_TRANSFERS: '4' })).toMatch(
+      /^env FLEETBOOT_TFTP__MAX_TRANSFERS: tftp\.maxPerClient: must not exceed tftp\.maxTransfers \(4\)\n/,
+    );
+  });
+
   it('a bad item of a list variable points at the variable', () => {
     expect(envErrors({ FLEETBOOT_DHCP__INTERFACES: 'eth1,a/b' })).toMatch(
       /^env FLEETBOOT_DHCP__INTERFACES: dhcp\.interfaces\[1\]: expected a network interface name/,

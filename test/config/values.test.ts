@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadText, problemsOf, scratchDir } from './support.js';
+import { diagnosticsOf, loadText, problemsOf, scratchDir } from './support.js';
 
 // Table tests of each key's own type: every boundary of every range, and every form a semantic string may take.
 
@@ -28,6 +28,13 @@ describe('integer ranges', () => {
     expect(problems({ tftp: { maxPerClient: 1, [key]: 0 } })).toEqual([
       `tftp.${key}: expected an integer of at least 1, got 0`,
     ]);
+  });
+
+  it('a rule between two keys points at the one that was written', () => {
+    const [atTransfers] = diagnosticsOf(dir, 'tftp:\n  retries: 2\n  maxTransfers: 4\n');
+    expect(atTransfers).toMatchObject({ path: 'tftp.maxPerClient', origin: { line: 3, column: 17 } });
+    const [atPerClient] = diagnosticsOf(dir, 'tftp:\n  maxTransfers: 4\n  maxPerClient: 5\n');
+    expect(atPerClient).toMatchObject({ path: 'tftp.maxPerClient', origin: { line: 3, column: 17 } });
   });
 
   it('tftp.maxPerClient may not exceed tftp.maxTransfers', () => {
