@@ -63,6 +63,15 @@ export function readEnvOverrides(
     const raw = env[variable];
     if (raw === undefined) continue;
     const resolved = resolve(schema, variable);
+    if (resolved.kind === 'unknown') {
+      diagnostics.push({
+        origin: { kind: 'env', variable },
+        path: '',
+        message: 'unknown setting',
+        hint: unknownHint(variable, settings),
+      });
+      continue;
+    }
     if (resolved.kind === 'error') {
       diagnostics.push({ origin: { kind: 'env', variable }, path: '', ...resolved.problem });
       continue;
@@ -82,12 +91,13 @@ export function readEnvOverrides(
     claimed.set(key, variable);
     overrides.push({ path, variable, value: coerce(raw, type) });
   }
-  return { overrides, diagnostics: diagnostics.map((d) => withSuggestion(d, settings)) };
+  return { overrides, diagnostics };
 }
 
 type Resolved =
   | { kind: 'setting'; path: string[]; type: ScalarType }
-  | { kind: 'error'; problem: { message: string; hint?: string } };
+  | { kind: 'unknown' }
+  | { kind: 'error'; problem: { message: string; hint: string } };
 
 function resolve(root: TSchema, variable: string): Resolved {
   const steps = variable.slice(ENV_PREFIX.length).split('__');
@@ -97,7 +107,7 @@ function resolve(root: TSchema, variable: string): Resolved {
     const match = Object.entries(propertiesOf(schema)).find(
       ([key]) => normalizeKey(key) === normalizeKey(step),
     );
-    if (step === '' || match === undefined) return { kind: 'error', problem: { message: 'unknown setting' } };
+    if (step === '' || match === undefined) return { kind: 'unknown' };
     path.push(match[0]);
     schema = match[1];
   }
@@ -124,22 +134,19 @@ function resolve(root: TSchema, variable: string): Resolved {
   return { kind: 'setting', path, type };
 }
 
-function withSuggestion(d: ConfigDiagnostic, settings: readonly EnvSetting[]): ConfigDiagnostic {
-  if (d.message !== 'unknown setting' || d.origin.kind !== 'env') return d;
-  const variable = d.origin.variable;
+/** A likely intended variable for a typo, or where to look. */
+function unknownHint(variable: string, settings: readonly EnvSetting[]): string {
   // The non-settings are candidates too: FLEETBOOT_TOKENS is a typo of FLEETBOOT_TOKEN, not of a setting. The
   // shared prefix is left out of the comparison, or every name would look close to every other.
   const candidates = [...settings.map((s) => s.variable), ...Object.keys(NON_CONFIG_ENV)];
   const suffix = (name: string): string => name.slice(ENV_PREFIX.length);
   const match = suggest(suffix(variable), candidates.map(suffix));
-  const guess = match === undefined ? undefined : ENV_PREFIX + match;
-  if (guess === undefined) {
-    return { ...d, hint: `not a setting; see docs/configuration.md for the FLEETBOOT_ variables` };
-  }
+  if (match === undefined) return 'not a setting; see docs/configuration.md for the FLEETBOOT_ variables';
+  const guess = ENV_PREFIX + match;
   // Same letters, other underscores: most likely one `_` where the level separator `__` belongs.
   const separators =
     normalizeKey(guess) === normalizeKey(variable) ? ' (a double underscore separates levels)' : '';
-  return { ...d, hint: `did you mean ${guess}?${separators}` };
+  return `did you mean ${guess}?${separators}`;
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
