@@ -34,7 +34,7 @@ export async function openStore(url: string | StoreLocation, options: OpenStoreO
   const location = typeof url === 'string' ? parseStoreUrl(url, options.dataDir) : url;
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const now = options.now ?? Date.now;
-  const { db, adapter } =
+  const { db, adapter, migrationSchema } =
     location.dialect === 'sqlite'
       ? openSqlite({
           file: location.file,
@@ -48,5 +48,5 @@ export async function openStore(url: string | StoreLocation, options: OpenStoreO
           connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
           logger,
         });
-  return new KyselyStore(db, adapter, logger, now);
+  return new KyselyStore({ db, adapter, logger, now, migrationSchema });
 }

@@ -26,9 +26,14 @@ function typeParser(oid: number, format?: string): unknown {
   return oid === INT8_OID && format !== 'binary' ? Number : defaultTypeParser(oid, format);
 }
 
+/**
+ * Opens the pool and checks the server answers. `migrationSchema` is where unqualified tables go: Kysely's
+ * Migrator must be told, or it finds its bookkeeping tables in any other schema of the database and skips
+ * creating its own.
+ */
 export async function openPostgres(
   options: PostgresOptions,
-): Promise<{ db: Kysely<Database>; adapter: SqlAdapter }> {
+): Promise<{ db: Kysely<Database>; adapter: SqlAdapter; migrationSchema: string }> {
   const { url, schema, logger } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name "${schema}": lower-case letters, digits and _ only`);
@@ -55,13 +60,21 @@ export async function openPostgres(
   });
   // pg connects lazily: ask now, so an unreachable server or bad credentials fail the start with a clear message
   // (catalogue F06) rather than the first DHCP packet.
+  let current: string | null | undefined;
   try {
-    await sql`select 1`.execute(db);
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    current = rows[0]?.schema;
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw new StoreUnavailableError(describeServer(url), error);
   }
-  return { db, adapter: postgresAdapter };
+  if (current === null || current === undefined) {
+    await db.destroy();
+    throw new Error(
+      `no schema of the search_path exists in ${describeServer(url)}${schema === undefined ? '' : ` (schema "${schema}")`}: create it first`,
+    );
+  }
+  return { db, adapter: postgresAdapter, migrationSchema: current };
 }
 
 /**
@@ -75,7 +88,7 @@ function watchConnectionErrors(pool: pg.Pool, logger: Logger): void {
   const report = (error: Error): void => {
     if (logged.has(error)) return; // an idle client's error reaches both listeners
     logged.add(error);
-    logger.error({ err: error }, 'PostgreSQL connection lost; the next query reconnects');
+    logger.error({ err: error }, 'PostgreSQL connection lost; the pool replaces it');
   };
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', report));

@@ -19,7 +19,11 @@ export interface SqliteOptions {
 const DIRECTORY_MODE = 0o750;
 const FILE_MODE = 0o600;
 
-export function openSqlite(options: SqliteOptions): { db: Kysely<Database>; adapter: SqlAdapter } {
+export function openSqlite(options: SqliteOptions): {
+  db: Kysely<Database>;
+  adapter: SqlAdapter;
+  migrationSchema: undefined;
+} {
   const { file, busyTimeoutMs, logger } = options;
   const memory = file === ':memory:';
   if (!memory) preparePrivateFile(file, logger);
@@ -37,6 +41,7 @@ export function openSqlite(options: SqliteOptions): { db: Kysely<Database>; adap
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
     adapter: sqliteAdapter,
+    migrationSchema: undefined, // SQLite has no schemas
   };
 }
 

@@ -18,14 +18,23 @@ export class KyselyStore implements Store {
   readonly leases: LeaseStore;
   readonly events: EventLog;
   readonly audit: AuditLog;
+  private readonly db: Kysely<Database>;
+  private readonly logger: Logger;
+  private readonly migrationSchema: string | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    adapter: SqlAdapter,
-    private readonly logger: Logger,
-    now: () => number,
-  ) {
+  constructor(options: {
+    readonly db: Kysely<Database>;
+    readonly adapter: SqlAdapter;
+    readonly logger: Logger;
+    readonly now: () => number;
+    /** PostgreSQL: the schema the tables live in, for the Migrator's bookkeeping tables. */
+    readonly migrationSchema: string | undefined;
+  }) {
+    const { db, adapter, logger, now } = options;
+    this.db = db;
+    this.logger = logger;
+    this.migrationSchema = options.migrationSchema;
     const ctx: QueryContext = { db, adapter, now, newId: randomUUID, logger };
     this.dialect = adapter.dialect;
     this.inventory = new KyselyInventoryStore(ctx);
@@ -35,7 +44,11 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<readonly string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider(this.dialect),
+      ...(this.migrationSchema === undefined ? {} : { migrationTableSchema: this.migrationSchema }),
+    });
     const { error, results = [] } = await migrator.migrateToLatest();
     const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
     for (const name of applied) this.logger.info({ migration: name }, 'applied database migration');

@@ -8,7 +8,7 @@ import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { Uuid } from '../values/uuid.js';
 
-/** What a boot client told us about itself on contact (DHCP, TFTP or HTTP). */
+/** What a boot client told us about itself on contact (DHCP, TFTP or HTTP). Empty strings count as not said. */
 export interface Contact {
   readonly mac: Mac;
   readonly uuid?: Uuid | null;

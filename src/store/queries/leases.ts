@@ -21,7 +21,7 @@ import {
   parseIpv4,
   parseIpv4Subnet,
 } from '../../values/ipv4.js';
-import { InvalidInputError, LeaseConflictError } from '../errors.js';
+import { InvalidInputError, LeaseConflictError, StoreDataError } from '../errors.js';
 import type { LeaseStore } from '../types.js';
 import type { QueryContext } from './context.js';
 import { decodeAll, oneOf } from './decode.js';
@@ -110,11 +110,16 @@ export class KyselyLeaseStore implements LeaseStore {
         .executeTakeFirst();
     } catch (error) {
       if (!this.ctx.adapter.uniqueViolation(error)?.includes('client_id')) throw error;
-      const holder = await this.activeLeaseOf(row.subnet, row.client_id);
+      const holder = await this.readable(this.activeLeaseOf(row.subnet, row.client_id));
       throw new LeaseConflictError('client-holds-another', lease, holder);
     }
-    if (!written)
-      throw new LeaseConflictError('address-held', lease, await this.findByAddress(lease.address));
+    if (!written) {
+      throw new LeaseConflictError(
+        'address-held',
+        lease,
+        await this.readable(this.findByAddress(lease.address)),
+      );
+    }
     return decodeLease(written);
   }
 
@@ -183,6 +188,16 @@ export class KyselyLeaseStore implements LeaseStore {
       .returningAll()
       .executeTakeFirst();
     return row ? decodeLease(row) : undefined;
+  }
+
+  /** The holder, for the conflict's message; a holder row that does not decode must not hide the conflict. */
+  private async readable(read: Promise<Lease | undefined>): Promise<Lease | undefined> {
+    try {
+      return await read;
+    } catch (error) {
+      if (error instanceof StoreDataError) return undefined;
+      throw error;
+    }
   }
 
   private async activeLeaseOf(subnet: string, clientId: string): Promise<Lease | undefined> {

@@ -58,8 +58,9 @@ export class KyselyInventoryStore implements InventoryStore {
     const learned: Learned = {
       uuid: uuid === null || uuid === undefined ? null : parsed('uuid', () => parseUuid(uuid)),
       arch: encodeArch(contact.arch),
-      vendor_class: checkOptionalText('vendorClass', contact.vendorClass),
-      hostname: checkOptionalText('hostname', contact.hostname),
+      // An empty option says nothing: it must not fail the contact, nor be learned as a value.
+      vendor_class: checkOptionalText('vendorClass', contact.vendorClass || null),
+      hostname: checkOptionalText('hostname', contact.hostname || null),
     };
     const known = await this.getByMac(mac);
     if (known) return { machine: await this.learn(known, learned), created: false };

@@ -11,13 +11,15 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** Refuses text that either database would change or reject: NUL (PostgreSQL text cannot hold it). */
 export function checkText(field: string, value: unknown, { allowEmpty = false } = {}): string {
   if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a string');
-  if (!allowEmpty && value.length === 0) throw new InvalidInputError(field, 'must not be empty');
+  if (!allowEmpty && value.length === 0)
+    throw new InvalidInputError(field, 'must not be empty (use null for none)');
   if (value.includes('\u0000')) throw new InvalidInputError(field, 'must not contain a NUL character');
   if (LONE_SURROGATE.test(value))
     throw new InvalidInputError(field, 'must be valid Unicode (lone surrogate)');
   return value;
 }
 
+/** Optional text is a non-empty string or null: one spelling of "absent", so reads compare equal to writes. */
 export function checkOptionalText(field: string, value: string | null | undefined): string | null {
   return value === null || value === undefined ? null : checkText(field, value);
 }

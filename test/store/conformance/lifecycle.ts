@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { clientIdFromMac } from '../../../src/inventory/lease.js';
+import { lease, mac, SUBNET } from '../fixtures.js';
+import type { StoreHarness } from '../harness.js';
+import { fresh } from './setup.js';
+
+export function lifecycleConformance(harness: StoreHarness): void {
+  describe('migrations and restarts', () => {
+    it('migrates once; later runs, also from a second store on the same database, change nothing', async () => {
+      const { target, store } = await fresh(harness); // fresh() ran the first migrate
+      expect(await store.migrate()).toEqual([]);
+      const second = await target.open();
+      expect(await second.migrate()).toEqual([]);
+      const untouched = await target.open();
+      await untouched.close();
+      await second.close();
+      await store.close();
+      await store.close(); // idempotent
+
+      const other = await harness();
+      const concurrent = await Promise.all([other.open(), other.open()]);
+      const applied = await Promise.all(concurrent.map((s) => s.migrate().catch((error: unknown) => error)));
+      // Two servers starting at once: one applies the schema, the other finds it applied (or waits for it).
+      expect(applied.filter((a) => Array.isArray(a) && a.length === 1)).toHaveLength(1);
+    });
+
+    it('keeps machines, leases, events and audit entries across close and reopen (catalogue I2)', async () => {
+      const { target, store, clock } = await fresh(harness);
+      const { machine } = await store.inventory.recordContact({ mac: mac(1), arch: 7 });
+      const labelled = await store.inventory.setLabels(machine.id, { rack: 'r1' });
+      const bound = await store.leases.commit(lease(1, '192.0.2.10', clock.now() + 3_600_000));
+      const eventId = await store.events.append({
+        machineId: machine.id,
+        source: 'dhcp',
+        kind: 'DHCPACK',
+        details: { a: [1, { b: null }] },
+      });
+      await store.audit.append({
+        actor: 'alice',
+        action: 'machine.label',
+        target: machine.id,
+        outcome: 'ok',
+      });
+      const before = {
+        machines: await store.inventory.list(),
+        leases: await store.leases.listBySubnet(SUBNET),
+        events: await store.events.list(),
+        audit: await store.audit.list(),
+      };
+      await store.close();
+
+      const reopened = await target.open({ now: clock.now });
+      expect(await reopened.migrate()).toEqual([]);
+      expect(await reopened.inventory.get(machine.id)).toEqual(labelled);
+      expect(await reopened.leases.findByClient(SUBNET, clientIdFromMac(mac(1)))).toEqual(bound);
+      expect({
+        machines: await reopened.inventory.list(),
+        leases: await reopened.leases.listBySubnet(SUBNET),
+        events: await reopened.events.list(),
+        audit: await reopened.audit.list(),
+      }).toEqual(before);
+      // Ids keep growing after a restart: followers resuming "after id" see the new events.
+      expect(
+        await reopened.events.append({ mac: mac(1), source: 'dhcp', kind: 'DHCPREQUEST' }),
+      ).toBeGreaterThan(eventId);
+    });
+  });
+}

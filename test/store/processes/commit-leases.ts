@@ -1,0 +1,19 @@
+// Child process for the crash test (catalogue F01, I2): commits leases one after another and reports each one
+// the moment commit() resolves, the point at which a DHCP server would send its ACK. The parent kills it with
+// SIGKILL at some point and then checks that every reported lease survived.
+// Usage: node --import tsx commit-leases.ts <data directory> <count>
+import { openStore } from '../../../src/store/open.js';
+import { lease } from '../fixtures.js';
+
+const [dataDir, count] = process.argv.slice(2);
+if (dataDir === undefined || count === undefined)
+  throw new Error('usage: commit-leases.ts <data directory> <count>');
+const store = await openStore('sqlite', { dataDir });
+await store.migrate();
+process.stdout.write('ready\n');
+for (let i = 0; i < Number(count); i++) {
+  await store.leases.commit(lease(i, `192.0.2.${10 + i}`, 2_000_000_000_000 + i));
+  process.stdout.write(`committed ${i}\n`);
+}
+process.stdout.write('done\n');
+await store.close();

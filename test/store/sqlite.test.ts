@@ -1,0 +1,178 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { memoryLogger } from '../support/logger.js';
+import { storeConformance, type StoreHarness } from './conformance.js';
+import { ip, lease, mac, SUBNET } from './fixtures.js';
+import { spawnScript } from './processes/spawn.js';
+
+/** A fresh data directory per test; the database is `sqlite` in it, i.e. `<dataDir>/fleetboot.db`. */
+export const sqliteHarness: StoreHarness = () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'fleetboot-store-'));
+  const dataDir = path.join(root, 'data');
+  const opened: Store[] = [];
+  onTestFinished(async () => {
+    await Promise.all(opened.map((store) => store.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  return Promise.resolve({
+    dialect: 'sqlite',
+    async open(options = {}) {
+      const store = await openStore('sqlite', { dataDir, ...options });
+      opened.push(store);
+      return store;
+    },
+    execute(statement) {
+      const db = new SqliteDatabase(path.join(dataDir, 'fleetboot.db'), { timeout: 5000 });
+      try {
+        db.exec(statement);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  });
+};
+
+describe('SQLite store', () => {
+  storeConformance(sqliteHarness);
+});
+
+function tempDataDir(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'fleetboot-sqlite-'));
+  onTestFinished(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+  return path.join(root, 'var', 'fleetboot');
+}
+
+const modeOf = (file: string) => statSync(file).mode & 0o777;
+
+describe('SQLite files and locking', () => {
+  it('creates the data directory 0750 and the database, WAL and SHM files 0600 under any umask (catalogue S14)', async () => {
+    const dataDir = tempDataDir();
+    const file = path.join(dataDir, 'fleetboot.db');
+    const previous = process.umask(0o000); // the most permissive umask: modes must not depend on it
+    let store: Store;
+    try {
+      store = await openStore('sqlite', { dataDir });
+    } finally {
+      process.umask(previous);
+    }
+    await store.migrate();
+    await store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000));
+    expect(modeOf(dataDir).toString(8)).toBe('750');
+    for (const f of [file, `${file}-wal`, `${file}-shm`])
+      expect([f, modeOf(f).toString(8)]).toEqual([f, '600']);
+    await store.close();
+    const reopened = await openStore('sqlite', { dataDir });
+    await reopened.leases.commit(lease(2, '192.0.2.11', Date.now() + 60_000));
+    for (const f of [file, `${file}-wal`, `${file}-shm`])
+      expect([f, modeOf(f).toString(8)]).toEqual([f, '600']);
+    await reopened.close();
+  });
+
+  it('warns about an existing database file that other users can read, and leaves its mode alone', async () => {
+    const dataDir = tempDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, 'fleetboot.db');
+    writeFileSync(file, '', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const { logger, lines } = memoryLogger();
+    const store = await openStore('sqlite', { dataDir, logger });
+    await store.close();
+    expect(lines()).toContainEqual(expect.objectContaining({ level: 40, file, mode: '644' }));
+    expect(modeOf(file).toString(8)).toBe('644');
+  });
+
+  it('runs in WAL mode with foreign keys and a synchronous commit per transaction (catalogue F15)', async () => {
+    const dataDir = tempDataDir();
+    const store = await openStore('sqlite', { dataDir });
+    await store.migrate();
+    const raw = new SqliteDatabase(path.join(dataDir, 'fleetboot.db'), { readonly: true });
+    try {
+      // journal_mode is a property of the file, so another connection sees what the store set.
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+    // Foreign keys are on: forgetting a machine removes its interfaces (ON DELETE CASCADE), so its MAC is free.
+    const { machine } = await store.inventory.recordContact({ mac: mac(1) });
+    await store.inventory.forget(machine.id);
+    expect((await store.inventory.recordContact({ mac: mac(1) })).created).toBe(true);
+    await store.close();
+  });
+
+  it('waits for another process holding the write lock (busy_timeout) instead of failing at once (F07)', async () => {
+    const dataDir = tempDataDir();
+    const store = await openStore('sqlite', { dataDir, busyTimeoutMs: 10_000 });
+    onTestFinished(() => store.close());
+    await store.migrate();
+    const holder = spawnScript('hold-lock.ts', [path.join(dataDir, 'fleetboot.db'), '1500']);
+    await holder.waitFor(/^locked$/);
+    const started = performance.now();
+    const committed = await store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000));
+    const waited = performance.now() - started;
+    expect(committed.address).toBe('192.0.2.10');
+    expect(waited).toBeGreaterThan(500); // it did wait for the lock…
+    expect(await holder.exited).toEqual({ code: 0, signal: null }); // …which the other process then released
+    expect(await store.leases.findByAddress(committed.address)).toEqual(committed);
+  });
+
+  it('gives up after busy_timeout with an error, and writes nothing (F07: never ACK an uncommitted lease)', async () => {
+    const dataDir = tempDataDir();
+    const store = await openStore('sqlite', { dataDir, busyTimeoutMs: 100 });
+    onTestFinished(() => store.close());
+    await store.migrate();
+    const holder = spawnScript('hold-lock.ts', [path.join(dataDir, 'fleetboot.db'), '1200']);
+    await holder.waitFor(/^locked$/);
+    const started = performance.now();
+    await expect(store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000))).rejects.toMatchObject({
+      code: 'SQLITE_BUSY',
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    await holder.exited;
+    expect(await store.leases.findByAddress(ip('192.0.2.10'))).toBeUndefined();
+  });
+
+  it('keeps every lease acknowledged before a kill -9, and the database stays intact (catalogue F01, I2)', async () => {
+    const dataDir = tempDataDir();
+    const child = spawnScript('commit-leases.ts', [dataDir, '200']);
+    await child.waitFor(/^committed 20$/);
+    child.process.kill('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+    const acknowledged = child.lines.flatMap((line) => /^committed (\d+)$/.exec(line)?.[1] ?? []).map(Number);
+    expect(acknowledged.length).toBeGreaterThan(20);
+    expect(acknowledged.length).toBeLessThan(200); // killed mid-run, not after the end
+
+    const store = await openStore('sqlite', { dataDir });
+    onTestFinished(() => store.close());
+    expect(await store.migrate()).toEqual([]);
+    const stored = await store.leases.listBySubnet(SUBNET);
+    for (const i of acknowledged) {
+      expect(stored).toContainEqual(lease(i, `192.0.2.${10 + i}`, 2_000_000_000_000 + i));
+    }
+    // A commit in flight at the kill is either all there or not there at all.
+    expect(stored.length - acknowledged.length).toBeLessThanOrEqual(1);
+    const raw = new SqliteDatabase(path.join(dataDir, 'fleetboot.db'), { readonly: true });
+    try {
+      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('opens sqlite::memory: without touching the data directory', async () => {
+    const dataDir = tempDataDir();
+    const store = await openStore('sqlite::memory:', { dataDir });
+    await store.migrate();
+    await store.inventory.recordContact({ mac: mac(1) });
+    expect((await store.inventory.list()).total).toBe(1);
+    await store.close();
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
