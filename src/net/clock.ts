@@ -7,7 +7,10 @@ export interface Clock {
   now(): number;
   /** Monotonic ms: for durations and timers, immune to wall-clock jumps (catalogue F14). */
   monotonic(): number;
-  /** Runs `fn` after `ms`; the returned function cancels it. Timers never keep the process alive. */
+  /**
+   * Runs `fn` after `ms`; the returned function cancels it. A pending timer keeps the process alive, as the
+   * awaited startup backoff must; owners cancel their timers when they stop.
+   */
   setTimer(fn: () => void, ms: number): () => void;
 }
 
@@ -16,7 +19,6 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
   setTimer(fn, ms) {
     const handle = setTimeout(fn, ms);
-    handle.unref();
     return () => {
       clearTimeout(handle);
     };

@@ -188,7 +188,7 @@ export class Supervisor {
   }
 
   private log(entry: Entry): Logger {
-    return this.options.logger.child({ service: entry.service.name });
+    return this.options.logger.child({ component: entry.service.name });
   }
 }
 
