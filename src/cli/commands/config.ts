@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { configJsonSchema } from '../../config/json-schema.js';
+import type { CliIo } from '../io.js';
+import { loadCommandConfig } from './load.js';
+
+export function registerConfig(program: Command, io: CliIo): void {
+  const config = program.command('config').description('Check the configuration, or print its JSON Schema.');
+
+  config
+    .command('check')
+    .description(
+      'Validate the configuration (file, defaults and FLEETBOOT_… environment overrides) and say what fleetboot ' +
+        'would serve. Every problem is printed as file:line:column with the key and what is expected.',
+    )
+    .action((_options: unknown, command: Command) => {
+      const { config: loaded, source } = loadCommandConfig(
+        command.optsWithGlobals<{ config?: string }>().config,
+        io,
+      );
+      const dhcp =
+        loaded.dhcp.mode === 'off' || loaded.dhcp.interfaces.length === 0
+          ? 'off'
+          : `${loaded.dhcp.mode} on ${loaded.dhcp.interfaces.join(', ')} (validated; this version has no DHCP listener yet)`;
+      io.stdout(
+        `${source ?? '(no file: embedded defaults)'}: OK\n` +
+          `  data directory  ${loaded.dataDir}\n` +
+          `  store           ${loaded.store.dialect === 'sqlite' ? `sqlite ${loaded.store.file}` : 'postgresql'}\n` +
+          `  http            ${loaded.http.listen.host}:${loaded.http.listen.port}\n` +
+          `  tftp            ${loaded.tftp.enabled ? `${loaded.tftp.listen.host}:${loaded.tftp.listen.port} (validated; this version has no TFTP listener yet)` : 'off'}\n` +
+          `  dhcp            ${dhcp}\n`,
+      );
+    });
+
+  config
+    .command('schema')
+    .description('Print the JSON Schema of fleetboot.yaml, for editor completion and validation.')
+    .action(() => {
+      io.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+}

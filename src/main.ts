@@ -1,0 +1,138 @@
+import { mkdir } from 'node:fs/promises';
+import type { FleetbootConfig } from './config/schema.js';
+import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
+import { systemClock, type Clock } from './net/clock.js';
+import { Supervisor, type Service } from './net/supervisor.js';
+import { createLogger, subsystemLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+import { VERSION } from './version.js';
+
+/** A running fleetboot: what `serve` holds until a signal arrives, and what tests start and stop. */
+export interface RunningServer {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  /** `host:port` the HTTP server listens on (the real port when the config asked for port 0). */
+  readonly httpAddress: string;
+  health(): HealthReport;
+  /** Drains listeners in reverse start order, then closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly config: FleetbootConfig;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** Raised when the store cannot be opened or migrated; `serve` maps it to its own exit code. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(override readonly cause: unknown) {
+    super(`the store could not be opened: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * The composition root (design.md §2): config → store → listeners → HTTP. Everything concrete is wired here and
+ * nowhere below, so every other module receives its collaborators as parameters.
+ */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics();
+
+  // 0750: the data directory holds the database, whose rows include install tokens (catalogue S14).
+  await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
+  const store = await openMigratedStore(config, subsystemLogger(logger, 'store'));
+
+  const supervisor = new Supervisor({ logger: subsystemLogger(logger, 'supervisor'), clock });
+  const health = (): HealthReport => healthOf(supervisor.states());
+  const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
+  const http = httpService(app, config.http.listen);
+  supervisor.add(http);
+  logDhcpPosture(config, subsystemLogger(logger, 'dhcp'));
+  if (config.tftp.enabled) {
+    subsystemLogger(logger, 'tftp').warn(
+      'tftp.enabled is set, but this version of fleetboot has no TFTP listener yet',
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await supervisor.stopAll();
+      await store.close();
+      logger.info('stopped');
+    })());
+
+  try {
+    await supervisor.startAll();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  logger.info(
+    { version: VERSION, http: http.address(), store: store.dialect, dataDir: config.dataDir },
+    'fleetboot up',
+  );
+  return { logger, metrics, store, httpAddress: http.address(), health, stop };
+}
+
+async function openMigratedStore(config: FleetbootConfig, logger: Logger): Promise<Store> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(config.store, { dataDir: config.dataDir, logger });
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    throw new StoreUnavailableError(error);
+  }
+}
+
+/** The HTTP server as a supervised service. `stop` lets in-flight requests finish (fastify `close`). */
+function httpService(app: HttpApp, listen: { host: string; port: number }): Service & { address(): string } {
+  let bound = `${listen.host}:${listen.port}`;
+  return {
+    name: 'http',
+    async start(fail) {
+      await app.listen({ host: listen.host, port: listen.port });
+      const address = app.server.address();
+      if (address !== null && typeof address === 'object') bound = `${address.address}:${address.port}`;
+      // After listen, the server emits 'error' only for faults that stop it serving.
+      app.server.once('error', fail);
+    },
+    async stop() {
+      await app.close();
+    },
+    address: () => bound,
+  };
+}
+
+export function healthOf(states: Readonly<Record<string, string>>): HealthReport {
+  const components = Object.fromEntries(
+    Object.entries(states).map(([name, state]) => [name, state === 'up' ? 'up' : 'down'] as const),
+  );
+  const status = Object.values(components).every((s) => s === 'up') ? 'ok' : 'degraded';
+  return { status, components };
+}
+
+/**
+ * Says at start what fleetboot will do about DHCP, because an operator must never have to guess whether a boot
+ * server is answering on their network (issue "Foundation", item 8).
+ */
+function logDhcpPosture(config: FleetbootConfig, logger: Logger): void {
+  const { mode, interfaces } = config.dhcp;
+  if (mode === 'off' || interfaces.length === 0) {
+    logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
+    return;
+  }
+  logger.warn(
+    { mode, interfaces },
+    'DHCP is configured, but this version of fleetboot has no DHCP listener yet: it answers no DHCP',
+  );
+}
