@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on Debian 12, then returns: the npm dependencies, the real peers the
+# interop tests run inside network namespaces (DHCP and TFTP clients, capture tools), and a PostgreSQL server
+# for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+[ "$(id -u)" -eq 0 ] || die "run as root: the tests create network namespaces and the script installs Debian packages."
+scripts/setup.sh
+apt_install \
+  iproute2 nftables \
+  isc-dhcp-client udhcpc \
+  tftp-hpa atftp \
+  tcpdump tshark \
+  postgresql
+scripts/ci/postgres.sh
+say "ready: 'npm test' runs the suite"
