@@ -1,0 +1,117 @@
+import { OPTION_END, OPTION_OVERLOAD, OPTION_PAD } from './options.js';
+import { FILE_SIZE, OFFSET, SNAME_SIZE } from './layout.js';
+import type { RejectedOption } from './raw-option.js';
+import { dhcpDecodeError } from './reasons.js';
+
+/** One option as found on the wire: its code and where its data lies in the datagram. */
+interface Instance {
+  readonly code: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One option after RFC 3396 concatenation: all instances' data joined, `offset` of the first instance's data. */
+export interface JoinedOption {
+  readonly code: number;
+  readonly data: Uint8Array;
+  readonly offset: number;
+}
+
+export type Overload = 'none' | 'file' | 'sname' | 'both';
+
+export interface OptionArea {
+  /** Options in order of first appearance, excluding pad, end and overload (52). */
+  readonly options: readonly JoinedOption[];
+  readonly overload: Overload;
+  /** Options found where they are ignored: an option 52 inside an overloaded field (D14). */
+  readonly ignored: readonly RejectedOption[];
+}
+
+/**
+ * Reads the options of a datagram whose cookie has been checked: the options field, then, if option 52 says so,
+ * `file` and then `sname` (RFC 3396 §7: "the optional parameters field, the file field, and the sname field, in
+ * that order"). Each region is scanned once, bounded by its own end; a region may lack END (D13a, as Kea), and
+ * bytes after END are never read (D13b). Option 52 is honoured only in the options field, and only once (D14).
+ */
+export function readOptionArea(bytes: Uint8Array): OptionArea {
+  const instances: Instance[] = [];
+  scan(bytes, OFFSET.options, bytes.length, instances);
+
+  const overload = overloadOf(bytes, instances);
+  const ignored: RejectedOption[] = [];
+  const extra = (start: number, size: number) => {
+    const found: Instance[] = [];
+    scan(bytes, start, start + size, found);
+    for (const i of found) {
+      if (i.code === OPTION_OVERLOAD) ignored.push({ code: i.code, offset: i.start - 2, reason: 'overload' });
+      else instances.push(i);
+    }
+  };
+  if (overload === 'file' || overload === 'both') extra(OFFSET.file, FILE_SIZE);
+  if (overload === 'sname' || overload === 'both') extra(OFFSET.sname, SNAME_SIZE);
+
+  return { options: join(bytes, instances), overload, ignored };
+}
+
+// RFC 2131 §4.1: pad is one octet, end is one octet, every other option is code, length, data.
+function scan(bytes: Uint8Array, start: number, end: number, out: Instance[]): void {
+  let i = start;
+  while (i < end) {
+    const code = bytes[i] ?? 0;
+    if (code === OPTION_PAD) {
+      i += 1;
+      continue;
+    }
+    if (code === OPTION_END) return;
+    const length = i + 1 < end ? (bytes[i + 1] ?? 0) : -1;
+    if (length < 0 || i + 2 + length > end) {
+      throw dhcpDecodeError(i, 'truncated-option', `option ${code} runs past its field (ends at ${end})`);
+    }
+    out.push({ code, start: i + 2, end: i + 2 + length });
+    i += 2 + length;
+  }
+}
+
+// RFC 2132 §9.3: one octet, 1 = file, 2 = sname, 3 = both. Anything else refuses the packet (D15: we pick DROP,
+// since a sender that gets this wrong has built the rest of its packet on the same misunderstanding).
+function overloadOf(bytes: Uint8Array, instances: readonly Instance[]): Overload {
+  const found = instances.filter((i) => i.code === OPTION_OVERLOAD);
+  const first = found[0];
+  if (first === undefined) return 'none';
+  const length = found.reduce((sum, i) => sum + (i.end - i.start), 0);
+  if (length !== 1) throw dhcpDecodeError(first.start - 2, 'overload', `option 52 of ${length} bytes`);
+  const value = bytes[first.start] ?? 0;
+  switch (value) {
+    case 1:
+      return 'file';
+    case 2:
+      return 'sname';
+    case 3:
+      return 'both';
+    default:
+      throw dhcpDecodeError(first.start, 'overload', `option 52 value ${value}`);
+  }
+}
+
+// RFC 3396 §7: instances of one option are concatenated in the order found, into one value.
+function join(bytes: Uint8Array, instances: readonly Instance[]): JoinedOption[] {
+  const byCode = new Map<number, Instance[]>();
+  for (const i of instances) {
+    if (i.code === OPTION_OVERLOAD) continue;
+    const list = byCode.get(i.code);
+    if (list === undefined) byCode.set(i.code, [i]);
+    else list.push(i);
+  }
+  const out: JoinedOption[] = [];
+  for (const [code, list] of byCode) {
+    const size = list.reduce((sum, i) => sum + (i.end - i.start), 0);
+    const data = new Uint8Array(size);
+    let at = 0;
+    for (const i of list) {
+      data.set(bytes.subarray(i.start, i.end), at);
+      at += i.end - i.start;
+    }
+    out.push({ code, data, offset: list[0]?.start ?? 0 });
+  }
+  return out;
+}

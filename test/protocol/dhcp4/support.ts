@@ -1,0 +1,118 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { DecodeError } from '../../../src/protocol/errors.js';
+import { decodeDhcpMessage, type DhcpMessage } from '../../../src/protocol/dhcp4/index.js';
+import type { Ipv4 } from '../../../src/values/ipv4.js';
+
+const GOLDEN_DIR = path.resolve(import.meta.dirname, '../../golden/dhcp4');
+
+/** Names of the captured packets (test/golden/dhcp4/NAME.hex, with NAME.txt beside it). */
+export const GOLDEN_NAMES: readonly string[] = readdirSync(GOLDEN_DIR)
+  .filter((f) => f.endsWith('.hex'))
+  .map((f) => f.slice(0, -'.hex'.length))
+  .sort();
+
+export function golden(name: string): Uint8Array {
+  return hex(readFileSync(path.join(GOLDEN_DIR, `${name}.hex`), 'utf8'));
+}
+
+export function goldenText(name: string): string {
+  return readFileSync(path.join(GOLDEN_DIR, `${name}.txt`), 'utf8');
+}
+
+/** Bytes of a hex string; spaces, newlines and colons are ignored. */
+export function hex(text: string): Uint8Array {
+  const digits = text.replace(/[\s:]/g, '');
+  if (!/^([0-9a-f]{2})*$/i.test(digits)) throw new Error(`not hex: ${text.slice(0, 40)}`);
+  return Uint8Array.from(digits.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+export const ip = (text: string) => text as Ipv4;
+
+export interface RawPacketFields {
+  op?: number;
+  htype?: number;
+  hlen?: number;
+  hops?: number;
+  xid?: number;
+  secs?: number;
+  flags?: number;
+  chaddr?: number[];
+  sname?: Uint8Array;
+  file?: Uint8Array;
+  cookie?: number[] | null;
+  /** Raw option bytes after the cookie (no END is added). */
+  options?: number[] | Uint8Array;
+}
+
+/** A datagram built byte by byte, for bad-input cases the encoder would never produce. */
+export function rawPacket(fields: RawPacketFields = {}): Uint8Array {
+  const header = new Uint8Array(236);
+  header[0] = fields.op ?? 1;
+  header[1] = fields.htype ?? 1;
+  header[2] = fields.hlen ?? 6;
+  header[3] = fields.hops ?? 0;
+  new DataView(header.buffer).setUint32(4, fields.xid ?? 0x12345678);
+  new DataView(header.buffer).setUint16(8, fields.secs ?? 0);
+  new DataView(header.buffer).setUint16(10, fields.flags ?? 0);
+  header.set(fields.chaddr ?? [0x52, 0x54, 0x00, 0x12, 0x34, 0x56], 28);
+  if (fields.sname) header.set(fields.sname, 44);
+  if (fields.file) header.set(fields.file, 108);
+  const cookie = fields.cookie === null ? [] : (fields.cookie ?? [99, 130, 83, 99]);
+  return Uint8Array.from([...header, ...cookie, ...(fields.options ?? [])]);
+}
+
+/** `count` copies of `byte`. */
+export function repeat(count: number, byte: number): number[] {
+  return Array.from({ length: count }, () => byte);
+}
+
+/** Option bytes of a minimal DHCPDISCOVER: message type 1. */
+export const DISCOVER_53 = [53, 1, 1];
+
+/** Asserts that decoding throws a DecodeError with this reason (and offset, if given). */
+export function expectDecodeError(bytes: Uint8Array, reason: string, offset?: number): DecodeError {
+  let caught: unknown;
+  try {
+    decodeDhcpMessage(bytes);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(DecodeError);
+  const error = caught as DecodeError;
+  expect(error.reason).toBe(reason);
+  if (offset !== undefined) expect(error.offset).toBe(offset);
+  return error;
+}
+
+/**
+ * A message without its wire order (optionOrder, and the order of otherOptions), for comparing a decoded message
+ * with a built one: `decode(encode(m)) ≅ m` means equal up to option order.
+ */
+export function comparable(message: DhcpMessage): Omit<DhcpMessage, 'optionOrder'> {
+  const { optionOrder: _ignored, ...rest } = message;
+  return { ...rest, otherOptions: [...rest.otherOptions].sort((a, b) => a.code - b.code) };
+}
+
+/** The option bytes of an encoded message: after the cookie, up to and including END. */
+export function optionBytes(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let i = 240;
+  while (i < bytes.length) {
+    const code = bytes[i] ?? 0;
+    if (code === 0) break;
+    if (code === 255) {
+      out.push(255);
+      break;
+    }
+    const length = bytes[i + 1] ?? 0;
+    out.push(...bytes.subarray(i, i + 2 + length));
+    i += 2 + length;
+  }
+  return out;
+}
