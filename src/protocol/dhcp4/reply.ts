@@ -12,7 +12,10 @@ export type ReplyType = Extract<DhcpMessageType, 'offer' | 'ack' | 'nak'>;
 /** Whether an option goes into a reply: whenever the server has a value, never, or only if the client asked. */
 export type ReplyOptionRule = 'always' | 'never' | 'if-requested';
 
-const LARGEST_DATAGRAM = 1500; // Ethernet MTU: never rely on IP fragmentation reaching a PXE ROM
+// Ethernet MTU: never rely on IP fragmentation reaching a PXE ROM. Quirk: OVMF's PXE sends option 57 = 65280
+// (test/golden/dhcp4/ovmf-x64-request-selecting); iPXE sends 1472, already net of IP and UDP headers, so it gets 28
+// bytes less than it could take, which is harmless.
+const LARGEST_DATAGRAM = 1500;
 
 // RFC 2132 §9.10 (option 57 counts the whole IP datagram, minimum 576; D20 treats smaller values as 576);
 // RFC 2131 §2 (without option 57, a client accepts a 576-octet datagram); protocol-digest §1.1.
