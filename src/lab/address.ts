@@ -7,6 +7,8 @@ import {
   parseIpv4Subnet,
   subnetContains,
 } from '../values/ipv4.js';
+import { InvalidValueError } from '../values/brand.js';
+import { type Mac, parseMac } from '../values/mac.js';
 import { LabError } from './errors.js';
 
 /** An interface address inside the lab: the host's own address and the prefix length of its segment. */
@@ -28,14 +30,11 @@ export const LAB_RANGES: readonly Ipv4Subnet[] = [
   '203.0.113.0/24', // RFC 5737 TEST-NET-3
 ].map((cidr) => parseIpv4Subnet(cidr));
 
+const FORMAT = 'expected a.b.c.d/nn such as 198.18.0.1/24';
+
 /** Parses `a.b.c.d/nn` and checks the whole segment lies in a test range and the address is a host address. */
 export function parseLabAddress(input: string): LabAddress {
-  const [addressText, lengthText, ...rest] = input.split('/');
-  if (addressText === undefined || lengthText === undefined || rest.length > 0) {
-    throw new LabError(`lab address ${JSON.stringify(input)}: expected a.b.c.d/nn such as 198.18.0.1/24`);
-  }
-  const ip = parseIpv4(addressText);
-  const segment = parseIpv4Subnet(input, { strict: false });
+  const { ip, segment } = parseInterface(input);
   const range = LAB_RANGES.find(
     (r) => segment.prefixLength >= r.prefixLength && subnetContains(r, segment.network),
   );
@@ -52,4 +51,33 @@ export function parseLabAddress(input: string): LabAddress {
     }
   }
   return { ip, prefixLength: segment.prefixLength, cidr: `${ip}/${segment.prefixLength}` };
+}
+
+/** A MAC for a lab interface, in canonical form; a LabError (not the value parser's error) when malformed. */
+export function parseLabMac(input: string): Mac {
+  try {
+    return parseMac(input);
+  } catch (error: unknown) {
+    if (!(error instanceof InvalidValueError)) throw error;
+    throw new LabError(`lab MAC ${JSON.stringify(input)}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * The address and its segment. The value parsers throw InvalidValueError; callers of the lab (addHost, `fleetboot
+ * lab`) handle one error type, so a malformed address becomes a LabError that keeps the parser's detail.
+ */
+function parseInterface(input: string): { ip: Ipv4; segment: Ipv4Subnet } {
+  const [addressText, lengthText, ...rest] = input.split('/');
+  if (addressText === undefined || lengthText === undefined || rest.length > 0) {
+    throw new LabError(`lab address ${JSON.stringify(input)}: ${FORMAT}`);
+  }
+  try {
+    return { ip: parseIpv4(addressText), segment: parseIpv4Subnet(input, { strict: false }) };
+  } catch (error: unknown) {
+    if (!(error instanceof InvalidValueError)) throw error;
+    throw new LabError(`lab address ${JSON.stringify(input)}: ${FORMAT} (${error.message})`, {
+      cause: error,
+    });
+  }
 }

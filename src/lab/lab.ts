@@ -1,7 +1,7 @@
 import { spawn as spawnChild } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { type Mac, parseMac } from '../values/mac.js';
-import { type LabAddress, parseLabAddress } from './address.js';
+import type { Mac } from '../values/mac.js';
+import { type LabAddress, parseLabAddress, parseLabMac } from './address.js';
 import { ipArgs } from './commands.js';
 import { LabError, LabUnavailableError } from './errors.js';
 import { cleanUpOnExit, forgetOnExit } from './exit-hooks.js';
@@ -286,7 +286,7 @@ export class Lab {
     return {
       sw,
       address: options.address === undefined ? undefined : parseLabAddress(options.address),
-      mac: options.mac === undefined ? undefined : parseMac(options.mac),
+      mac: options.mac === undefined ? undefined : parseLabMac(options.mac),
     };
   }
 

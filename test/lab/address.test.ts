@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabAddress } from '../../src/lab/address.js';
+import { parseLabAddress, parseLabMac } from '../../src/lab/address.js';
+import { LabError } from '../../src/lab/errors.js';
 
 describe('lab addresses', () => {
   it.each([
@@ -23,20 +24,76 @@ describe('lab addresses', () => {
     ['192.0.2.1/23'],
     ['8.8.8.8/32'],
   ])('refuses %s outside the test ranges', (input) => {
-    expect(() => parseLabAddress(input)).toThrow(/outside the test ranges/);
+    const error = catchError(() => parseLabAddress(input));
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as Error).message).toBe(
+      `lab address ${input} is outside the test ranges (198.18.0.0/15, 192.0.2.0/24, 198.51.100.0/24, ` +
+        '203.0.113.0/24): a lab must never use an address that exists on a real network',
+    );
   });
 
   it.each([['198.18.0.0/24'], ['198.18.0.255/24'], ['192.0.2.3/30']])(
     'refuses %s, the network or broadcast address',
     (input) => {
-      expect(() => parseLabAddress(input)).toThrow(/network or broadcast/);
+      const error = catchError(() => parseLabAddress(input));
+      expect(error).toBeInstanceOf(LabError);
+      expect((error as Error).message).toBe(
+        `lab address ${input} is the network or broadcast address of its segment`,
+      );
     },
   );
 
-  it.each([['198.18.0.1'], ['198.18.0.1/24/1'], ['198.18.0.256/24'], ['198.18.0.1/33'], ['198.018.0.1/24']])(
-    'refuses malformed %s',
-    (input) => {
-      expect(() => parseLabAddress(input)).toThrow();
-    },
-  );
+  const FORMAT = 'expected a.b.c.d/nn such as 198.18.0.1/24';
+  it.each([
+    ['198.18.0.1', `lab address "198.18.0.1": ${FORMAT}`],
+    ['198.18.0.1/24/1', `lab address "198.18.0.1/24/1": ${FORMAT}`],
+    [
+      '198.18.0.256/24',
+      `lab address "198.18.0.256/24": ${FORMAT} (invalid IPv4 address "198.18.0.256": expected a dotted quad such as 192.0.2.10)`,
+    ],
+    [
+      '198.018.0.1/24',
+      `lab address "198.018.0.1/24": ${FORMAT} (invalid IPv4 address "198.018.0.1": expected a dotted quad such as 192.0.2.10)`,
+    ],
+    [
+      '198.18.0.1/33',
+      `lab address "198.18.0.1/33": ${FORMAT} (invalid IPv4 subnet "198.18.0.1/33": expected CIDR notation such as 192.0.2.0/24)`,
+    ],
+    [
+      '198.18.0.1/',
+      `lab address "198.18.0.1/": ${FORMAT} (invalid IPv4 subnet "198.18.0.1/": expected CIDR notation such as 192.0.2.0/24)`,
+    ],
+    [
+      '/24',
+      `lab address "/24": ${FORMAT} (invalid IPv4 address "": expected a dotted quad such as 192.0.2.10)`,
+    ],
+  ])('refuses malformed %s with a LabError that says what is expected', (input, message) => {
+    const error = catchError(() => parseLabAddress(input));
+    // One error type for every refusal: callers (addHost, fleetboot lab) catch LabError, not value errors.
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as Error).message).toBe(message);
+  });
 });
+
+describe('lab MACs', () => {
+  it('accepts any spelling and canonicalises it', () => {
+    expect(parseLabMac('52-54-00-AB-CD-EF')).toBe('52:54:00:ab:cd:ef');
+  });
+
+  it('refuses a malformed MAC with a LabError that keeps the detail', () => {
+    const error = catchError(() => parseLabMac('nope'));
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as Error).message).toBe(
+      'lab MAC "nope": invalid MAC address "nope": expected six hex octets such as 52:54:00:12:34:56',
+    );
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error: unknown) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

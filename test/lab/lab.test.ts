@@ -140,7 +140,14 @@ describeLab('network lab', () => {
     await expect(lab().addHost('leaky', { switch: sw, address: '10.0.0.1/24' })).rejects.toThrow(
       /outside the test ranges/,
     );
-    await expect(lab().addHost('badmac', { switch: sw, mac: 'nope' })).rejects.toThrow(/MAC/);
+    await expect(lab().addHost('malformed', { switch: sw, address: '198.18.3.256/24' })).rejects.toThrow(
+      LabError,
+    );
+    await expect(lab().addHost('badmac', { switch: sw, mac: 'nope' })).rejects.toThrow(
+      new LabError(
+        'lab MAC "nope": invalid MAC address "nope": expected six hex octets such as 52:54:00:12:34:56',
+      ),
+    );
     await expect(lab().addHost('Bad Name')).rejects.toThrow(/invalid lab host name/);
     await expect(lab().addHost('nowire', { address: '198.18.3.1/24' })).rejects.toThrow(/needs a switch/);
     expect(await listNamespaces()).toEqual(before);
