@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { isRecord } from '../values/guards.js';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
 import { describeExpected, propertiesOf, type ScalarType, scalarTypeOf } from './schema-walk.js';
@@ -186,12 +187,12 @@ export function applyEnvOverrides(config: Record<string, unknown>, overrides: re
     for (const key of parents) {
       const next = node[key] ?? {};
       // A section the file wrote as something else (`tftp: 5`) is reported by validation; leave it alone.
-      if (typeof next !== 'object' || Array.isArray(next)) {
+      if (!isRecord(next)) {
         reachable = false;
         break;
       }
       node[key] = next;
-      node = next as Record<string, unknown>;
+      node = next;
     }
     if (reachable && last !== undefined) node[last] = value;
   }

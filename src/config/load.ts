@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Value from 'typebox/value';
+import { isRecord } from '../values/guards.js';
 import { buildConfig } from './build.js';
 import {
   ConfigError,
@@ -54,7 +55,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
 
   const fileValue = source?.value ?? {};
-  if (!isMapping(fileValue)) {
+  if (!isRecord(fileValue)) {
     return fail([
       {
         origin: { kind: 'file', file: shown, line: 1, column: 1 },
@@ -129,10 +130,6 @@ function locator(source: YamlSource | undefined, file: string, overrides: readon
   };
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * A key written with nothing after it (`tftp:` whose lines are all commented out) means "the default", as it
  * reads; YAML makes it null. Dropped here, in mappings only: a null list item is a mistake worth reporting.
@@ -141,11 +138,7 @@ function dropEmpty(mapping: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(mapping)) {
     if (value === null) continue;
-    const kept = isMapping(value)
-      ? dropEmpty(value)
-      : Array.isArray(value)
-        ? value.map(dropEmptyItem)
-        : value;
+    const kept = isRecord(value) ? dropEmpty(value) : Array.isArray(value) ? value.map(dropEmptyItem) : value;
     // defineProperty, because assigning a key named `__proto__` would set the prototype instead of a key that
     // validation reports as unknown.
     Object.defineProperty(result, key, { value: kept, enumerable: true, writable: true, configurable: true });
@@ -154,5 +147,5 @@ function dropEmpty(mapping: Record<string, unknown>): Record<string, unknown> {
 }
 
 function dropEmptyItem(value: unknown): unknown {
-  return isMapping(value) ? dropEmpty(value) : value;
+  return isRecord(value) ? dropEmpty(value) : value;
 }

@@ -10,6 +10,7 @@ import {
   parseIpv4Subnet,
   prefixToMask,
 } from '../values/ipv4.js';
+import { isOneOf, isRecord } from '../values/guards.js';
 import { parseMac } from '../values/mac.js';
 import type { ConfigPath } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
@@ -63,7 +64,7 @@ function checkTftp(tftp: unknown): RuleProblem[] {
 // addresses without subnets to lease from.
 function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  const mode = DHCP_MODES.find((m) => m === dhcp.mode);
+  const mode = isOneOf(DHCP_MODES, dhcp.mode) ? dhcp.mode : undefined;
   const { interfaces, subnets } = dhcp;
   if (mode !== undefined && mode !== 'off' && Array.isArray(interfaces) && interfaces.length === 0) {
     problems.push({
@@ -293,7 +294,5 @@ function hostProblem(subnet: Ipv4Subnet, ip: Ipv4, path: ConfigPath): RuleProble
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+  return isRecord(value) ? value : {};
 }
