@@ -9,7 +9,7 @@
 /** Values a u16 block number takes: 0 … 65535. */
 export const BLOCK_NUMBER_MODULUS = 65536;
 
-// RFC 1350 §6: "a data packet of less than 512 bytes signals termination of a transfer" (less than blksize, RFC
+// RFC 1350 §2: "A data packet of less than 512 bytes signals termination of a transfer" (less than blksize, RFC
 // 2348), so a file whose size is a multiple of the block size ends with an empty block: ⌊size / blockSize⌋ + 1.
 export function blockCount(size: number, blockSize: number): number {
   checkSize(size);
@@ -38,7 +38,8 @@ export function blockIndexForOffset(offset: number, blockSize: number): number {
   return Math.floor(offset / blockSize) + 1;
 }
 
-// RFC 1350 §6 / RFC 2348: the DATA that ends a transfer is the first one shorter than the block size (possibly 0).
+// RFC 1350 §2 and §6, RFC 2348: the DATA that ends a transfer is the first one shorter than the block size,
+// possibly empty.
 export function isFinalBlock(length: number, blockSize: number): boolean {
   return length < blockSize;
 }

@@ -2,7 +2,7 @@ import { MAX_ERROR_MESSAGE_BYTES } from './limits.js';
 import type { ErrorPacket } from './packet.js';
 import { encodeTftpPacket } from './packet.js';
 
-// RFC 1350 §5 "Error Codes" (0–7) and RFC 2347 (8: "terminate the transfer due to option negotiation").
+// RFC 1350 Appendix "Error Codes" (0–7) and RFC 2347 (8: "terminate the transfer due to option negotiation").
 export const TftpErrorCode = {
   notDefined: 0,
   fileNotFound: 1,

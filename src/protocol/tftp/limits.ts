@@ -3,19 +3,19 @@
  * from; the transfer engine and the configuration schema import them rather than repeating the numbers.
  */
 
-// RFC 1350 §6: without the blksize option a DATA packet carries 512 octets, and a shorter one ends the transfer.
+// RFC 1350 §2: without the blksize option a DATA packet carries 512 octets, and a shorter one ends the transfer.
 export const DEFAULT_BLOCK_SIZE = 512;
 
-// RFC 2348 §2: "Valid values range between "8" and "65464" octets, inclusive."
+// RFC 2348 "Blocksize Option Specification": "Valid values range between "8" and "65464" octets, inclusive."
 export const MIN_BLOCK_SIZE = 8;
 export const MAX_BLOCK_SIZE = 65464;
 
-// RFC 2349 §2: timeout "Valid values range between "1" and "255" seconds, inclusive."
+// RFC 2349 "Timeout Interval Option Specification": "Valid values range between "1" and "255" seconds, inclusive."
 export const MIN_TIMEOUT_SECONDS = 1;
 export const MAX_TIMEOUT_SECONDS = 255;
 
-// RFC 7440 §3: windowsize "valid values range between "1" and "65535" blocks, inclusive". Without the option the
-// transfer is lock-step, i.e. a window of one block (RFC 1350).
+// RFC 7440 §3: a windowsize from 1 to 65535 blocks, inclusive. Without the option the transfer is lock-step, a
+// window of one block (RFC 1350 §2).
 export const DEFAULT_WINDOW_SIZE = 1;
 export const MIN_WINDOW_SIZE = 1;
 export const MAX_WINDOW_SIZE = 65535;

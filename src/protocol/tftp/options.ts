@@ -134,18 +134,21 @@ function decide(key: Known, text: string, context: Context): Decision {
   if (requested === undefined) return { reason: 'unparsable' };
   switch (key) {
     case 'blksize':
-      // RFC 2348 §2: 8..65464; the OACK value "must be less than or equal to the value specified by the client".
+      // RFC 2348 "Blocksize Option Specification": 8..65464, and the OACK value "must be less than or equal to
+      // the value specified by the client".
       if (requested < MIN_BLOCK_SIZE || requested > MAX_BLOCK_SIZE) return { reason: 'out-of-range' };
       return { value: Math.min(requested, context.blockCap) };
     case 'timeout':
-      // RFC 2349 §2: 1..255, and the OACK value "must match the value specified by the client".
+      // RFC 2349 "Timeout Interval Option Specification": 1..255, and the OACK value "must match the value
+      // specified by the client".
       if (requested < MIN_TIMEOUT_SECONDS || requested > MAX_TIMEOUT_SECONDS) {
         return { reason: 'out-of-range' };
       }
       return { value: requested };
     case 'tsize':
-      // RFC 2349 §3: an RRQ carries 0 and the OACK returns the size (any number asked gets the real size, T11).
-      // A netascii stream's size is not the file's, so tsize is octet-only, as in tftpd-hpa and dnsmasq.
+      // RFC 2349 "Transfer Size Option Specification": an RRQ carries 0 and the OACK returns the size (any number
+      // asked gets the real size, T11). A netascii stream's size is not the file's, so tsize is octet-only, as in
+      // tftpd-hpa and dnsmasq.
       if (context.mode !== 'octet' || context.fileSize === undefined) return { reason: 'no-size' };
       return { value: context.fileSize };
     case 'windowsize':

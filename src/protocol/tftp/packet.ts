@@ -15,7 +15,7 @@ import { tftpDecodeError } from './reasons.js';
 // RFC 1350 §5 (1–5) and RFC 2347 (6, OACK).
 export const Opcode = { rrq: 1, wrq: 2, data: 3, ack: 4, error: 5, oack: 6 } as const;
 
-// RFC 1350 §2 lists netascii, octet and mail; RFC 1123 §4.2.2.1: "The "mail" mode SHOULD NOT be supported."
+// RFC 1350 §1 lists netascii, octet and mail; RFC 1123 §4.2.2.1: "The "mail" mode SHOULD NOT be supported."
 export type TransferMode = 'octet' | 'netascii';
 
 /** One RFC 2347 option as sent: name and value are case-insensitive text; we keep the client's spelling. */
@@ -54,7 +54,7 @@ export interface AckPacket {
 
 export interface ErrorPacket {
   readonly kind: 'error';
-  /** RFC 1350 §5 codes 0–7, RFC 2347 code 8; any u16 is kept. */
+  /** RFC 1350 Appendix "Error Codes" 0–7, RFC 2347 code 8; any u16 is kept. */
   readonly code: number;
   /** At most `MAX_ERROR_MESSAGE_BYTES` characters; a peer's text is untrusted: escape it before logging. */
   readonly message: string;
@@ -129,8 +129,8 @@ function decodeRequest(reader: ByteReader): Omit<ReadRequest, 'kind'> {
   return { filename: name.text, mode, options: decodeOptions(reader) };
 }
 
-// RFC 1350 §5: "The mode field contains the string "netascii", "octet", or "mail" … in any combination of upper
-// and lower case". RFC 1123 §4.2.2.1: "mail" SHOULD NOT be supported, so it is refused like an unknown mode.
+// RFC 1350 §5: the mode is "netascii", "octet" or "mail" in any mix of upper and lower case (tftpd-hpa and dnsmasq
+// compare without case). RFC 1123 §4.2.2.1: "mail" SHOULD NOT be supported, so it is refused like an unknown mode.
 function transferMode(text: string, length: number): TransferMode | undefined {
   if (length !== text.length) return undefined;
   const lower = asciiLower(text);
