@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { isSecretName, REDACTED, redactCredentials } from '../values/redact.js';
 import type { ConfigPath } from './diagnostics.js';
 import { expectedFor, kindByFormat } from './kinds.js';
 
@@ -85,10 +86,15 @@ function describeRange(noun: string, min: unknown, max: unknown): string {
   return noun;
 }
 
-/** The "got …" part of a message: strings quoted so that `"big"` and `big` and `""` are told apart. */
-export function describeValue(value: unknown): string {
+/**
+ * The "got …" part of a message: strings quoted so that `"big"` and `big` and `""` are told apart. Diagnostics go
+ * to stderr and so to journald (catalogue I7): the value of a key at `path` that looks secret is never shown, and
+ * any URL password in a string is masked (a refused `store:` still holds the real database password).
+ */
+export function describeValue(value: unknown, path: ConfigPath = []): string {
   if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (path.some((step) => typeof step === 'string' && isSecretName(step))) return JSON.stringify(REDACTED);
+  if (typeof value === 'string') return JSON.stringify(redactCredentials(value));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

@@ -83,8 +83,8 @@ function wrongValue(
   const duplicate = keyword === 'uniqueItems' && Array.isArray(value) ? firstDuplicate(value) : undefined;
   const message =
     duplicate !== undefined
-      ? `lists ${describeValue(duplicate)} more than once`
-      : `expected ${schema === undefined ? 'a valid value' : describeExpected(schema, value)}, got ${describeValue(value)}`;
+      ? `lists ${describeValue(duplicate, path)} more than once`
+      : `expected ${schema === undefined ? 'a valid value' : describeExpected(schema, value)}, got ${describeValue(value, path)}`;
   return {
     origin: locate(path),
     path: formatPath(path),

@@ -9,6 +9,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
+import { redactCredentials } from '../values/redact.js';
 import type { ConfigDiagnostic, ConfigPath } from './diagnostics.js';
 
 export interface Position {
@@ -50,7 +51,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const diagnostics: ConfigDiagnostic[] = doc.errors.map((error) => ({
     origin: { kind: 'file', file, ...at(error.pos[0]) },
     path: '',
-    message: `YAML: ${firstLine(error.message)}`,
+    // The parser quotes the text it could not place, which may be a whole `store: postgres://…` line.
+    message: `YAML: ${redactCredentials(firstLine(error.message))}`,
     ...(HINTS[error.code] === undefined ? {} : { hint: HINTS[error.code] }),
   }));
   let value: unknown;
@@ -62,7 +64,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       diagnostics.push({
         origin: { kind: 'file', file, line: 1, column: 1 },
         path: '',
-        message: `YAML: ${error instanceof Error ? error.message : String(error)}`,
+        message: `YAML: ${redactCredentials(error instanceof Error ? error.message : String(error))}`,
       });
     }
   }
