@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { LabError, LabTimeoutError } from './errors.js';
+import { LineBuffer } from './line-buffer.js';
 
 export const DEFAULT_WAIT_MS = 10_000;
 export const DEFAULT_STOP_GRACE_MS = 2_000;
-/** Output kept per stream; a chatty process (tcpdump -v) must not grow a test's memory without bound. */
-export const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
 export interface ExitStatus {
   readonly code: number | null;
@@ -17,7 +16,10 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface WaitForLineOptions {
   readonly timeoutMs?: number;
   readonly stream?: OutputStream;
-  /** Index of the first line to consider, to wait for the next occurrence of something already seen. */
+  /**
+   * Index of the first line to consider, counting every line printed (also those dropped at the output cap):
+   * `from: proc.lineCount()` waits for a line printed from now on, not one already seen.
+   */
   readonly from?: number;
 }
 
@@ -26,7 +28,10 @@ export interface WaitForLineOptions {
  * has a timeout. It runs in a process group of its own, so stopping it also stops what it forked.
  */
 export class LabProcess {
-  private readonly text: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  private readonly output: Record<OutputStream, LineBuffer> = {
+    stdout: new LineBuffer(),
+    stderr: new LineBuffer(),
+  };
   private exitStatus: ExitStatus | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -56,12 +61,13 @@ export class LabProcess {
     });
   }
 
+  /** What it printed; past the cap (MAX_OUTPUT_CHARS) the oldest lines are dropped and a marker says so. */
   get stdout(): string {
-    return this.text.stdout;
+    return this.output.stdout.text();
   }
 
   get stderr(): string {
-    return this.text.stderr;
+    return this.output.stderr.text();
   }
 
   /** Undefined while the process runs. */
@@ -74,11 +80,14 @@ export class LabProcess {
     return this.child.stdin;
   }
 
-  /** Complete lines printed so far (a trailing partial line is left out until its newline arrives). */
+  /** Complete lines held (a trailing partial line is left out until its newline arrives; see `stdout`). */
   lines(stream: OutputStream = 'stdout'): string[] {
-    const lines = this.text[stream].split('\n');
-    lines.pop();
-    return lines;
+    return this.output[stream].lines();
+  }
+
+  /** How many complete lines it has printed, dropped ones included: the `from` of a wait for the next one. */
+  lineCount(stream: OutputStream = 'stdout'): number {
+    return this.output[stream].lineCount;
   }
 
   /** Resolves with the first line matching `pattern`; rejects on timeout or if the process exits first. */
@@ -86,9 +95,14 @@ export class LabProcess {
     const { timeoutMs = DEFAULT_WAIT_MS, stream = 'stdout', from = 0 } = options;
     const matches = (line: string): boolean =>
       typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line);
+    const buffer = this.output[stream];
+    // Each wait keeps its own position, so every chunk costs a waiter only the lines that chunk completed.
+    let next = from;
     return this.waitFor(`a line matching ${String(pattern)} on ${stream}`, timeoutMs, () => {
-      const found = this.lines(stream).slice(from).find(matches);
-      if (found !== undefined) return { value: found };
+      for (next = Math.max(next, buffer.firstHeld); next < buffer.lineCount; next += 1) {
+        const line = buffer.line(next);
+        if (line !== undefined && matches(line)) return { value: line };
+      }
       if (this.exitStatus) {
         throw new LabError(
           `${this.describe()} exited (${describeExit(this.exitStatus)}) before printing ${String(pattern)}`,
@@ -160,7 +174,8 @@ export class LabProcess {
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new LabTimeoutError(`${this.describe()}: waited ${timeoutMs} ms for ${what}`, this.text));
+        const output = { stdout: this.stdout, stderr: this.stderr };
+        reject(new LabTimeoutError(`${this.describe()}: waited ${timeoutMs} ms for ${what}`, output));
       }, timeoutMs);
       this.listeners.add(listener);
       listener();
@@ -168,9 +183,7 @@ export class LabProcess {
   }
 
   private append(stream: OutputStream, chunk: string): void {
-    const room = MAX_OUTPUT_CHARS - this.text[stream].length;
-    if (room <= 0) return;
-    this.text[stream] += chunk.length <= room ? chunk : `${chunk.slice(0, room)}\n[output truncated]\n`;
+    this.output[stream].append(chunk);
     this.notify();
   }
 

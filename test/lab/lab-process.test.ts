@@ -1,7 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LabError, LabTimeoutError } from '../../src/lab/errors.js';
 import { describeExit, LabProcess } from '../../src/lab/lab-process.js';
+import { MAX_LINE_CHARS, MAX_OUTPUT_CHARS } from '../../src/lab/line-buffer.js';
 import { identify, isRunning } from '../../src/lab/proc.js';
 
 // LabProcess wraps any child process; here it wraps plain Node children (no namespace, no root needed).
@@ -74,10 +77,95 @@ describe('LabProcess', () => {
     expect(describeExit({ code: null, signal: 'SIGKILL' })).toBe('signal SIGKILL');
   });
 
-  it('caps the output it keeps', async () => {
+  it('caps the output it keeps, dropping the oldest part of a line that never ends', async () => {
     const proc = node("const s = 'x'.repeat(1 << 20); for (let i = 0; i < 6; i++) process.stdout.write(s)");
     await proc.waitForExit();
-    expect(proc.stdout.length).toBeLessThan(4 * 1024 * 1024 + 100);
-    expect(proc.stdout.endsWith('[output truncated]\n')).toBe(true);
+    expect(proc.stdout.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS + MAX_LINE_CHARS + 100);
+    expect(proc.stdout).toMatch(/^\[output truncated: \d+ earlier lines dropped\]\nx+\n/);
+  });
+});
+
+/** A child process whose output the test writes, chunk by chunk, each delivered before the next is written. */
+class FakeChild extends EventEmitter {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly stdin = null;
+
+  async print(...chunks: (string | Buffer)[]): Promise<void> {
+    for (const chunk of chunks) {
+      this.stdout.write(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  exit(): void {
+    this.emit('close', 0, null);
+  }
+}
+
+function fake(): { child: FakeChild; proc: LabProcess } {
+  const child = new FakeChild();
+  return { child, proc: new LabProcess(child as unknown as ChildProcess, 999_999, 'none', ['fake']) };
+}
+
+/** A pattern that counts the lines it is tried on. */
+class CountingRegExp extends RegExp {
+  calls = 0;
+  override test(text: string): boolean {
+    this.calls += 1;
+    return super.test(text);
+  }
+}
+
+describe('LabProcess output', () => {
+  it('tries each line once per waiter, however many chunks it arrives in', async () => {
+    const { child, proc } = fake();
+    const patterns = [
+      new CountingRegExp('^done$'),
+      new CountingRegExp('^done$'),
+      new CountingRegExp('^done$'),
+    ];
+    const waits = patterns.map((p) => proc.waitForLine(p));
+    await child.print(...Array.from({ length: 3_000 }, (_, i) => `line ${i}\n`), 'done\n');
+    await expect(Promise.all(waits)).resolves.toEqual(['done', 'done', 'done']);
+    // Re-reading everything held on every chunk would try about 4.5 million lines per waiter.
+    expect(patterns.map((p) => p.calls)).toEqual([3_001, 3_001, 3_001]);
+    child.exit();
+  });
+
+  it('matches a line split across chunks once its newline arrives', async () => {
+    const { child, proc } = fake();
+    let found: string | undefined;
+    const wait = proc.waitForLine(/ready \d+/).then((line) => (found = line));
+    await child.print('rea', 'dy 4');
+    expect(found).toBeUndefined();
+    expect(proc.lines()).toEqual([]);
+    await child.print('2\nnext');
+    await wait;
+    expect(found).toBe('ready 42');
+    expect(proc.lines()).toEqual(['ready 42']);
+    expect(proc.stdout).toBe('ready 42\nnext');
+    // A character split between two reads is decoded whole.
+    const bytes = Buffer.from('grüß\n');
+    await child.print(bytes.subarray(0, 3), bytes.subarray(3));
+    expect(proc.lines()).toEqual(['ready 42', 'nextgrüß']);
+    child.exit();
+  });
+
+  it('keeps matching new lines after the cap, and keeps only a bounded tail', async () => {
+    const { child, proc } = fake();
+    const early = proc.waitForLine('needle', { timeoutMs: 5_000 });
+    const filler = `${'f'.repeat(1023)}\n`.repeat(64); // 64 KiB a chunk, like a pipe read
+    const chunks = Math.ceil((MAX_OUTPUT_CHARS * 1.5) / filler.length);
+    await child.print(...Array.from({ length: chunks }, () => filler));
+    const late = proc.waitForLine('needle', { timeoutMs: 5_000, from: proc.lineCount() });
+    await child.print('needle\n');
+    await expect(early).resolves.toBe('needle');
+    await expect(late).resolves.toBe('needle');
+    expect(proc.lineCount()).toBe(chunks * 64 + 1);
+    expect(proc.lines().at(-1)).toBe('needle');
+    expect(proc.stdout.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS + filler.length + 100);
+    expect(proc.stdout).toMatch(/^\[output truncated: \d+ earlier lines dropped\]\nf+\n/);
+    child.exit();
   });
 });
