@@ -72,8 +72,9 @@ export function ackedIndex(number: number, latest: number): number | undefined {
 }
 
 function checkSize(size: number): void {
-  if (!Number.isSafeInteger(size) || size < 0)
+  if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`size ${size} is not a non-negative integer`);
+  }
 }
 
 function checkBlockSize(blockSize: number): void {
@@ -83,6 +84,7 @@ function checkBlockSize(blockSize: number): void {
 }
 
 function checkIndex(index: number, min = 1): void {
-  if (!Number.isSafeInteger(index) || index < min)
+  if (!Number.isSafeInteger(index) || index < min) {
     throw new RangeError(`block index ${index} is below ${min}`);
+  }
 }

@@ -51,8 +51,9 @@ export function nextNetasciiBlock(
   cursor: NetasciiCursor,
   blockSize: number,
 ): { readonly data: Uint8Array; readonly next: NetasciiCursor } {
-  if (!Number.isSafeInteger(blockSize) || blockSize < 1)
+  if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
     throw new RangeError(`block size ${blockSize} is not positive`);
+  }
   if (!Number.isSafeInteger(cursor.offset) || cursor.offset < 0 || cursor.offset > source.length) {
     throw new RangeError(`cursor offset ${cursor.offset} is outside the source`);
   }

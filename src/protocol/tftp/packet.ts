@@ -124,8 +124,9 @@ function decodeRequest(reader: ByteReader): Omit<ReadRequest, 'kind'> {
   if (reader.atEnd()) throw tftpDecodeError(modeAt, 'mode', 'missing');
   const modeField = readNulTerminated(reader, 16);
   const mode = transferMode(modeField.text, modeField.length);
-  if (mode === undefined)
+  if (mode === undefined) {
     throw tftpDecodeError(modeAt, 'mode', `unknown mode ${JSON.stringify(modeField.text)}`);
+  }
   return { filename: name.text, mode, options: decodeOptions(reader) };
 }
 
@@ -146,12 +147,14 @@ function decodeOptions(reader: ByteReader): TftpOption[] {
     // RFC 2347 does not define a name without a value; catalogue T13: ignore the dangling name.
     if (reader.atEnd()) break;
     const value = readNulTerminated(reader, MAX_OPTION_VALUE_BYTES);
-    if (++pairs > MAX_OPTIONS)
+    if (++pairs > MAX_OPTIONS) {
       throw tftpDecodeError(at, 'too-many-options', `more than ${MAX_OPTIONS} options`);
+    }
     // RFC 2347: an option the server does not know is omitted; an empty or over-long name is never one we know,
-    // and no option we know has a value that long (tftpd-hpa skips empty names and values the same way).
-    if (name.length === 0 || name.length > MAX_OPTION_NAME_BYTES || value.length > MAX_OPTION_VALUE_BYTES)
+    // and no option we know has a value that long (tftpd-hpa `do_opt` skips an empty name the same way).
+    if (name.length === 0 || name.length > MAX_OPTION_NAME_BYTES || value.length > MAX_OPTION_VALUE_BYTES) {
       continue;
+    }
     options.push({ name: name.text, value: value.text });
   }
   return options;
@@ -204,8 +207,9 @@ export function encodeTftpPacket(packet: TftpPacket): Uint8Array {
     case 'oack':
       // RFC 2347: the OACK lists the options the server accepts; with none accepted the server answers as if no
       // option had been asked for (DATA 1 to an RRQ), so an empty OACK is a bug on our side.
-      if (packet.options.length === 0)
+      if (packet.options.length === 0) {
         throw new EncodeError('empty-oack', 'an OACK needs at least one option');
+      }
       return writeOptions(new ByteWriter(64).u16(Opcode.oack), packet.options).toBytes();
   }
 }
@@ -221,8 +225,9 @@ function encodeRequest(opcode: number, request: ReadRequest | WriteRequest): Uin
 }
 
 function writeOptions(writer: ByteWriter, options: readonly TftpOption[]): ByteWriter {
-  if (options.length > MAX_OPTIONS)
+  if (options.length > MAX_OPTIONS) {
     throw new EncodeError('option', `${options.length} options, at most ${MAX_OPTIONS}`);
+  }
   for (const { name, value } of options) {
     const nameOctets = textToOctets(name, 'option name');
     const valueOctets = textToOctets(value, `option ${name}`);

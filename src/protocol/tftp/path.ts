@@ -1,8 +1,8 @@
 import { MAX_FILENAME_BYTES } from './limits.js';
 
 /**
- * Why a requested file name was refused. The engine answers all of them with ERROR 2 (access violation), which
- * catalogue T07 allows, and counts them by this word.
+ * Why a requested file name was refused: a word for the drop counter and the transfer's event. Each one can be
+ * answered with ERROR 2 (access violation), which catalogue T07 allows.
  * - `empty`: nothing left to name a file (``, `/`, `./`, `C:`).
  * - `too-long`: over `MAX_FILENAME_BYTES`.
  * - `control-character`: an octet below 0x20 (NUL included) or DEL.
@@ -38,10 +38,11 @@ const DRIVE = /^[A-Za-z]:$/;
  * - Leading drive segments are dropped (catalogue §5: "strip drive letters"), after the slashes below, so that
  *   `/C:/x` and `C:/C:/x` end up the same as `C:\x` and the result never starts with one (resolving it again
  *   gives it back unchanged).
- * - Leading `/` is dropped: a name is always relative to the root. PXE clients and loaders ask for `/pxelinux.0`
- *   and GRUB for `/debian-installer/amd64/linux` ("absolute from the TFTP root", protocol-digest §5.4), meaning the
- *   root: tftpd-hpa `--secure` chroots so `/x` is the root's `x` (in.tftpd(8)), and dnsmasq with a tftp-root drops
- *   the `/` (tftp.c). Unlike dnsmasq we never take a name that starts with the root's own path as a host path.
+ * - Leading `/` is dropped: a name is always relative to the root. GRUB asks for `/grub/grub.cfg` and
+ *   `/debian-installer/amd64/linux` (Debian's signed GRUB has the prefix `/grub`; its grub.cfg names files
+ *   "absolute from the TFTP root", protocol-digest §5.3–5.4) and means the root: tftpd-hpa `--secure` chroots so
+ *   `/x` is the root's `x` (in.tftpd(8)), and dnsmasq with a tftp-root drops the `/` (tftp.c). Unlike dnsmasq, a
+ *   name that starts with the root's own host path is not taken as that host path.
  * - Empty segments (`//`) and `.` segments are collapsed.
  * - Any `..` segment refuses the whole name. It is never resolved, even when it would stay inside the root
  *   (`a/../b`): no client needs it, and a rule with no exception is one that holds (protocol-digest §4.5).
