@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
 import { parseMac } from '../values/mac.js';
+import { resolveStoreSpec } from '../values/store-location.js';
 import { KINDS } from './kinds.js';
 import { leaseTimers } from './rules.js';
 import type { RawConfig, RawSubnet } from './schema.js';
-import type { DhcpSubnet, FleetbootConfig, StoreLocation } from './types.js';
-
-const SQLITE_MEMORY = ':memory:';
+import type { DhcpSubnet, FleetbootConfig } from './types.js';
 
 /** The directory a relative path in the setting at `key` (such as `dataDir`) is relative to. */
 export type BaseDir = (key: readonly string[]) => string;
@@ -21,7 +20,8 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
   return {
     dataDir,
     log: { level: raw.log.level },
-    store: storeLocation(raw.store, dataDir),
+    // A relative SQLite file is relative to dataDir, as openStore resolves a `--store` (one parser for both).
+    store: resolveStoreSpec(KINDS.store.parse(raw.store), dataDir),
     http: {
       listen: KINDS.hostPort.parse(raw.http.listen),
       ...(raw.http.publicUrl === undefined ? {} : { publicUrl: KINDS.httpUrl.parse(raw.http.publicUrl) }),
@@ -43,15 +43,6 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       subnets: raw.dhcp.subnets.map(buildSubnet),
     },
   };
-}
-
-// Same rule as the store's own parseStoreUrl (src/store/url.ts), so a `--store` flag and `store:` agree: a
-// relative file is relative to dataDir (a service's working directory means nothing), `:memory:` is SQLite's.
-function storeLocation(text: string, dataDir: string): StoreLocation {
-  const spec = KINDS.store.parse(text);
-  if (spec.dialect === 'postgres') return spec;
-  if (spec.file === SQLITE_MEMORY) return { dialect: 'sqlite', file: SQLITE_MEMORY };
-  return { dialect: 'sqlite', file: path.resolve(dataDir, spec.file ?? 'fleetboot.db') };
 }
 
 function buildSubnet(raw: RawSubnet): DhcpSubnet {

@@ -2,21 +2,12 @@ import { isIPv6 } from 'node:net';
 import { InvalidValueError } from '../values/brand.js';
 import { type Ipv4, type Ipv4Subnet, parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
 import { type Mac, parseMac } from '../values/mac.js';
+import { parseStoreSpec, STORE_EXPECTED, type StoreSpec } from '../values/store-location.js';
 
 /** Where a listener binds: an IPv4 address or an IPv6 literal (without brackets), and a port. */
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
-}
-
-/**
- * Where the store lives, as written in `store:`. A relative SQLite file is resolved later (build.ts), because
- * only the loader knows the directory it is relative to.
- */
-export type StoreSpec = { readonly dialect: 'sqlite'; readonly file?: string } | PostgresStore;
-export interface PostgresStore {
-  readonly dialect: 'postgres';
-  readonly url: string;
 }
 
 /**
@@ -86,26 +77,13 @@ const hostPort: ValueKind<ListenAddress> = {
   parse: parseHostPort,
 };
 
-const STORE_EXPECTED = 'sqlite, sqlite:<file>, or a postgres://user@host/database URL';
-
-function parseStore(input: string): StoreSpec {
-  const text = input.trim();
-  if (text === 'sqlite') return { dialect: 'sqlite' };
-  if (text.startsWith('sqlite:')) {
-    const file = text.slice('sqlite:'.length);
-    if (file.trim() !== '') return { dialect: 'sqlite', file };
-  } else if (/^postgres(ql)?:\/\//.test(text) && URL.canParse(text) && new URL(text).hostname !== '') {
-    return { dialect: 'postgres', url: text };
-  }
-  throw new InvalidValueError('store', input, STORE_EXPECTED);
-}
-
+// The parser openStore uses too (src/values/store-location.ts), so `store:` and `--store` cannot disagree.
 const store: ValueKind<StoreSpec> = {
   format: 'store-url',
   label: 'store location',
   expected: STORE_EXPECTED,
   example: 'postgres://fleetboot@db.example/fleetboot',
-  parse: parseStore,
+  parse: parseStoreSpec,
 };
 
 const HTTP_URL_EXPECTED =

@@ -213,7 +213,8 @@ export const ConfigSchema = Type.Object(
       description:
         'Where inventory, leases and events are kept. `sqlite` is `<dataDir>/fleetboot.db`; `sqlite:<file>` ' +
         'names the file (relative to dataDir; `sqlite::memory:` keeps nothing, for tests); ' +
-        '`postgres://user:password@host/database` shares one fleet between several boot servers.',
+        '`postgres://user:password@host/database` shares one fleet between several boot servers ' +
+        '(`postgres:///database?host=/run/postgresql` over a Unix socket, for peer authentication).',
     }),
     http: HttpSchema,
     tftp: TftpSchema,

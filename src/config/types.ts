@@ -1,18 +1,17 @@
 import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
-import type { ListenAddress, PostgresStore } from './kinds.js';
+import type { StoreLocation } from '../values/store-location.js';
+import type { ListenAddress } from './kinds.js';
 import type { DHCP_MODES, LOG_LEVELS } from './schema.js';
 
-export type { ListenAddress, PostgresStore } from './kinds.js';
+export type { ListenAddress } from './kinds.js';
+export type { StoreLocation } from '../values/store-location.js';
 
 // What loadConfig returns: every value checked, defaults filled in, paths absolute, addresses branded. Code past
 // the loader trusts these types and never re-validates (design.md §8.5).
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type DhcpMode = (typeof DHCP_MODES)[number];
-
-/** The store to open: an SQLite file (absolute path) or a PostgreSQL connection URL. */
-export type StoreLocation = { readonly dialect: 'sqlite'; readonly file: string } | PostgresStore;
 
 export interface FleetbootConfig {
   /** Absolute. */

@@ -27,8 +27,9 @@ const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * Opens the store at `url` (see parseStoreUrl) or at a location the config loader resolved. The schema is not
- * touched: call `migrate()` next. @throws StoreUrlError, StoreUnavailableError
+ * Opens the store at `url` (see parseStoreUrl) or at a location the config loader resolved with the same parser
+ * (src/values/store-location.ts), which is trusted as it is. The schema is not touched: call `migrate()` next.
+ * @throws StoreUrlError, StoreUnavailableError
  */
 export async function openStore(url: string | StoreLocation, options: OpenStoreOptions): Promise<Store> {
   const location = typeof url === 'string' ? parseStoreUrl(url, options.dataDir) : url;

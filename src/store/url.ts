@@ -1,26 +1,23 @@
-// Where the store lives: the `store:` setting, or the location the config loader already resolved.
-import path from 'node:path';
+// Where the store lives: the `store:` setting, a `--store` flag, or the location the config loader resolved.
+// The text is parsed by src/values/store-location.ts, the parser the config loader uses, so both read a location
+// the same way; this module only turns its refusal into the store's own error.
+import { InvalidValueError } from '../values/brand.js';
+import { redactCredentials } from '../values/redact.js';
+import { parseStoreLocation, type StoreLocation } from '../values/store-location.js';
 import { StoreUrlError } from './errors.js';
 
-/** A resolved location; the same shape as the config's StoreLocation, so `openStore(config.store)` works. */
-export type StoreLocation =
-  | { readonly dialect: 'sqlite'; readonly file: string }
-  | { readonly dialect: 'postgres'; readonly url: string };
-
-export const SQLITE_DEFAULT_FILE = 'fleetboot.db';
-export const SQLITE_MEMORY = ':memory:';
+export { SQLITE_DEFAULT_FILE, SQLITE_MEMORY, type StoreLocation } from '../values/store-location.js';
 
 /**
- * `sqlite` → `<dataDir>/fleetboot.db`; `sqlite:PATH` → PATH, relative to dataDir (a service's working directory
- * means nothing); `sqlite::memory:` → an in-memory database; `postgres://…` or `postgresql://…` → PostgreSQL.
+ * `sqlite` → `<dataDir>/fleetboot.db`; `sqlite:PATH` → PATH, relative to dataDir; `sqlite::memory:` → an
+ * in-memory database; `postgres://…` or `postgresql://…` naming a server (or `?host=/socket/dir`) → PostgreSQL.
+ * @throws StoreUrlError, which holds the URL with its password masked (an error is logged whole)
  */
 export function parseStoreUrl(url: string, dataDir: string): StoreLocation {
-  const text = url.trim();
-  if (text === 'sqlite') return { dialect: 'sqlite', file: path.resolve(dataDir, SQLITE_DEFAULT_FILE) };
-  if (text === `sqlite:${SQLITE_MEMORY}`) return { dialect: 'sqlite', file: SQLITE_MEMORY };
-  if (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) {
-    return { dialect: 'sqlite', file: path.resolve(dataDir, text.slice('sqlite:'.length)) };
+  try {
+    return parseStoreLocation(url, dataDir);
+  } catch (error) {
+    if (error instanceof InvalidValueError) throw new StoreUrlError(redactCredentials(url));
+    throw error;
   }
-  if (/^postgres(ql)?:\/\//.test(text)) return { dialect: 'postgres', url: text };
-  throw new StoreUrlError(url);
 }

@@ -119,6 +119,8 @@ describe('store', () => {
   it.each([
     ['postgres://fleetboot:secret@db.example/fleetboot', { dialect: 'postgres' }],
     ['postgresql://db.example:5433/fleetboot', { dialect: 'postgres' }],
+    // libpq's Unix-socket form (peer authentication), which the store always accepted.
+    ['postgres:///fleetboot?host=/var/run/postgresql', { dialect: 'postgres' }],
     ['sqlite:/var/lib/fleetboot/x.db', { dialect: 'sqlite', file: '/var/lib/fleetboot/x.db' }],
     ['sqlite', { dialect: 'sqlite' }],
   ])('%s is accepted', (store, expected) => {
@@ -127,11 +129,18 @@ describe('store', () => {
     if (loaded.dialect === 'postgres') expect(loaded.url).toBe(store);
   });
 
-  it.each(['mysql://db/x', 'sqlite:', 'sqlite: ', 'postgres://', 'postgres:db', 'SQLite', ''])(
-    '%j is refused',
+  it.each(['mysql://db/x', 'sqlite:', 'sqlite: ', 'postgres:db', 'SQLite', ''])('%j is refused', (store) => {
+    expect(problems({ store })).toEqual([
+      `store: expected sqlite, sqlite:<file>, sqlite::memory:, or a postgres://user@host/database URL, got ${JSON.stringify(store)}`,
+    ]);
+  });
+
+  it.each(['postgres://', 'postgres:///fleetboot', 'postgres://fb@/fleetboot'])(
+    '%j is refused for naming no server',
     (store) => {
       expect(problems({ store })).toEqual([
-        `store: expected sqlite, sqlite:<file>, or a postgres://user@host/database URL, got ${JSON.stringify(store)}`,
+        'store: expected a PostgreSQL URL that names the server: postgres://user@host/database, or ' +
+          `postgres:///database?host=/run/postgresql for a Unix socket, got ${JSON.stringify(store)}`,
       ]);
     },
   );
