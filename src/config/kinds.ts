@@ -89,7 +89,16 @@ const store: ValueKind<StoreSpec> = {
 const HTTP_URL_EXPECTED =
   'an http:// or https:// URL without query or fragment, such as http://192.0.2.1:8080';
 
-/** Returns the URL without a trailing slash, so that consumers can append `/path` without doubling it. */
+// The URL goes into boot scripts and answer files that any machine on the segment can fetch: credentials in it
+// would be handed to all of them (catalogue S05, I7). The API's own authentication is not done this way.
+const HTTP_URL_NO_USERINFO =
+  'a URL without a user name or password (it is written into boot scripts that every booting machine can ' +
+  'read), such as http://192.0.2.1:8080';
+
+/**
+ * Returns the URL without a trailing slash, so that consumers can append `/path` without doubling it. Refuses
+ * userinfo (`http://admin:pw@…`).
+ */
 function parseHttpUrl(input: string): string {
   const text = input.trim();
   const url = URL.canParse(text) ? new URL(text) : undefined;
@@ -101,6 +110,9 @@ function parseHttpUrl(input: string): string {
     url.hash !== ''
   ) {
     throw new InvalidValueError('URL', input, HTTP_URL_EXPECTED);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidValueError('URL', input, HTTP_URL_NO_USERINFO);
   }
   return url.href.replace(/\/+$/, '');
 }

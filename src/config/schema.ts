@@ -45,7 +45,8 @@ export const HttpSchema = section(
     publicUrl: Type.Optional(
       valueOf('httpUrl', {
         description:
-          'Base URL booting machines use to reach this server, put into boot scripts and answer files. ' +
+          'Base URL booting machines use to reach this server, put into boot scripts and answer files that ' +
+          'every booting machine can read, so it may not hold a user name or password. ' +
           'Needed when machines cannot reach the listen address as written (0.0.0.0, NAT, a reverse proxy).',
       }),
     ),

@@ -76,6 +76,19 @@ describe('a canary password in the store URL', () => {
   });
 });
 
+describe('a canary password in http.publicUrl', () => {
+  it('is refused and masked, in the file and in the environment', () => {
+    const url = `http://admin:${CANARY}@192.0.2.1:8080`;
+    const fromFile = everythingOf(() => loadText(dir, `http:\n  publicUrl: ${url}\n`));
+    const fromEnv = everythingOf(() => loadConfig({ cwd: dir, env: { FLEETBOOT_HTTP__PUBLIC_URL: url } }));
+    for (const text of [fromFile, fromEnv]) {
+      expect(text).toContain('http.publicUrl: expected a URL without a user name or password');
+      expect(text).toContain('"http://admin:***@192.0.2.1:8080"');
+      expect(text).not.toContain(CANARY);
+    }
+  });
+});
+
 describe('values of keys that look secret', () => {
   it.each([
     [['api', 'token'], CANARY],

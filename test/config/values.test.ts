@@ -115,6 +115,22 @@ describe('http.publicUrl', () => {
   );
 });
 
+describe('http.publicUrl with a user name or password', () => {
+  it.each([
+    ['http://admin:s3cret@192.0.2.1:8080', 'http://admin:***@192.0.2.1:8080'],
+    ['https://admin@boot.example/', 'https://admin@boot.example/'],
+    ['http://:s3cret@192.0.2.1', 'http://:***@192.0.2.1'],
+  ])('%j is refused, because every machine reads it, and shown masked', (publicUrl, shown) => {
+    const [problem, ...rest] = problems({ http: { publicUrl } });
+    expect(rest).toEqual([]);
+    expect(problem).toBe(
+      'http.publicUrl: expected a URL without a user name or password (it is written into boot scripts that ' +
+        `every booting machine can read), such as http://192.0.2.1:8080, got ${JSON.stringify(shown)}`,
+    );
+    expect(problem).not.toContain('s3cret');
+  });
+});
+
 describe('store', () => {
   it.each([
     ['postgres://fleetboot:secret@db.example/fleetboot', { dialect: 'postgres' }],
