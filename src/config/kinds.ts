@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { InvalidValueError } from '../values/brand.js';
+import { type Hostname, HOSTNAME_EXPECTED, parseHostname } from '../values/hostname.js';
 import { type Ipv4, type Ipv4Subnet, parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
 import { type Mac, parseMac } from '../values/mac.js';
 import { parseStoreSpec, STORE_EXPECTED, type StoreSpec } from '../values/store-location.js';
@@ -143,24 +144,13 @@ const interfaceName: ValueKind<string> = {
   parse: parseInterfaceName,
 };
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const DNS_NAME_EXPECTED = 'a DNS name such as node01 or lab.example.org (RFC 1123)';
-
-/** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens; stored lower case. */
-function parseDnsName(input: string): string {
-  const text = input.trim().toLowerCase();
-  if (text.length === 0 || text.length > 253 || !text.split('.').every((label) => LABEL.test(label))) {
-    throw new InvalidValueError('DNS name', input, DNS_NAME_EXPECTED);
-  }
-  return text;
-}
-
-const dnsName: ValueKind<string> = {
+// RFC 1123 host names, lower case: the rule the DHCP codec will share (src/values/hostname.ts).
+const dnsName: ValueKind<Hostname> = {
   format: 'dns-name',
   label: 'DNS name',
-  expected: DNS_NAME_EXPECTED,
+  expected: HOSTNAME_EXPECTED,
   example: 'lab.example.org',
-  parse: parseDnsName,
+  parse: parseHostname,
 };
 
 /** Every kind, keyed by name; `format` values are unique so docs and errors can find a kind from a schema. */

@@ -1,3 +1,4 @@
+import type { Hostname } from '../values/hostname.js';
 import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { StoreLocation } from '../values/store-location.js';
@@ -61,8 +62,8 @@ export interface DhcpSubnet {
   readonly pools: readonly AddressPool[];
   readonly router?: Ipv4;
   readonly dns: readonly Ipv4[];
-  /** Lower case. */
-  readonly domain?: string;
+  /** Lower case, RFC 1123. */
+  readonly domain?: Hostname;
   /** Seconds; renewalTime < rebindingTime < leaseTime, defaults of RFC 2131 §4.4.5 filled in. */
   readonly leaseTime: number;
   readonly renewalTime: number;
@@ -80,6 +81,6 @@ export interface AddressPool {
 export interface Reservation {
   readonly mac: Mac;
   readonly ip: Ipv4;
-  /** Lower case. */
-  readonly hostname?: string;
+  /** Lower case, RFC 1123. */
+  readonly hostname?: Hostname;
 }

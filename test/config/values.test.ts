@@ -198,13 +198,30 @@ describe('strings', () => {
     expect(loaded?.reservations).toEqual([{ mac: '52:54:00:ab:cd:ef', ip: '10.0.0.5', hostname: 'node01' }]);
   });
 
-  it.each(['bad_name', '-node', 'node-', 'a..b', 'x'.repeat(64)])('host name %j is refused', (hostname) => {
+  const DNS_NAME = 'a DNS name such as node01 or lab.example.org (RFC 1123)';
+  it.each([
+    ['bad_name', DNS_NAME],
+    ['-node', DNS_NAME],
+    ['node-', DNS_NAME],
+    ['a..b', DNS_NAME],
+    ['node01.', DNS_NAME],
+    [' node01', DNS_NAME],
+    ['x'.repeat(64), 'a DNS name whose dot-separated labels have at most 63 characters each (RFC 1123)'],
+    ['10.0.0.5', 'a name, not an address: the last label of a DNS name is not all digits (RFC 1123 §2.1)'],
+  ])('host name %j is refused: expected %s', (hostname, expected) => {
     const subnet = {
       subnet: '10.0.0.0/24',
       reservations: [{ mac: '52:54:00:00:00:01', ip: '10.0.0.5', hostname }],
     };
     expect(problems({ dhcp: { subnets: [subnet] } })).toEqual([
-      `dhcp.subnets[0].reservations[0].hostname: expected a DNS name such as node01 or lab.example.org (RFC 1123), got ${JSON.stringify(hostname)}`,
+      `dhcp.subnets[0].reservations[0].hostname: expected ${expected}, got ${JSON.stringify(hostname)}`,
+    ]);
+  });
+
+  it('a domain is checked as a host name is', () => {
+    expect(problems({ dhcp: { subnets: [{ subnet: '10.0.0.0/24', domain: '192.0.2.1' }] } })).toEqual([
+      'dhcp.subnets[0].domain: expected a name, not an address: the last label of a DNS name is not all digits ' +
+        '(RFC 1123 §2.1), got "192.0.2.1"',
     ]);
   });
 
