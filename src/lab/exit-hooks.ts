@@ -1,6 +1,7 @@
 // Cleanup when the process ends before a lab was destroyed: a test that threw past its afterAll, Ctrl-C, a test
-// runner stopping its worker with SIGTERM. Only synchronous work runs in an 'exit' handler, which is why teardown
-// is synchronous. SIGKILL cannot be caught; that case is left to the sweep of the next Lab.create.
+// runner stopping its worker with SIGTERM. Only synchronous work runs in an 'exit' handler, which is why these
+// handlers, and only these, use the blocking teardown. SIGKILL cannot be caught; that case is left to the sweep of
+// the next Lab.create.
 
 export interface ExitCleanup {
   teardownSync(): void;

@@ -1,5 +1,5 @@
-// The one place the lab runs `ip` itself (processes inside namespaces go through LabProcess). Async for building a
-// lab; sync for tearing one down, because teardown also runs from a process 'exit' handler where nothing async
+// The one place the lab runs `ip` itself (processes inside namespaces go through LabProcess). Async for building
+// and tearing down a lab; sync only for the teardown in a process 'exit' or signal handler, where nothing async
 // runs any more.
 import { execFile, execFileSync } from 'node:child_process';
 import { ipArgs, parseLinkNames, parseNamespaceNames } from './commands.js';
@@ -28,11 +28,11 @@ export function ip(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): Promise<
   });
 }
 
-export type SyncResult =
+export type IpResult =
   { readonly ok: true; readonly stdout: string } | { readonly ok: false; readonly error: IpCommandError };
 
 /** Runs `ip ARGS` synchronously; never throws, so one failed step of a teardown does not stop the others. */
-export function ipSync(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): SyncResult {
+export function ipSync(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): IpResult {
   try {
     const stdout = execFileSync('ip', args, {
       timeout: timeoutMs,
@@ -47,6 +47,17 @@ export function ipSync(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): Sync
       error: new IpCommandError(args, stderr, error instanceof Error ? error.message : String(error)),
     };
   }
+}
+
+/** Runs `ip ARGS` without blocking; like ipSync, never throws (one failed teardown step must not stop the rest). */
+export function ipResult(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): Promise<IpResult> {
+  return ip(args, timeoutMs).then(
+    (stdout): IpResult => ({ ok: true, stdout }),
+    (error: unknown): IpResult => ({
+      ok: false,
+      error: error instanceof IpCommandError ? error : new IpCommandError(args, '', String(error)),
+    }),
+  );
 }
 
 /** True when `ip` failed because the thing is already gone, which teardown counts as success. */

@@ -14,7 +14,7 @@ import { identify, type ProcessIdentity, readProcStat } from './proc.js';
 import { type LabRecord, STATE_VERSION } from './state.js';
 import { LabStateStore } from './state-store.js';
 import { type SweepReport, sweepAbandonedLabs } from './sweep.js';
-import { teardown, type TeardownReport } from './teardown.js';
+import { teardownAsync, type TeardownReport, teardownSync } from './teardown.js';
 
 /** Bounds on one lab: a test that loops by mistake fails fast instead of filling the machine. */
 export const LAB_LIMITS = { switches: 16, hosts: 64, links: 256, taps: 64, runningProcesses: 64 } as const;
@@ -62,8 +62,10 @@ export class Lab {
   private readonly hostsByName = new Map<string, Host>();
   private readonly switchList: Switch[] = [];
   private counters = { switches: 0, links: 0, taps: 0 };
+  /** Set once destroy() has started: from then on the lab creates nothing more. */
+  private closing: Promise<TeardownReport> | undefined;
   private finalReport: TeardownReport | undefined;
-  private readonly exitCleanup = { teardownSync: (): void => void this.teardownNow() };
+  private readonly exitCleanup = { teardownSync: (): void => void this.teardownBlocking() };
 
   private constructor(
     /** `fbl` + the lab id: every namespace and interface of this lab starts with it. */
@@ -85,7 +87,7 @@ export class Lab {
     const graceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     const owner = identify(process.pid);
     if (owner === undefined) throw new LabError('cannot read /proc/self/stat');
-    const sweep = sweepAbandonedLabs(store, graceMs);
+    const sweep = await sweepAbandonedLabs(store, graceMs);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const lab = new Lab(newLabTag(randomInt), options.name, sweep, store, owner, graceMs);
       if (store.reserve(lab.record())) {
@@ -175,28 +177,39 @@ export class Lab {
   }
 
   /**
-   * Stops every process the lab started (SIGTERM, SIGKILL after the grace period) and anything left inside its
-   * namespaces, then deletes the namespaces and with them every link. Idempotent. Throws if something could not
-   * be removed; the state file then stays, so a later sweep retries. The work is synchronous (the exit handlers
-   * run the same code) and blocks for at most the grace period plus 2 s.
+   * Stops every process the lab started and anything left inside its namespaces, all at once (SIGTERM, then
+   * SIGKILL after the grace period), then deletes the namespaces and with them every link. Asynchronous: the
+   * event loop keeps running while processes are given their grace period (at most that plus 2 s). From the
+   * first call the lab creates nothing more; later calls return the same outcome. Rejects if something could not
+   * be removed; the state file then stays, so a later sweep retries.
    */
-  destroy(): Promise<TeardownReport> {
-    const report = this.teardownNow();
+  async destroy(): Promise<TeardownReport> {
+    this.closing ??= this.teardownInBackground();
+    const report = await this.closing;
     if (report.errors.length > 0) {
-      return Promise.reject(
-        new LabError(`lab ${this.tag} was not fully removed: ${report.errors.join('; ')}`),
-      );
+      throw new LabError(`lab ${this.tag} was not fully removed: ${report.errors.join('; ')}`);
     }
-    return Promise.resolve(report);
+    return report;
   }
 
-  private teardownNow(): TeardownReport {
+  private async teardownInBackground(): Promise<TeardownReport> {
+    // The exit handlers stay armed until the end: a SIGTERM during the grace period still removes the lab.
+    const report = await teardownAsync(this.record(), this.graceMs);
+    return this.finish(report);
+  }
+
+  /** For the 'exit' and signal handlers only: nothing asynchronous runs there any more. */
+  private teardownBlocking(): TeardownReport {
+    return this.finalReport ?? this.finish(teardownSync(this.record(), this.graceMs));
+  }
+
+  private finish(report: TeardownReport): TeardownReport {
+    // An exit handler may have finished the job while destroy() was waiting; its report stands.
     if (this.finalReport) return this.finalReport;
-    const record = this.record();
-    this.finalReport = teardown(record, this.graceMs);
+    this.finalReport = report;
     forgetOnExit(this.exitCleanup);
-    if (this.finalReport.errors.length === 0) this.store.remove(this.tag);
-    return this.finalReport;
+    if (report.errors.length === 0) this.store.remove(this.tag);
+    return report;
   }
 
   private readonly spawn = (
@@ -273,7 +286,9 @@ export class Lab {
   }
 
   private checkOpen(): void {
-    if (this.destroyed) throw new LabError(`lab ${this.tag} (${this.name}) has been destroyed`);
+    if (this.closing !== undefined || this.destroyed) {
+      throw new LabError(`lab ${this.tag} (${this.name}) has been destroyed`);
+    }
   }
 
   private checkSwitch(sw: Switch): void {

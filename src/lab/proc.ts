@@ -50,7 +50,7 @@ export function identify(pid: number): ProcessIdentity | undefined {
 
 /**
  * True while the very process named by the identity runs. A zombie counts as gone: it has already released its
- * namespaces, and while teardown blocks the event loop Node cannot reap its own children.
+ * namespaces, and while the blocking teardown of an exit handler runs Node cannot reap its own children.
  */
 export function isRunning(process: ProcessIdentity): boolean {
   const stat = readProcStat(process.pid);
@@ -59,7 +59,7 @@ export function isRunning(process: ProcessIdentity): boolean {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Blocks the thread for `ms`: teardown must wait for processes to die inside a synchronous 'exit' handler. */
+/** Blocks the thread for `ms`: the exit handlers' teardown must wait for processes to die synchronously. */
 export function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }

@@ -3,7 +3,7 @@
 // with the same project prefix.
 import { identify, isRunning } from './proc.js';
 import type { LabStateStore } from './state-store.js';
-import { teardown } from './teardown.js';
+import { teardownAsync } from './teardown.js';
 
 export interface SweptLab {
   readonly tag: string;
@@ -19,7 +19,7 @@ export interface SweepReport {
   readonly errors: string[];
 }
 
-export function sweepAbandonedLabs(store: LabStateStore, graceMs: number): SweepReport {
+export async function sweepAbandonedLabs(store: LabStateStore, graceMs: number): Promise<SweepReport> {
   const report: SweepReport = { swept: [], errors: [] };
   const self = identify(process.pid);
   if (self === undefined) throw new Error('cannot read /proc/self/stat');
@@ -31,7 +31,7 @@ export function sweepAbandonedLabs(store: LabStateStore, graceMs: number): Sweep
     if (isRunning(entry.record.owner)) continue;
     const claimed = store.claim(entry.file, entry.record, self);
     if (claimed === undefined) continue; // another process is sweeping it
-    const result = teardown(claimed.record, graceMs);
+    const result = await teardownAsync(claimed.record, graceMs);
     if (result.errors.length > 0) {
       // Keep the (now ours) claim file: once this process is gone the next sweep tries again.
       report.errors.push(...result.errors.map((e) => `${entry.record.tag}: ${e}`));

@@ -263,7 +263,16 @@ describeLab('destroying a lab', () => {
     expect(started.every(isRunning)).toBe(true);
     expect(existsSync(`${DEFAULT_STATE_DIR}/${lab.tag}.json`)).toBe(true);
 
-    const report = await lab.destroy();
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    const destroying = lab.destroy();
+    // It returned at once: the stubborn process ignores SIGTERM, so only the end of the grace period stops it.
+    expect(isRunning(identify(stubborn.pid)!)).toBe(true);
+    expect(() => host.run('true')).toThrow(/has been destroyed/); // nothing new while it is being destroyed
+    const report = await destroying.finally(() => {
+      clearInterval(ticker);
+    });
+    expect(ticks).toBeGreaterThan(0); // the event loop ran during the grace period
 
     expect(report.errors).toEqual([]);
     expect(report.killed).toEqual([stubborn.pid]);

@@ -94,7 +94,7 @@ describe('sweeping abandoned labs', () => {
     store.reserve(record('fbl00010', dead, [orphanId]));
     store.reserve(record('fbl00011', self)); // alive: must be left alone
 
-    const report = sweepAbandonedLabs(store, 1_000);
+    const report = await sweepAbandonedLabs(store, 1_000);
 
     expect(report.errors).toEqual([]);
     expect(report.swept).toEqual([
@@ -117,17 +117,43 @@ describe('sweeping abandoned labs', () => {
     const dead = await deadProcess();
     // Same PID, different start time: the recorded process is long gone and the PID was reused.
     store.reserve(record('fbl00012', dead, [{ pid: real.pid, startTime: real.startTime - 1 }]));
-    const report = sweepAbandonedLabs(store, 200);
+    const report = await sweepAbandonedLabs(store, 200);
     expect(report.swept.map((s) => s.stoppedProcesses)).toEqual([[]]);
     expect(isRunning(real)).toBe(true);
     bystander.kill('SIGKILL');
     await new Promise((resolve) => bystander.on('close', resolve));
   });
 
-  it('keeps unreadable state files and reports them', () => {
+  it('waits for a stubborn orphan without blocking the event loop', async () => {
+    const orphan = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => {}); console.log('armed'); setInterval(() => {}, 1000)"],
+      { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const closed = new Promise((resolve) => orphan.on('close', resolve));
+    await new Promise((resolve) => orphan.stdout.once('data', resolve)); // its SIGTERM handler is in place
+    const orphanId = identify(orphan.pid!)!;
+    store.reserve(record('fbl00015', await deadProcess(), [orphanId]));
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    try {
+      const sweeping = sweepAbandonedLabs(store, 300);
+      // A blocking sweep would have killed the orphan before returning: it ignores SIGTERM for the whole grace.
+      expect(isRunning(orphanId)).toBe(true);
+      const report = await sweeping;
+      expect(report.swept.map((s) => s.stoppedProcesses)).toEqual([[orphan.pid]]);
+      expect(ticks).toBeGreaterThan(0); // timers ran during the grace period
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(isRunning(orphanId)).toBe(false);
+    await closed;
+  });
+
+  it('keeps unreadable state files and reports them', async () => {
     store.reserve(record('fbl00013', self));
     writeFileSync(path.join(store.dir, 'fbl00014.json'), 'garbage');
-    const report = sweepAbandonedLabs(store, 200);
+    const report = await sweepAbandonedLabs(store, 200);
     expect(report.swept).toEqual([]);
     expect(report.errors).toEqual([expect.stringContaining('fbl00014.json')]);
     expect(readdirSync(store.dir).sort()).toEqual(['fbl00013.json', 'fbl00014.json']);
