@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { type Ipv4, parseIpv4 } from '../values/ipv4.js';
+import { type Ipv4, MAX_USABLE_PREFIX_LENGTH, parseIpv4Interface } from '../values/ipv4.js';
 import { type Mac, parseMac } from '../values/mac.js';
 
 // `fleetboot init` picks the interface that faces the machines to install. The one mistake it must not make
@@ -57,12 +57,12 @@ export function interfacesFromOs(
   return Object.entries(info)
     .map(([name, addresses = []]): InterfaceCandidate => {
       const v4 = addresses.find((a) => a.family === 'IPv4');
-      const prefixLength = v4?.cidr ? Number(v4.cidr.split('/')[1]) : undefined;
+      const assigned = v4?.cidr ? parseIpv4Interface(v4.cidr) : undefined;
       const withMac = addresses.find((a) => a.mac !== '00:00:00:00:00:00');
       return {
         name,
-        ...(v4 && prefixLength !== undefined
-          ? { ipv4: { address: parseIpv4(v4.address), prefixLength } }
+        ...(assigned
+          ? { ipv4: { address: assigned.address, prefixLength: assigned.subnet.prefixLength } }
           : {}),
         ...(withMac ? { mac: parseMac(withMac.mac) } : {}),
         loopback: addresses.some((a) => a.internal),
@@ -128,7 +128,7 @@ export function chooseInitInterface(
 function unusable(c: InterfaceCandidate): string | undefined {
   if (c.loopback) return 'is the loopback interface, which no machine can boot from';
   if (c.ipv4 === undefined) return 'has no IPv4 address (PXE runs over IPv4): give it one first';
-  if (c.ipv4.prefixLength > 30) {
+  if (c.ipv4.prefixLength > MAX_USABLE_PREFIX_LENGTH) {
     return `has a /${c.ipv4.prefixLength} address, which leaves no room for the machines to install`;
   }
   return undefined;

@@ -6,9 +6,13 @@ import {
   formatSubnet,
   ipv4FromInt,
   ipv4ToInt,
+  isHostAddress,
+  MAX_USABLE_PREFIX_LENGTH,
   parseIpv4,
   parseIpv4Subnet,
   prefixToMask,
+  subnetBroadcast,
+  subnetContains,
 } from '../values/ipv4.js';
 import { isOneOf, isRecord } from '../values/guards.js';
 import { parseMac } from '../values/mac.js';
@@ -107,11 +111,11 @@ function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
       });
     }
     seen.push({ index, cidr: formatSubnet(subnet), range });
-    if (subnet.prefixLength > 30) {
+    if (subnet.prefixLength > MAX_USABLE_PREFIX_LENGTH) {
       problems.push({
         path: [...at, 'subnet'],
         message: `a /${subnet.prefixLength} has no addresses to give to clients`,
-        hint: 'DHCP serves a broadcast segment: use a prefix length of 30 or less, such as /24',
+        hint: `DHCP serves a broadcast segment: use a prefix length of ${MAX_USABLE_PREFIX_LENGTH} or less, such as /24`,
       });
       return;
     }
@@ -263,8 +267,7 @@ interface Range {
 }
 
 function subnetRange(subnet: Ipv4Subnet): Range {
-  const first = ipv4ToInt(subnet.network);
-  return { first, last: first + 2 ** (32 - subnet.prefixLength) - 1 };
+  return { first: ipv4ToInt(subnet.network), last: ipv4ToInt(subnetBroadcast(subnet)) };
 }
 
 function overlaps(a: Range, b: Range): boolean {
@@ -277,20 +280,16 @@ function describe(range: Range): string {
 
 /** Why `ip` cannot be given to a client of `subnet`, if it cannot. */
 function hostProblem(subnet: Ipv4Subnet, ip: Ipv4, path: ConfigPath): RuleProblem | undefined {
-  const { first, last } = subnetRange(subnet);
-  const value = ipv4ToInt(ip);
+  if (isHostAddress(subnet, ip)) return undefined;
   const cidr = formatSubnet(subnet);
-  if (value < first || value > last) {
+  if (!subnetContains(subnet, ip)) {
     return {
       path,
       message: `${ip} is outside the subnet ${cidr} (mask ${prefixToMask(subnet.prefixLength)})`,
     };
   }
-  if (value === first)
-    return { path, message: `${ip} is the network address of ${cidr}, not a host address` };
-  if (value === last)
-    return { path, message: `${ip} is the broadcast address of ${cidr}, not a host address` };
-  return undefined;
+  const which = ip === subnet.network ? 'network' : 'broadcast';
+  return { path, message: `${ip} is the ${which} address of ${cidr}, not a host address` };
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -6,7 +6,9 @@ import {
   formatSubnet,
   ipv4FromInt,
   ipv4ToInt,
+  MAX_USABLE_PREFIX_LENGTH,
   parseIpv4Subnet,
+  subnetBroadcast,
 } from '../values/ipv4.js';
 import { ConfigSchema, type RawConfig, type RawSubnet, SubnetSchema } from './schema.js';
 import type { DhcpMode } from './types.js';
@@ -29,11 +31,11 @@ export interface StarterConfigOptions {
 export function renderStarterConfig(options: StarterConfigOptions): string {
   const mode = options.mode ?? 'proxy';
   const subnet = parseIpv4Subnet(`${options.address}/${options.prefixLength}`, { strict: false });
-  if (subnet.prefixLength > 30) {
+  if (subnet.prefixLength > MAX_USABLE_PREFIX_LENGTH) {
     throw new InvalidValueError(
       'prefix length',
       String(options.prefixLength),
-      'at most 30 (room for clients)',
+      `at most ${MAX_USABLE_PREFIX_LENGTH} (room for clients)`,
     );
   }
   const d = Value.Default(ConfigSchema, {}) as RawConfig;
@@ -131,7 +133,8 @@ function subnetSection(subnet: Ipv4Subnet, pool: { start: Ipv4; end: Ipv4 }, act
 export function suggestPool(network: Ipv4, prefixLength: number, own: Ipv4): { start: Ipv4; end: Ipv4 } {
   const first = ipv4ToInt(network);
   const size = 2 ** (32 - prefixLength);
-  const upper = { start: first + size / 2, end: first + size - 2 };
+  const lastHost = ipv4ToInt(subnetBroadcast({ network, prefixLength })) - 1;
+  const upper = { start: first + size / 2, end: lastHost };
   // In the lower half, the first quarter of the subnet stays free for gateways and static hosts (often .1).
   const lower = { start: first + Math.max(1, size / 4), end: first + size / 2 - 1 };
   const ours = ipv4ToInt(own);

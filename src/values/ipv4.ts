@@ -82,3 +82,54 @@ export function subnetContains(subnet: Ipv4Subnet, ip: Ipv4): boolean {
 export function formatSubnet(subnet: Ipv4Subnet): string {
   return `${subnet.network}/${subnet.prefixLength}`;
 }
+
+/**
+ * The longest prefix of a segment fleetboot can serve: a /30 still has a network address, a broadcast address
+ * and two hosts (this server and one client). A /31 (RFC 3021) or /32 has no broadcast address to answer
+ * DHCPDISCOVER on and no address to lease.
+ */
+export const MAX_USABLE_PREFIX_LENGTH = 30;
+
+/** The all-ones address of the subnet: its broadcast address up to a /30; just its last address in a /31 or /32. */
+export function subnetBroadcast(subnet: Ipv4Subnet): Ipv4 {
+  const hostBits = ~ipv4ToInt(prefixToMask(subnet.prefixLength)) >>> 0;
+  return ipv4FromInt((ipv4ToInt(subnet.network) | hostBits) >>> 0);
+}
+
+/**
+ * Whether `ip` can be an interface's address in `subnet`: inside it, and neither its network nor its broadcast
+ * address. In a /31 both addresses are hosts (RFC 3021 §2.1) and in a /32 the one address is.
+ */
+export function isHostAddress(subnet: Ipv4Subnet, ip: Ipv4): boolean {
+  if (!subnetContains(subnet, ip)) return false;
+  if (subnet.prefixLength > MAX_USABLE_PREFIX_LENGTH) return true;
+  return ip !== subnet.network && ip !== subnetBroadcast(subnet);
+}
+
+/** An address on an interface together with the subnet it is in, as `ip address` and os.networkInterfaces() show it. */
+export interface Ipv4Interface {
+  readonly address: Ipv4;
+  readonly subnet: Ipv4Subnet;
+}
+
+/**
+ * Parses `a.b.c.d/n` as an interface address (`192.0.2.10/24` → 192.0.2.10 in 192.0.2.0/24): unlike a subnet in a
+ * config, the host bits are the point. Whether the address may be a host's is isHostAddress's question.
+ */
+export function parseIpv4Interface(input: string): Ipv4Interface {
+  const fail = (): never => {
+    throw new InvalidValueError(
+      'IPv4 interface address',
+      input,
+      'an address and prefix length such as 192.0.2.10/24',
+    );
+  };
+  const [addressText, lengthText, ...rest] = input.trim().split('/');
+  if (addressText === undefined || lengthText === undefined || rest.length > 0) return fail();
+  try {
+    return { address: parseIpv4(addressText), subnet: parseIpv4Subnet(input, { strict: false }) };
+  } catch {
+    // The parts' own errors would name an "IPv4 subnet" the user did not write.
+    return fail();
+  }
+}
