@@ -1,11 +1,14 @@
 // What differs between the two dialects beyond the SQL Kysely generates: how constraint violations are reported,
-// and how appends to a log are ordered. sqlite.ts and postgres.ts each provide one.
+// how appends to a log are ordered, and how two stores are kept from migrating one database at once. sqlite.ts and
+// postgres.ts each make one per opened database.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './types.js';
 
 export interface SqlAdapter {
   readonly dialect: StoreDialect;
+  /** Where the database is, as an error may name it: the SQLite file, or host:port/database (never credentials). */
+  readonly target: string;
   /** The columns of the unique constraint `error` violated; undefined when it is not a unique violation. */
   uniqueViolation(error: unknown): readonly string[] | undefined;
   /** The name of the CHECK constraint `error` violated; undefined when it is not a check violation. */
@@ -19,6 +22,11 @@ export interface SqlAdapter {
     log: 'events' | 'audit_log',
     insert: (db: Kysely<Database>) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Runs `migrate` so that only one store at a time migrates a database: a second one, in this process or another,
+   * waits and then finds nothing left to do. `migrate` throws to undo what it did (where DDL is transactional).
+   */
+  migrateExclusively<T>(db: Kysely<Database>, migrate: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }
 
 /** The `code` property drivers put on their errors (better-sqlite3: `SQLITE_…`; pg: the SQLSTATE). */

@@ -74,7 +74,7 @@ export async function openPostgres(
       `no schema of the search_path exists in ${describeServer(url)}${schema === undefined ? '' : ` (schema "${schema}")`}: create it first`,
     );
   }
-  return { db, adapter: postgresAdapter, migrationSchema: current };
+  return { db, adapter: postgresAdapter(describeServer(url)), migrationSchema: current };
 }
 
 /**
@@ -107,30 +107,35 @@ export function describeServer(url: string): string {
 // SQLSTATE (PostgreSQL Appendix A): 23505 unique_violation, 23514 check_violation.
 const KEY_COLUMNS = /^Key \(([^)]*)\)=/;
 
-export const postgresAdapter: SqlAdapter = {
-  dialect: 'postgres',
-  uniqueViolation(error) {
-    if (errorCode(error) !== '23505') return undefined;
-    const detail = (error as { detail?: unknown }).detail;
-    const columns = typeof detail === 'string' ? KEY_COLUMNS.exec(detail)?.[1] : undefined;
-    return columns?.split(', ') ?? [];
-  },
-  checkViolation(error) {
-    if (errorCode(error) !== '23514') return undefined;
-    const constraint = (error as { constraint?: unknown }).constraint;
-    return typeof constraint === 'string' ? constraint : '';
-  },
-  /**
-   * Sequence values are handed out before commit, so two concurrent appends can commit as 8 then 7, and a reader
-   * that had just seen 8 would resume "after 8" and never see 7. A transaction-scoped advisory lock per log makes
-   * appends commit in id order; it costs one round trip and serialises appends to one log, not readers.
-   */
-  appendInOrder: (db, log, insert) =>
-    db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${sql.lit(APPEND_LOCKS[log])})`.execute(trx);
-      return insert(trx);
-    }),
-};
+export function postgresAdapter(target: string): SqlAdapter {
+  return {
+    dialect: 'postgres',
+    target,
+    uniqueViolation(error) {
+      if (errorCode(error) !== '23505') return undefined;
+      const detail = (error as { detail?: unknown }).detail;
+      const columns = typeof detail === 'string' ? KEY_COLUMNS.exec(detail)?.[1] : undefined;
+      return columns?.split(', ') ?? [];
+    },
+    checkViolation(error) {
+      if (errorCode(error) !== '23514') return undefined;
+      const constraint = (error as { constraint?: unknown }).constraint;
+      return typeof constraint === 'string' ? constraint : '';
+    },
+    /**
+     * Sequence values are handed out before commit, so two concurrent appends can commit as 8 then 7, and a reader
+     * that had just seen 8 would resume "after 8" and never see 7. A transaction-scoped advisory lock per log makes
+     * appends commit in id order; it costs one round trip and serialises appends to one log, not readers.
+     */
+    appendInOrder: (db, log, insert) =>
+      db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${sql.lit(APPEND_LOCKS[log])})`.execute(trx);
+        return insert(trx);
+      }),
+    // Kysely's migrator already runs in one transaction under an advisory lock on PostgreSQL.
+    migrateExclusively: (db, migrate) => migrate(db),
+  };
+}
 
 // Arbitrary but fixed keys for pg_advisory_xact_lock, one per log ("fb" + table number).
 const APPEND_LOCKS = { events: 0x66620001, audit_log: 0x66620002 } as const;

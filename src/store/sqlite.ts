@@ -2,7 +2,7 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
 import { type SqlAdapter, errorCode } from './adapter.js';
 import type { Database } from './schema.js';
@@ -40,7 +40,7 @@ export function openSqlite(options: SqliteOptions): {
   }
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
-    adapter: sqliteAdapter,
+    adapter: sqliteAdapter(file),
     migrationSchema: undefined, // SQLite has no schemas
   };
 }
@@ -96,18 +96,64 @@ function preparePrivateFile(file: string, logger: Logger): void {
 const UNIQUE = /^UNIQUE constraint failed: (.+)$/;
 const CHECK = /^CHECK constraint failed: (.+)$/;
 
-export const sqliteAdapter: SqlAdapter = {
-  dialect: 'sqlite',
-  uniqueViolation(error) {
-    const code = errorCode(error);
-    if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
-    const columns = UNIQUE.exec((error as Error).message)?.[1];
-    return columns?.split(', ').map((column) => column.slice(column.indexOf('.') + 1)) ?? [];
-  },
-  checkViolation(error) {
-    if (errorCode(error) !== 'SQLITE_CONSTRAINT_CHECK') return undefined;
-    return CHECK.exec((error as Error).message)?.[1] ?? '';
-  },
-  // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
-  appendInOrder: (db, _log, insert) => insert(db),
-};
+export function sqliteAdapter(file: string): SqlAdapter {
+  return {
+    dialect: 'sqlite',
+    target: file,
+    uniqueViolation(error) {
+      const code = errorCode(error);
+      if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
+      const columns = UNIQUE.exec((error as Error).message)?.[1];
+      return columns?.split(', ').map((column) => column.slice(column.indexOf('.') + 1)) ?? [];
+    },
+    checkViolation(error) {
+      if (errorCode(error) !== 'SQLITE_CONSTRAINT_CHECK') return undefined;
+      return CHECK.exec((error as Error).message)?.[1] ?? '';
+    },
+    // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
+    appendInOrder: (db, _log, insert) => insert(db),
+    migrateExclusively: (db, migrate) =>
+      file === ':memory:'
+        ? inWriteTransaction(db, migrate)
+        : queued(file, () => inWriteTransaction(db, migrate)),
+  };
+}
+
+/**
+ * Kysely's migrator takes no lock on SQLite (it assumes one connection), so two servers starting at once would both
+ * create the tables and one would fail. BEGIN IMMEDIATE takes the write lock before the migrator reads what ran:
+ * the second server waits (busy_timeout) and then finds it all done. It also makes a migration all-or-nothing,
+ * since SQLite's DDL is transactional (catalogue F01b: a kill mid-migration leaves the previous schema).
+ */
+async function inWriteTransaction<T>(
+  db: Kysely<Database>,
+  migrate: (db: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    let result: T;
+    try {
+      result = await migrate(connection);
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+    await sql`commit`.execute(connection);
+    return result;
+  });
+}
+
+// better-sqlite3 waits for a lock by blocking the thread, so a second store of this process waiting for the first
+// one's lock would stop the very thread the first needs to finish, until busy_timeout fails it. Within a process,
+// migrations of one file therefore queue here; between processes, SQLite's lock orders them.
+const migrating = new Map<string, Promise<unknown>>();
+
+async function queued<T>(file: string, run: () => Promise<T>): Promise<T> {
+  const mine = (migrating.get(file) ?? Promise.resolve()).catch(() => undefined).then(run);
+  migrating.set(file, mine);
+  try {
+    return await mine;
+  } finally {
+    if (migrating.get(file) === mine) migrating.delete(file);
+  }
+}

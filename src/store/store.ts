@@ -19,6 +19,7 @@ export class KyselyStore implements Store {
   readonly events: EventLog;
   readonly audit: AuditLog;
   private readonly db: Kysely<Database>;
+  private readonly adapter: SqlAdapter;
   private readonly logger: Logger;
   private readonly migrationSchema: string | undefined;
   private closing: Promise<void> | undefined;
@@ -33,6 +34,7 @@ export class KyselyStore implements Store {
   }) {
     const { db, adapter, logger, now } = options;
     this.db = db;
+    this.adapter = adapter;
     this.logger = logger;
     this.migrationSchema = options.migrationSchema;
     const ctx: QueryContext = { db, adapter, now, newId: randomUUID, logger };
@@ -44,17 +46,20 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<readonly string[]> {
-    const migrator = new Migrator({
-      db: this.db,
-      provider: migrationProvider(this.dialect),
-      ...(this.migrationSchema === undefined ? {} : { migrationTableSchema: this.migrationSchema }),
+    const applied = await this.adapter.migrateExclusively(this.db, async (db) => {
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(this.dialect),
+        ...(this.migrationSchema === undefined ? {} : { migrationTableSchema: this.migrationSchema }),
+      });
+      const { error, results = [] } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        throw new MigrationError(results.find((r) => r.status === 'Error')?.migrationName, error);
+      }
+      return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
     });
-    const { error, results = [] } = await migrator.migrateToLatest();
-    const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Logged once committed: on SQLite a failed run is rolled back whole.
     for (const name of applied) this.logger.info({ migration: name }, 'applied database migration');
-    if (error !== undefined) {
-      throw new MigrationError(results.find((r) => r.status === 'Error')?.migrationName, error);
-    }
     return applied;
   }
 
