@@ -1,8 +1,18 @@
 // State files on disk, one per lab, in a root-only directory under /run (a tmpfs: a reboot, which also removes
 // every namespace, clears the state with it). Synchronous on purpose: writes happen while the lab is built,
 // and must also work from the 'exit' handler.
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
+import { LabError } from './errors.js';
 import type { LabTag } from './names.js';
 import type { ProcessIdentity } from './proc.js';
 import {
@@ -31,7 +41,12 @@ export class LabStateStore {
    * a sweep of an earlier lab with the same tag is still running.
    */
   reserve(record: LabRecord): boolean {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error: unknown) {
+      if (errorCode(error) !== 'EEXIST') throw error; // a file in its place: checkDirectory says so
+    }
+    this.checkDirectory();
     const target = this.path(stateFileName(record.tag));
     const temp = this.writeTemp(record);
     try {
@@ -56,14 +71,15 @@ export class LabStateStore {
     rmSync(this.path(stateFileName(tag)), { force: true });
   }
 
+  /** The state files; throws a LabError when the directory is not private to this user (see checkDirectory). */
   list(): StateEntry[] {
-    let files: string[];
     try {
-      files = readdirSync(this.dir).sort();
+      this.checkDirectory();
     } catch (error: unknown) {
       if (errorCode(error) === 'ENOENT') return [];
       throw error;
     }
+    const files = readdirSync(this.dir).sort();
     const entries: StateEntry[] = [];
     for (const file of files) {
       const tag = tagOfStateFile(file);
@@ -106,6 +122,32 @@ export class LabStateStore {
     rmSync(this.path(file), { force: true });
     for (const f of readdirSync(this.dir)) {
       if (f.startsWith(`${tag}.`) && f.endsWith('.tmp')) rmSync(this.path(f), { force: true });
+    }
+  }
+
+  /**
+   * The sweep signals every (PID, start time) named in a file here, so whoever can write here can have root kill
+   * any process: the directory must be a real directory (not a symlink to somewhere else), owned by this user,
+   * with no access for group or others. mkdir leaves an existing directory as it finds it, hence this check.
+   * It covers the last component only; the default /run/fleetboot-lab sits in root's /run.
+   */
+  private checkDirectory(): void {
+    const stat = lstatSync(this.dir);
+    const uid = process.geteuid?.();
+    let problem: string | undefined;
+    if (stat.isSymbolicLink()) problem = 'is a symbolic link';
+    else if (!stat.isDirectory()) problem = 'is not a directory';
+    else if (uid !== undefined && stat.uid !== uid)
+      problem = `is owned by uid ${stat.uid}, not by uid ${uid}`;
+    else if ((stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      problem = `has mode ${mode}: its group and others must have no access`;
+    }
+    if (problem !== undefined) {
+      throw new LabError(
+        `lab state directory ${this.dir} ${problem}; the lab refuses it because its sweep signals the ` +
+          'processes named in the files there; remove it, or fix its owner and mode (chmod 700)',
+      );
     }
   }
 

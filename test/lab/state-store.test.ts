@@ -1,9 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLabTag } from '../../src/lab/names.js';
+import { LabError } from '../../src/lab/errors.js';
 import { identify, isRunning, type ProcessIdentity } from '../../src/lab/proc.js';
 import { type LabRecord, parseRecord } from '../../src/lab/state.js';
 import { LabStateStore } from '../../src/lab/state-store.js';
@@ -157,5 +169,90 @@ describe('sweeping abandoned labs', () => {
     expect(report.swept).toEqual([]);
     expect(report.errors).toEqual([expect.stringContaining('fbl00014.json')]);
     expect(readdirSync(store.dir).sort()).toEqual(['fbl00013.json', 'fbl00014.json']);
+  });
+});
+
+describe('the state directory', () => {
+  const WHY =
+    'the lab refuses it because its sweep signals the processes named in the files there; ' +
+    'remove it, or fix its owner and mode (chmod 700)';
+  const uid = process.geteuid!();
+
+  /** A directory owned by another user: made so as root, or one root owns when not root. */
+  function foreignDirectory(): { dir: string; owner: number } {
+    if (uid !== 0) return { dir: '/', owner: 0 };
+    const foreign = path.join(dir, 'foreign');
+    mkdirSync(foreign, { mode: 0o700 });
+    chownSync(foreign, 65534, 65534);
+    return { dir: foreign, owner: 65534 };
+  }
+
+  it('is created for root only when missing, and an existing one of the same kind is used', () => {
+    expect(store.reserve(record('fbl00020', self))).toBe(true);
+    expect(new LabStateStore(store.dir).list()).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a symbolic link, even to a good directory',
+      (target: string) => {
+        mkdirSync(`${target}.real`, { mode: 0o700 });
+        symlinkSync(`${target}.real`, target);
+        return 'is a symbolic link';
+      },
+    ],
+    [
+      'a file',
+      (target: string) => {
+        writeFileSync(target, '');
+        return 'is not a directory';
+      },
+    ],
+    [
+      'open to its group',
+      (target: string) => {
+        mkdirSync(target, { mode: 0o700 });
+        chmodSync(target, 0o750);
+        return 'has mode 0750: its group and others must have no access';
+      },
+    ],
+    [
+      'open to others',
+      (target: string) => {
+        mkdirSync(target, { mode: 0o700 });
+        chmodSync(target, 0o701);
+        return 'has mode 0701: its group and others must have no access';
+      },
+    ],
+  ])('is refused when it is %s', (_what, make) => {
+    const target = path.join(dir, 'bad');
+    const problem = make(target);
+    const message = `lab state directory ${target} ${problem}; ${WHY}`;
+    const bad = new LabStateStore(target);
+    expect(() => bad.list()).toThrow(new LabError(message));
+    expect(() => bad.reserve(record('fbl00021', self))).toThrow(new LabError(message));
+    expect(() => bad.list()).toThrow(LabError);
+  });
+
+  it('is refused when another user owns it', () => {
+    const { dir: foreign, owner } = foreignDirectory();
+    expect(() => new LabStateStore(foreign).list()).toThrow(
+      new LabError(`lab state directory ${foreign} is owned by uid ${owner}, not by uid ${uid}; ${WHY}`),
+    );
+  });
+
+  it('is never swept when it is not private: a process named there keeps running', async () => {
+    const bystander = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const closed = new Promise((resolve) => bystander.on('close', resolve));
+    const id = identify(bystander.pid!)!;
+    try {
+      store.reserve(record('fbl00022', await deadProcess(), [id]));
+      chmodSync(store.dir, 0o777); // anyone could have written that file
+      await expect(sweepAbandonedLabs(store, 200)).rejects.toThrow(/has mode 0777/);
+      expect(isRunning(id)).toBe(true);
+    } finally {
+      bystander.kill('SIGKILL');
+      await closed;
+    }
   });
 });
