@@ -22,7 +22,8 @@ export class LabTimeoutError extends LabError {
   }
 }
 
-function describeOutput(output: { readonly stdout: string; readonly stderr: string }): string {
+/** The tail of what a process printed, to append to an error about it (empty when it printed nothing). */
+export function describeOutput(output: { readonly stdout: string; readonly stderr: string }): string {
   const tail = (text: string): string => (text.length > 2000 ? `…${text.slice(-2000)}` : text);
   const parts = [];
   if (output.stdout.length > 0) parts.push(`\n--- stdout ---\n${tail(output.stdout)}`);

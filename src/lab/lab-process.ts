@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { LabError, LabTimeoutError } from './errors.js';
+import { describeOutput, LabError, LabTimeoutError } from './errors.js';
 import { LineBuffer } from './line-buffer.js';
 
 export const DEFAULT_WAIT_MS = 10_000;
@@ -104,8 +104,10 @@ export class LabProcess {
         if (line !== undefined && matches(line)) return { value: line };
       }
       if (this.exitStatus) {
+        // With what it printed: a process that dies at startup says why on stderr.
+        const output = describeOutput({ stdout: this.stdout, stderr: this.stderr });
         throw new LabError(
-          `${this.describe()} exited (${describeExit(this.exitStatus)}) before printing ${String(pattern)}`,
+          `${this.describe()} exited (${describeExit(this.exitStatus)}) before printing ${String(pattern)}${output}`,
         );
       }
       return undefined;

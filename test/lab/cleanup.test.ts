@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { Lab, listNamespaces } from '../../src/lab/index.js';
+import { Lab, LabProcess, listNamespaces } from '../../src/lab/index.js';
 import { identify, isRunning, type ProcessIdentity } from '../../src/lab/proc.js';
 import { describeLab } from '../support/lab.js';
 
@@ -21,9 +21,8 @@ interface Built {
 }
 
 interface Owner {
-  readonly child: ChildProcess;
+  readonly proc: LabProcess;
   readonly built: Built;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 let stateDir: string;
@@ -39,39 +38,20 @@ afterEach(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** Starts the owner, in a process group of its own as LabProcess expects, and reads what it built. */
 async function startOwner(mode: 'wait' | 'throw'): Promise<Owner> {
-  const child = spawn(process.execPath, ['--import', 'tsx', OWNER, stateDir, mode], {
+  const args = ['--import', 'tsx', OWNER, stateDir, mode];
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      resolve({ code, signal });
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`owner printed nothing in 30 s: ${stderr}`));
-    }, 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const end = stdout.indexOf('\n');
-      if (end >= 0) {
-        clearTimeout(timer);
-        resolve(stdout.slice(0, end));
-      }
-    });
-    void exited.then(() => {
-      reject(new Error(`owner exited before building its lab: ${stderr}`));
-    });
-  });
+  const proc = new LabProcess(child, child.pid!, 'the test runner namespace', ['node', ...args]);
+  const line = await proc.waitForLine(/^\{/, { timeoutMs: 30_000 });
   const parsed = JSON.parse(line) as { tag: string; namespaces: string[]; pids: number[] };
   const sleeper = identify(parsed.pids[0]!);
   expect(sleeper, 'the sleeper runs').toBeDefined();
-  return { child, exited, built: { tag: parsed.tag, namespaces: parsed.namespaces, sleeper: sleeper! } };
+  return { proc, built: { tag: parsed.tag, namespaces: parsed.namespaces, sleeper: sleeper! } };
 }
 
 async function expectGone(built: Built): Promise<void> {
@@ -83,8 +63,8 @@ async function expectGone(built: Built): Promise<void> {
 describeLab('a lab whose owner ends without destroying it', () => {
   it('is swept by the next Lab.create when its owner was SIGKILLed', async () => {
     const owner = await startOwner('wait');
-    owner.child.kill('SIGKILL');
-    await expect(owner.exited).resolves.toEqual({ code: null, signal: 'SIGKILL' });
+    owner.proc.signal('SIGKILL');
+    await expect(owner.proc.waitForExit()).resolves.toEqual({ code: null, signal: 'SIGKILL' });
     // Nothing could run in the owner: everything is still there.
     const all = await listNamespaces();
     for (const ns of owner.built.namespaces) expect(all).toContain(ns);
@@ -98,7 +78,7 @@ describeLab('a lab whose owner ends without destroying it', () => {
           {
             tag: owner.built.tag,
             name: 'owner fixture (wait)',
-            ownerPid: owner.child.pid,
+            ownerPid: owner.proc.pid,
             deletedNamespaces: [...owner.built.namespaces].reverse(),
             stoppedProcesses: [owner.built.sleeper.pid],
           },
@@ -115,15 +95,15 @@ describeLab('a lab whose owner ends without destroying it', () => {
     'is removed by the owner itself on %s, which then still dies of that signal',
     async (signal) => {
       const owner = await startOwner('wait');
-      owner.child.kill(signal);
-      await expect(owner.exited).resolves.toEqual({ code: null, signal });
+      owner.proc.signal(signal);
+      await expect(owner.proc.waitForExit()).resolves.toEqual({ code: null, signal });
       await expectGone(owner.built);
     },
   );
 
   it('is removed by the owner itself when it crashes with an uncaught exception', async () => {
     const owner = await startOwner('throw');
-    await expect(owner.exited).resolves.toEqual({ code: 1, signal: null });
+    await expect(owner.proc.waitForExit()).resolves.toEqual({ code: 1, signal: null });
     await expectGone(owner.built);
   });
 });

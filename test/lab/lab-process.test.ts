@@ -48,6 +48,13 @@ describe('LabProcess', () => {
     );
   });
 
+  it('says what a process printed when it exits before the line waited for', async () => {
+    const proc = node("console.log('starting'); console.error('config: no such file'); process.exit(2)");
+    await expect(proc.waitForLine('ready', { timeoutMs: 5_000 })).rejects.toThrow(
+      /exited \(code 2\) before printing ready\n--- stdout ---\nstarting\n\n--- stderr ---\nconfig: no such file\n$/,
+    );
+  });
+
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
     const proc = node("process.on('SIGTERM', () => {}); console.log('armed'); setInterval(() => {}, 1000)");
     await proc.waitForLine('armed');
