@@ -119,10 +119,11 @@ function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
       });
       return;
     }
+    const pools = checkPools(validItems(PoolSchema, raw.pools), subnet, at);
     problems.push(
-      ...checkPools(validItems(PoolSchema, raw.pools), subnet, at),
-      ...checkRouter(raw.router, subnet, at),
-      ...checkReservations(validItems(ReservationSchema, raw.reservations), subnet, at),
+      ...pools.problems,
+      ...checkRouter(raw.router, subnet, pools.valid, at),
+      ...checkReservations(validItems(ReservationSchema, raw.reservations), subnet, pools.valid, at),
     );
   });
   return problems;
@@ -134,13 +135,19 @@ function validItems<T extends TSchema>(schema: T, list: unknown): { index: numbe
   return list.flatMap((item: unknown, index) => (Value.Check(schema, item) ? [{ index, item }] : []));
 }
 
+/** A pool that passed its checks, by its index in the subnet's `pools`. */
+interface CheckedPool {
+  readonly index: number;
+  readonly range: Range;
+}
+
 function checkPools(
   pools: { index: number; item: RawPool }[],
   subnet: Ipv4Subnet,
   at: ConfigPath,
-): RuleProblem[] {
+): { problems: RuleProblem[]; valid: CheckedPool[] } {
   const problems: RuleProblem[] = [];
-  const valid: { index: number; range: Range }[] = [];
+  const valid: CheckedPool[] = [];
   for (const { index, item: pool } of pools) {
     const path = [...at, 'pools', index];
     const start = parseIpv4(pool.start);
@@ -170,19 +177,41 @@ function checkPools(
     }
     valid.push({ index, range });
   }
-  return problems;
+  return { problems, valid };
 }
 
-function checkRouter(router: unknown, subnet: Ipv4Subnet, at: ConfigPath): RuleProblem[] {
+/** The router is a host of the subnet, outside every pool: a gateway address leased to a client cuts everyone off. */
+function checkRouter(
+  router: unknown,
+  subnet: Ipv4Subnet,
+  pools: readonly CheckedPool[],
+  at: ConfigPath,
+): RuleProblem[] {
   if (!Value.Check(SubnetSchema.properties.router, router)) return [];
-  const problem = hostProblem(subnet, parseIpv4(router), [...at, 'router']);
-  return problem ? [{ ...problem, hint: 'clients reach their gateway on their own subnet' }] : [];
+  const ip = parseIpv4(router);
+  const path = [...at, 'router'];
+  const problem = hostProblem(subnet, ip, path);
+  if (problem) return [{ ...problem, hint: 'clients reach their gateway on their own subnet' }];
+  const pool = poolHolding(pools, ip);
+  if (pool === undefined) return [];
+  return [
+    {
+      path,
+      message: `${ip} is inside ${describePool(at, pool)}, so it could be leased to a client`,
+      hint: 'the gateway keeps its own address: move the router out of the pool, or shrink the pool',
+    },
+  ];
 }
 
-/** Reserved addresses are hosts of the subnet; each MAC and each address is reserved once. */
+/**
+ * Reserved addresses are hosts of the subnet, outside every pool; each MAC and each address is reserved once.
+ * dnsmasq and Kea both advise reservations outside the dynamic ranges: one inside can already be leased to
+ * another machine when its owner first asks, and then two machines claim it.
+ */
 function checkReservations(
   reservations: { index: number; item: RawReservation }[],
   subnet: Ipv4Subnet,
+  pools: readonly CheckedPool[],
   at: ConfigPath,
 ): RuleProblem[] {
   const problems: RuleProblem[] = [];
@@ -192,7 +221,17 @@ function checkReservations(
     const path = [...at, 'reservations', index];
     const ip = parseIpv4(reservation.ip);
     const problem = hostProblem(subnet, ip, [...path, 'ip']);
+    const pool = problem === undefined ? poolHolding(pools, ip) : undefined;
     if (problem) problems.push(problem);
+    if (pool !== undefined) {
+      problems.push({
+        path: [...path, 'ip'],
+        message: `${ip} is inside ${describePool(at, pool)}`,
+        hint:
+          'a pool address can already be leased to another machine: move the reservation or the pool so that ' +
+          'they do not overlap (dnsmasq and Kea both advise reservations outside the pools)',
+      });
+    }
     const mac = parseMac(reservation.mac);
     const sameMac = macs.get(mac);
     if (sameMac !== undefined) {
@@ -276,6 +315,16 @@ function overlaps(a: Range, b: Range): boolean {
 
 function describe(range: Range): string {
   return `${ipv4FromInt(range.first)} – ${ipv4FromInt(range.last)}`;
+}
+
+function poolHolding(pools: readonly CheckedPool[], ip: Ipv4): CheckedPool | undefined {
+  const value = ipv4ToInt(ip);
+  return pools.find(({ range }) => range.first <= value && value <= range.last);
+}
+
+/** `dhcp.subnets[0].pools[1] (10.0.0.100 – 10.0.0.199)` */
+function describePool(subnetPath: ConfigPath, pool: CheckedPool): string {
+  return `${formatPath([...subnetPath, 'pools', pool.index])} (${describe(pool.range)})`;
 }
 
 /** Why `ip` cannot be given to a client of `subnet`, if it cannot. */

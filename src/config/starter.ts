@@ -6,6 +6,7 @@ import {
   formatSubnet,
   ipv4FromInt,
   ipv4ToInt,
+  isHostAddress,
   MAX_USABLE_PREFIX_LENGTH,
   parseIpv4Subnet,
   subnetBroadcast,
@@ -94,17 +95,20 @@ dhcp:
   mode: ${mode}
   # DHCP is answered on these interfaces only, never on one you did not name.
   interfaces: [${name}]
-${subnetSection(subnet, pool, leases)}`;
+${subnetSection(subnet, pool, options.address, leases)}`;
 }
 
 /**
  * The subnet section, active when the mode leases addresses, commented out otherwise (remove one `# ` from each
- * line to activate it).
+ * line to activate it). The router and reservation examples lie outside the pool, so that uncommenting them gives
+ * a valid file (the loader refuses either inside a pool); a /30 has no room for them and goes without.
  */
-function subnetSection(subnet: Ipv4Subnet, pool: { start: Ipv4; end: Ipv4 }, active: boolean): string {
+function subnetSection(subnet: Ipv4Subnet, pool: AddressRange, own: Ipv4, active: boolean): string {
   const cidr = formatSubnet(subnet);
   const { leaseTime } = Value.Default(SubnetSchema, { subnet: cidr }) as RawSubnet;
   const firstHost = ipv4FromInt(ipv4ToInt(subnet.network) + 1);
+  const router = inRange(pool, firstHost) ? undefined : firstHost;
+  const reserved = spareHost(subnet, pool, [own, firstHost]);
   const lines = [
     'subnets:',
     `  - subnet: ${cidr}`,
@@ -112,18 +116,46 @@ function subnetSection(subnet: Ipv4Subnet, pool: { start: Ipv4; end: Ipv4 }, act
     '    pools:',
     `      - start: ${pool.start}`,
     `        end: ${pool.end}`,
-    '    # The default gateway and DNS servers of this network, if the installers need them:',
-    `    # router: ${firstHost}`,
-    `    # dns: [${firstHost}]`,
+    ...(router === undefined
+      ? []
+      : [
+          '    # The default gateway and DNS servers of this network, if the installers need them:',
+          `    # router: ${router}`,
+          `    # dns: [${router}]`,
+        ]),
     `    leaseTime: ${leaseTime}`,
-    '    # Fixed addresses by MAC, inside the subnet, such as:',
-    '    # reservations:',
-    `    #   - { mac: 52:54:00:12:34:56, ip: ${pool.start}, hostname: node01 }`,
+    ...(reserved === undefined
+      ? []
+      : [
+          '    # Fixed addresses by MAC, inside the subnet and outside the pools, such as:',
+          '    # reservations:',
+          `    #   - { mac: 52:54:00:12:34:56, ip: ${reserved}, hostname: node01 }`,
+        ]),
   ];
   const intro = active
     ? '  # The addresses fleetboot leases (modes full and auto).'
     : '  # For mode full or auto: the addresses fleetboot leases. Uncomment and adjust.';
   return [intro, ...lines.map((line) => (active ? `  ${line}` : `  # ${line}`))].join('\n') + '\n';
+}
+
+interface AddressRange {
+  readonly start: Ipv4;
+  readonly end: Ipv4;
+}
+
+function inRange(range: AddressRange, ip: Ipv4): boolean {
+  return ipv4ToInt(range.start) <= ipv4ToInt(ip) && ipv4ToInt(ip) <= ipv4ToInt(range.end);
+}
+
+/** The host nearest below the pool, else above it, that is not one of `taken`; none in a full /30. */
+function spareHost(subnet: Ipv4Subnet, pool: AddressRange, taken: readonly Ipv4[]): Ipv4 | undefined {
+  const below = ipv4ToInt(pool.start) - 1;
+  const above = ipv4ToInt(pool.end) + 1;
+  // Only `taken` (two addresses) can stand between the pool and a free host, so three steps each way suffice.
+  return [below, below - 1, below - 2, above, above + 1, above + 2]
+    .filter((value) => value >= 0 && value <= 0xffffffff)
+    .map(ipv4FromInt)
+    .find((ip) => isHostAddress(subnet, ip) && !inRange(pool, ip) && !taken.includes(ip));
 }
 
 /**

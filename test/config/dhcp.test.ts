@@ -169,6 +169,55 @@ describe('router and reservations', () => {
     expect(problem?.startsWith(`dhcp.subnets[0].${expected}`)).toBe(true);
   });
 
+  // The gateway's address leased to a client takes the network down for everyone on it.
+  it('the router is not in a pool, and the problem points at the router key', () => {
+    const text =
+      'dhcp:\n  subnets:\n    - subnet: 10.0.0.0/24\n      pools:\n' +
+      '        - {start: 10.0.0.10, end: 10.0.0.49}\n        - {start: 10.0.0.100, end: 10.0.0.199}\n' +
+      '      router: 10.0.0.150\n';
+    const [d, ...rest] = diagnosticsOf(dir, text);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({
+      path: 'dhcp.subnets[0].router',
+      message:
+        '10.0.0.150 is inside dhcp.subnets[0].pools[1] (10.0.0.100 – 10.0.0.199), so it could be leased to a client',
+      origin: { kind: 'file', line: 7, column: 15 },
+    });
+    expect(d?.hint).toMatch(/move the router out of the pool, or shrink the pool/);
+  });
+
+  it.each(['10.0.0.100', '10.0.0.199'])('a router at the edge of a pool (%s) is in it', (router) => {
+    expect(problems(full({ router, pools: [{ start: '10.0.0.100', end: '10.0.0.199' }] }))).toHaveLength(1);
+  });
+
+  it('a router just outside the pools is fine', () => {
+    const pools = [{ start: '10.0.0.100', end: '10.0.0.199' }];
+    expect(load(full({ router: '10.0.0.99', pools })).dhcp.subnets[0]?.router).toBe('10.0.0.99');
+    expect(load(full({ router: '10.0.0.200', pools })).dhcp.subnets[0]?.router).toBe('10.0.0.200');
+  });
+
+  it('a reservation is not in a pool, with a hint to move one of them', () => {
+    const [d, ...rest] = diagnosticsOf(
+      dir,
+      stringify(
+        full({
+          pools: [{ start: '10.0.0.100', end: '10.0.0.199' }],
+          reservations: [
+            { mac: '52:54:00:00:00:01', ip: '10.0.0.5' },
+            { mac: '52:54:00:00:00:02', ip: '10.0.0.100' },
+          ],
+        }),
+      ),
+    );
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({
+      path: 'dhcp.subnets[0].reservations[1].ip',
+      message: '10.0.0.100 is inside dhcp.subnets[0].pools[0] (10.0.0.100 – 10.0.0.199)',
+    });
+    expect(d?.hint).toMatch(/move the reservation or the pool/);
+    expect(d?.hint).toMatch(/dnsmasq and Kea/);
+  });
+
   it('one MAC may have a reservation in each of two subnets', () => {
     const config = load({
       dhcp: {

@@ -252,6 +252,22 @@ describe('renderStarterConfig', () => {
   });
 
   it.each([
+    ['10.10.0.1', 24],
+    ['10.10.0.200', 24],
+    ['172.16.5.9', 16],
+    ['192.0.2.5', 29],
+  ])('for %s/%i the commented router and reservation examples load as they are', (address, prefix) => {
+    const examples = render('full', address, prefix).replace(
+      /^( {6})# ((?:router|dns|reservations):)/gm,
+      '$1$2',
+    );
+    const uncommented = examples.replace(/^( {6})# ( {2}- \{ mac)/m, '$1$2');
+    const [subnet] = loadText(dir, uncommented).config.dhcp.subnets;
+    expect(subnet?.router).toBeDefined();
+    expect(subnet?.reservations).toHaveLength(1);
+  });
+
+  it.each([
     ['10.10.0.200', 24, '10.10.0.64', '10.10.0.127'],
     ['10.10.0.1', 24, '10.10.0.128', '10.10.0.254'],
     ['172.16.5.9', 16, '172.16.128.0', '172.16.255.254'],
