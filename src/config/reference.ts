@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { MAX_USABLE_PREFIX_LENGTH } from '../values/ipv4.js';
 import { envVariableName, NON_CONFIG_ENV } from './env.js';
 import { kindByFormat } from './kinds.js';
 import { ConfigSchema } from './schema.js';
@@ -150,9 +151,10 @@ Besides each key's own type, the loader checks:
 - \`dhcp.mode\` \`proxy\`, \`full\` or \`auto\` needs at least one interface in \`dhcp.interfaces\`: fleetboot never
   answers DHCP on an interface the operator did not name.
 - \`dhcp.mode\` \`full\` or \`auto\` needs at least one subnet in \`dhcp.subnets\`.
-- Subnets do not overlap; each has a prefix length of 30 or less.
+- Subnets do not overlap; each has a prefix length of ${MAX_USABLE_PREFIX_LENGTH} or less.
 - Pools, the router and reservations lie inside their subnet and are host addresses (not the network or broadcast
   address); a pool's \`start\` is not after its \`end\`; pools do not overlap.
+- The router and reservations lie outside the pools: an address in a pool can be leased to another machine.
 - Within a subnet, each MAC and each address is reserved at most once.
 - \`renewalTime\` < \`rebindingTime\` < \`leaseTime\`, counting the defaults of RFC 2131 §4.4.5 (0.5 and 0.875 ×
   \`leaseTime\`) for the ones not written.
