@@ -1,13 +1,14 @@
+import { InvalidValueError } from '../values/brand.js';
 import {
-  type Ipv4,
-  type Ipv4Subnet,
   formatSubnet,
-  ipv4ToInt,
-  parseIpv4,
+  type Ipv4,
+  type Ipv4Interface,
+  type Ipv4Subnet,
+  isHostAddress,
+  parseIpv4Interface,
   parseIpv4Subnet,
   subnetContains,
 } from '../values/ipv4.js';
-import { InvalidValueError } from '../values/brand.js';
 import { type Mac, parseMac } from '../values/mac.js';
 import { LabError } from './errors.js';
 
@@ -34,7 +35,7 @@ const FORMAT = 'expected a.b.c.d/nn such as 198.18.0.1/24';
 
 /** Parses `a.b.c.d/nn` and checks the whole segment lies in a test range and the address is a host address. */
 export function parseLabAddress(input: string): LabAddress {
-  const { ip, segment } = parseInterface(input);
+  const { address: ip, subnet: segment } = parseInterface(input);
   const range = LAB_RANGES.find(
     (r) => segment.prefixLength >= r.prefixLength && subnetContains(r, segment.network),
   );
@@ -44,11 +45,9 @@ export function parseLabAddress(input: string): LabAddress {
         'a lab must never use an address that exists on a real network',
     );
   }
-  if (segment.prefixLength <= 30) {
-    const broadcast = ipv4ToInt(segment.network) + 2 ** (32 - segment.prefixLength) - 1;
-    if (ip === segment.network || ipv4ToInt(ip) === broadcast) {
-      throw new LabError(`lab address ${input} is the network or broadcast address of its segment`);
-    }
+  // A /31 or /32 has no network or broadcast address to avoid (RFC 3021); isHostAddress knows.
+  if (!isHostAddress(segment, ip)) {
+    throw new LabError(`lab address ${input} is the network or broadcast address of its segment`);
   }
   return { ip, prefixLength: segment.prefixLength, cidr: `${ip}/${segment.prefixLength}` };
 }
@@ -64,20 +63,14 @@ export function parseLabMac(input: string): Mac {
 }
 
 /**
- * The address and its segment. The value parsers throw InvalidValueError; callers of the lab (addHost, `fleetboot
- * lab`) handle one error type, so a malformed address becomes a LabError that keeps the parser's detail.
+ * The address and its segment. The value parser throws InvalidValueError; callers of the lab (addHost, `fleetboot
+ * lab`) handle one error type, so a malformed address becomes a LabError in the lab's words (the cause is kept).
  */
-function parseInterface(input: string): { ip: Ipv4; segment: Ipv4Subnet } {
-  const [addressText, lengthText, ...rest] = input.split('/');
-  if (addressText === undefined || lengthText === undefined || rest.length > 0) {
-    throw new LabError(`lab address ${JSON.stringify(input)}: ${FORMAT}`);
-  }
+function parseInterface(input: string): Ipv4Interface {
   try {
-    return { ip: parseIpv4(addressText), segment: parseIpv4Subnet(input, { strict: false }) };
+    return parseIpv4Interface(input);
   } catch (error: unknown) {
     if (!(error instanceof InvalidValueError)) throw error;
-    throw new LabError(`lab address ${JSON.stringify(input)}: ${FORMAT} (${error.message})`, {
-      cause: error,
-    });
+    throw new LabError(`lab address ${JSON.stringify(input)}: ${FORMAT}`, { cause: error });
   }
 }

@@ -45,29 +45,15 @@ describe('lab addresses', () => {
 
   const FORMAT = 'expected a.b.c.d/nn such as 198.18.0.1/24';
   it.each([
-    ['198.18.0.1', `lab address "198.18.0.1": ${FORMAT}`],
-    ['198.18.0.1/24/1', `lab address "198.18.0.1/24/1": ${FORMAT}`],
-    [
-      '198.18.0.256/24',
-      `lab address "198.18.0.256/24": ${FORMAT} (invalid IPv4 address "198.18.0.256": expected a dotted quad such as 192.0.2.10)`,
-    ],
-    [
-      '198.018.0.1/24',
-      `lab address "198.018.0.1/24": ${FORMAT} (invalid IPv4 address "198.018.0.1": expected a dotted quad such as 192.0.2.10)`,
-    ],
-    [
-      '198.18.0.1/33',
-      `lab address "198.18.0.1/33": ${FORMAT} (invalid IPv4 subnet "198.18.0.1/33": expected CIDR notation such as 192.0.2.0/24)`,
-    ],
-    [
-      '198.18.0.1/',
-      `lab address "198.18.0.1/": ${FORMAT} (invalid IPv4 subnet "198.18.0.1/": expected CIDR notation such as 192.0.2.0/24)`,
-    ],
-    [
-      '/24',
-      `lab address "/24": ${FORMAT} (invalid IPv4 address "": expected a dotted quad such as 192.0.2.10)`,
-    ],
-  ])('refuses malformed %s with a LabError that says what is expected', (input, message) => {
+    ['198.18.0.1'],
+    ['198.18.0.1/24/1'],
+    ['198.18.0.256/24'],
+    ['198.018.0.1/24'],
+    ['198.18.0.1/33'],
+    ['198.18.0.1/'],
+    ['/24'],
+  ])('refuses malformed %s with a LabError that says what is expected', (input) => {
+    const message = `lab address ${JSON.stringify(input)}: ${FORMAT}`;
     const error = catchError(() => parseLabAddress(input));
     // One error type for every refusal: callers (addHost, fleetboot lab) catch LabError, not value errors.
     expect(error).toBeInstanceOf(LabError);
