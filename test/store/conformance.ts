@@ -7,11 +7,13 @@ import { leaseConformance } from './conformance/leases.js';
 import { logConformance } from './conformance/logs.js';
 import { machineListConformance } from './conformance/machine-list.js';
 import { roundTripConformance } from './conformance/round-trip.js';
+import { schemaConformance } from './conformance/schema.js';
 
 export type { StoreHarness, StoreTarget } from './harness.js';
 
 export function storeConformance(harness: StoreHarness): void {
   lifecycleConformance(harness);
+  schemaConformance(harness);
   inventoryConformance(harness);
   machineListConformance(harness);
   leaseConformance(harness);

@@ -8,6 +8,8 @@ export interface StoreTarget {
   open(options?: { readonly logger?: Logger; readonly now?: () => number }): Promise<Store>;
   /** Runs SQL on the same database behind the store's back (tables are unqualified), to plant bad rows. */
   execute(statement: string): Promise<void>;
+  /** Runs a query behind the store's back, e.g. on the catalog. */
+  query(statement: string, parameters?: readonly unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /**

@@ -63,6 +63,10 @@ export const postgresHarness: StoreHarness = async () => {
       await admin.query(`set search_path to "${schema}"`);
       await admin.query(statement);
     },
+    async query(statement, parameters = []) {
+      await admin.query(`set search_path to "${schema}"`);
+      return (await admin.query<Record<string, unknown>>(statement, [...parameters])).rows;
+    },
   };
 };
 

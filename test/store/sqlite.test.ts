@@ -35,6 +35,14 @@ export const sqliteHarness: StoreHarness = () => {
       }
       return Promise.resolve();
     },
+    query(statement, parameters = []) {
+      const db = new SqliteDatabase(path.join(dataDir, 'fleetboot.db'), { readonly: true, timeout: 5000 });
+      try {
+        return Promise.resolve(db.prepare(statement).all(...parameters) as Record<string, unknown>[]);
+      } finally {
+        db.close();
+      }
+    },
   });
 };
 

@@ -8,11 +8,18 @@ import {
   type RawBuilder,
   sql,
 } from 'kysely';
-import { AUDIT_OUTCOMES } from '../../inventory/audit.js';
-import { EVENT_SOURCES } from '../../inventory/event.js';
-import { ACTIVE_LEASE_STATES, LEASE_STATES } from '../../inventory/lease.js';
-import { MACHINE_STATES, MARKED_STATES } from '../../inventory/machine.js';
 import type { StoreDialect } from '../types.js';
+
+// Frozen history: the values this migration's constraints allow, spelled out rather than imported from
+// src/inventory. Once released, a migration must create the same schema for every new database as it did for the
+// first one; when the domain gains a value, a new migration widens the constraint (the schema conformance test
+// fails until one does). Never edit these lists.
+const MACHINE_STATES = ['discovered', 'ready', 'queued', 'installing', 'installed', 'failed'];
+const MARKED_STATES = ['queued', 'installing'];
+const LEASE_STATES = ['offered', 'bound', 'declined', 'released', 'expired'];
+const ACTIVE_LEASE_STATES = ['offered', 'bound'];
+const EVENT_SOURCES = ['dhcp', 'tftp', 'http', 'api', 'installer', 'lifecycle'];
+const AUDIT_OUTCOMES = ['ok', 'denied', 'error'];
 
 /** `column in ('a', 'b')` with literals: DDL cannot take parameters. */
 function inList(column: string, values: readonly string[]): RawBuilder<boolean> {
