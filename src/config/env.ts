@@ -18,6 +18,8 @@ export const NON_CONFIG_ENV: Readonly<Record<string, string>> = {
   FLEETBOOT_URL: 'URL of the fleetboot API the CLI talks to',
   FLEETBOOT_TOKEN: 'API token the CLI sends',
   FLEETBOOT_TEST_POSTGRES_URL: 'PostgreSQL server the test suite runs the store conformance tests against',
+  FLEETBOOT_REQUIRE_LAB:
+    'when set, network-lab tests fail instead of skipping where namespaces are unavailable',
 };
 
 export interface EnvOverride {

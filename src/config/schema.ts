@@ -1,5 +1,8 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { expectedFor, KINDS, type KindName } from './kinds.js';
+import { DHCP_MODES, LOG_LEVELS } from './enums.js';
+
+export { DHCP_MODES, LOG_LEVELS };
 
 // The one schema of fleetboot.yaml (issue 2, item 4). Every property has a description: it is the text editors
 // show on completion (configJsonSchema) and the Description column of docs/configuration.md. Every property that
@@ -23,9 +26,6 @@ function valueOf(kind: KindName, options: { description?: string; default?: stri
 function section<P extends Record<string, TSchema>>(description: string, properties: P) {
   return Type.Object(properties, { description, default: {}, additionalProperties: false });
 }
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const DHCP_MODES = ['off', 'full', 'proxy', 'auto'] as const;
 
 export const LogSchema = section('Logging. fleetboot writes JSON lines to standard error.', {
   level: Type.Enum([...LOG_LEVELS], {

@@ -3,7 +3,7 @@ import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { StoreLocation } from '../values/store-location.js';
 import type { ListenAddress } from './kinds.js';
-import type { DHCP_MODES, LOG_LEVELS } from './schema.js';
+import type { DHCP_MODES, LOG_LEVELS } from './enums.js';
 
 export type { ListenAddress } from './kinds.js';
 export type { StoreLocation } from '../values/store-location.js';

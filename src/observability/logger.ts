@@ -5,8 +5,6 @@ export type Logger = PinoLogger;
 
 export type LogLevel = LevelWithSilent;
 
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 /**
  * Keys whose values never reach a log line (reliability-catalogue S06, I7): password hashes, API and install
  * tokens, database URLs with credentials. Matched at any depth of a logged object.
