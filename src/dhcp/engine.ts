@@ -1,0 +1,392 @@
+import type { BootFileTable } from '../boot/boot-file.js';
+import { classifyClient } from '../boot/classify.js';
+import type { JsonObject } from '../inventory/json.js';
+import { type Lease, LEASE_STATES } from '../inventory/lease.js';
+import type { Clock } from '../net/clock.js';
+import type { DhcpExchange, DhcpHandler, DhcpOutcome } from '../net/dhcp-handler.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { isClientMessageType, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import type { EventLog, InventoryStore, LeaseStore } from '../store/types.js';
+import { formatSubnet, type Ipv4, IPV4_ANY, parseIpv4 } from '../values/ipv4.js';
+import { SubnetLeases } from './address-index.js';
+import { excludedAddresses } from './allocate.js';
+import { compileSubnet, type CompiledSubnet, type EngineConfig, selectSubnet } from './config.js';
+import type { Decision, EngineDeps, ExchangeContext, LeasePolicy } from './context.js';
+import { requestDetails } from './details.js';
+import { EventRecorder } from './events.js';
+import { handleDecline } from './full/decline.js';
+import { handleDiscover } from './full/discover.js';
+import { handleInform } from './full/inform.js';
+import { handleRelease } from './full/release.js';
+import { handleRequest } from './full/request.js';
+import { clientIdentity, type ClientIdentity } from './identity.js';
+import { dhcpEngineMetrics } from './metrics.js';
+import { drop, type DropReason } from './outcome.js';
+import { ClientSerializer } from './serialize.js';
+import { WarningLimiter } from './warnings.js';
+
+export interface DhcpEngineOptions {
+  /** config's `dhcp` section (DhcpConfig is assignable); only mode `full` is served so far. */
+  readonly config: EngineConfig;
+  readonly leases: LeaseStore;
+  readonly inventory: InventoryStore;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** The first boot file per firmware (boot/boot-file.ts; `defaultBootFileTable()` until config has a section). */
+  readonly bootFiles: BootFileTable;
+  /**
+   * Our address as clients on an interface see it: the server identifier (option 54) and, with a boot file, siaddr.
+   * Default: the interface's own address, which RFC 2131 §4.1 requires for option 54 ("an address reachable by the
+   * client"), for relayed traffic too (the interface the relay's datagram arrived on).
+   */
+  readonly serverAddressFor?: (interfaceName: string, interfaceAddress: Ipv4) => Ipv4;
+  /** Default 60 s (protocol-digest §9.1: "hold offers ~60 s"). */
+  readonly offerHoldMs?: number;
+  /** Default 10 minutes: short, because a PXE rack must not lose addresses for a day (Kea's default is 24 h). */
+  readonly probationMs?: number;
+  /** Default 3. */
+  readonly maxDeclinedPerClient?: number;
+  /** How often expired leases and probations are marked expired in the store, and stale offers dropped. 60 s. */
+  readonly sweepIntervalMs?: number;
+  /** Events waiting to be written beyond this are dropped and counted. Default 10 000. */
+  readonly maxQueuedEvents?: number;
+}
+
+/**
+ * The DHCP engine: a DhcpHandler for the transport, plus its lifecycle. `start()` loads the lease index and starts
+ * the expiry sweep (the handler also loads the index on first use); `stop()` ends the sweep and writes the queued
+ * events.
+ */
+export interface DhcpEngine extends DhcpHandler {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Marks expired leases and ended probations in the store, drops stale offers; returns the leases expired. */
+  sweep(): Promise<number>;
+  /** Resolves when every event queued so far is written. */
+  flushEvents(): Promise<void>;
+}
+
+const DEFAULT_POLICY: LeasePolicy = {
+  offerHoldMs: 60_000,
+  probationMs: 10 * 60_000,
+  maxDeclinedPerClient: 3,
+};
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Reasons that mean the datagram was not a usable client message: nothing about it is written (catalogue I4), it
+ * is only counted (by the transport) and logged at debug.
+ */
+const BAD_INPUT: ReadonlySet<DropReason> = new Set<DropReason>([
+  'op',
+  'msgtype',
+  'no-identity',
+  'bad-mac',
+  'no-subnet',
+  'port',
+  'malformed-request',
+  'no-address',
+  'duplicate',
+]);
+
+export function createDhcpEngine(options: DhcpEngineOptions): DhcpEngine {
+  if (options.config.mode !== 'full') {
+    throw new Error(
+      `the DHCP engine serves mode "full" only so far; mode "${options.config.mode}" is not built yet`,
+    );
+  }
+  return new Engine(options).handler();
+}
+
+class Engine {
+  private readonly subnets: readonly CompiledSubnet[];
+  private readonly indexes = new Map<string, SubnetLeases>();
+  private readonly serializer = new ClientSerializer();
+  private readonly recorder: EventRecorder;
+  private readonly deps: EngineDeps;
+  private readonly logger: Logger;
+  private loading: Promise<void> | undefined;
+  private loaded = false;
+  private cancelSweep: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: DhcpEngineOptions) {
+    this.subnets = options.config.subnets.map(compileSubnet);
+    for (const subnet of this.subnets) this.indexes.set(subnet.key, new SubnetLeases(subnet));
+    this.logger = options.logger;
+    const metrics = options.metrics === undefined ? undefined : dhcpEngineMetrics(options.metrics);
+    const warnings = new WarningLimiter(options.clock, options.logger);
+    this.recorder = new EventRecorder({
+      events: options.events,
+      inventory: options.inventory,
+      logger: options.logger,
+      ...(options.maxQueuedEvents === undefined ? {} : { maxQueued: options.maxQueuedEvents }),
+      onLost: (n) => metrics?.eventsLost.inc(n),
+    });
+    this.deps = {
+      store: options.leases,
+      clock: options.clock,
+      logger: options.logger,
+      metrics,
+      bootFiles: options.bootFiles,
+      policy: {
+        offerHoldMs: options.offerHoldMs ?? DEFAULT_POLICY.offerHoldMs,
+        probationMs: options.probationMs ?? DEFAULT_POLICY.probationMs,
+        maxDeclinedPerClient: options.maxDeclinedPerClient ?? DEFAULT_POLICY.maxDeclinedPerClient,
+      },
+      health: { ok: true },
+      applyLease: (lease) => {
+        this.applyLease(lease);
+      },
+      warnEvery: (key, fields, message) => {
+        warnings.warn(key, fields, message);
+      },
+    };
+  }
+
+  handler(): DhcpEngine {
+    const handle = (exchange: DhcpExchange) => this.handle(exchange);
+    return Object.assign(handle, {
+      start: () => this.start(),
+      stop: () => this.stop(),
+      sweep: () => this.sweep(),
+      flushEvents: () => this.recorder.flush(),
+    });
+  }
+
+  private async start(): Promise<void> {
+    this.stopped = false;
+    await this.ready();
+    this.scheduleSweep();
+  }
+
+  private async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelSweep?.();
+    this.cancelSweep = undefined;
+    await this.recorder.flush();
+  }
+
+  /** Loads every subnet's leases into the index, once; a failure is retried on the next call. */
+  private ready(): Promise<void> {
+    if (this.loaded) return Promise.resolve();
+    this.loading ??= this.load().then(
+      () => {
+        this.loaded = true;
+      },
+      (error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    for (const subnet of this.subnets) {
+      const leases = await this.options.leases.listBySubnet(subnet.subnet, LEASE_STATES);
+      const index = this.indexes.get(subnet.key);
+      for (const lease of leases) index?.apply(lease);
+    }
+    this.logger.info(
+      { subnets: this.subnets.map((s) => s.key) },
+      'DHCP engine loaded the lease index (mode full)',
+    );
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopped) return;
+    this.cancelSweep?.();
+    this.cancelSweep = this.options.clock.setTimer(() => {
+      void this.sweep().finally(() => {
+        this.scheduleSweep();
+      });
+    }, this.options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  }
+
+  private async sweep(): Promise<number> {
+    const mono = this.options.clock.monotonic();
+    for (const index of this.indexes.values()) index.pruneHolds(mono);
+    try {
+      const expired = await this.options.leases.expire(this.options.clock.now());
+      this.deps.health.ok = true;
+      for (const lease of expired) this.applyLease(lease);
+      return expired.length;
+    } catch (error) {
+      this.deps.health.ok = false;
+      this.deps.warnEvery('store-failed', { err: error }, 'lease store failed: expiry sweep skipped');
+      return 0;
+    }
+  }
+
+  private applyLease(lease: Lease): void {
+    this.indexes.get(formatSubnet(lease.subnet))?.apply(lease);
+  }
+
+  private async handle(exchange: DhcpExchange): Promise<DhcpOutcome> {
+    try {
+      return await this.dispatch(exchange);
+    } catch (error) {
+      this.logger.error({ err: error }, 'DHCP engine failed on an exchange');
+      return drop('internal-error');
+    }
+  }
+
+  private async dispatch(exchange: DhcpExchange): Promise<DhcpOutcome> {
+    const { request } = exchange;
+    // Only proxyDHCP answers on port 4011 (protocol-digest §2.5); a full server never sends EDK2 there (§2.4).
+    if (exchange.localPort !== 67) return this.badInput(exchange, 'port');
+    if (request.op !== 'request') {
+      this.noteForeignServer(exchange);
+      return this.badInput(exchange, 'op'); // catalogue D05
+    }
+    if (!isClientMessageType(request.messageType)) return this.badInput(exchange, 'msgtype'); // D10
+    const identity = clientIdentity(request);
+    if (typeof identity === 'string') return this.badInput(exchange, identity); // D06, D30
+    const subnet = selectSubnet(this.subnets, request.relayAgentAddress, exchange.interfaceAddress);
+    if (subnet === undefined) return this.badInput(exchange, 'no-subnet'); // D25
+    try {
+      await this.ready();
+    } catch (error) {
+      this.deps.health.ok = false;
+      this.deps.warnEvery('store-failed', { err: error }, 'lease store failed: cannot load the lease index');
+      return drop('store-unavailable');
+    }
+    const signature = `${request.transactionId}:${request.messageType}`;
+    if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
+    return this.serializer.run(identity.clientId, signature, () => this.serve(exchange, identity, subnet));
+  }
+
+  private async serve(
+    exchange: DhcpExchange,
+    identity: ClientIdentity,
+    subnet: CompiledSubnet,
+  ): Promise<DhcpOutcome> {
+    const ctx = this.context(exchange, identity, subnet);
+    const decision = await this.decide(ctx);
+    const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
+    if (decision.kind === 'drop' && BAD_INPUT.has(decision.reason)) {
+      this.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped');
+      return outcome;
+    }
+    this.record(ctx, decision);
+    return outcome;
+  }
+
+  private context(exchange: DhcpExchange, identity: ClientIdentity, subnet: CompiledSubnet): ExchangeContext {
+    const { request } = exchange;
+    const leases = this.indexes.get(subnet.key);
+    if (leases === undefined) throw new Error(`no lease index for ${subnet.key}`);
+    const serverAddress =
+      this.options.serverAddressFor?.(exchange.interfaceName, exchange.interfaceAddress) ??
+      exchange.interfaceAddress;
+    const now = this.options.clock.now();
+    const mono = this.options.clock.monotonic();
+    return {
+      exchange,
+      request,
+      identity,
+      client: classifyClient(request),
+      subnet,
+      leases,
+      serverAddress,
+      sourceAddress: ipv4OrAny(exchange.source.address),
+      now,
+      mono,
+      alloc: {
+        subnet,
+        leases,
+        identity,
+        excluded: excludedAddresses(subnet, serverAddress, request.relayAgentAddress),
+        now,
+        mono,
+      },
+    };
+  }
+
+  private async decide(ctx: ExchangeContext): Promise<Decision> {
+    const type = ctx.request.messageType;
+    switch (type) {
+      case 'discover':
+        return handleDiscover(ctx, this.deps);
+      case 'request':
+        return handleRequest(ctx, this.deps);
+      case 'decline':
+        return handleDecline(ctx, this.deps);
+      case 'release':
+        return handleRelease(ctx, this.deps);
+      case 'inform':
+        return handleInform(ctx);
+      case 'offer':
+      case 'ack':
+      case 'nak':
+        return { kind: 'drop', reason: 'msgtype', details: {} }; // filtered in dispatch already
+    }
+  }
+
+  /**
+   * Appends the request (and the reply) to the client's timeline and records the contact, after the decision and
+   * off the reply path (events.ts). Each event carries what the decision was about.
+   */
+  private record(ctx: ExchangeContext, decision: Decision): void {
+    const { identity, request, client, now } = ctx;
+    this.recorder.contact({
+      mac: identity.mac,
+      uuid: client.uuid ?? null,
+      arch: client.arch ?? null,
+      vendorClass: request.options.vendorClassIdentifier ?? null,
+      hostname: request.options.hostName ?? null,
+    });
+    const base = requestDetails(ctx);
+    const label = messageTypeLabel(request.messageType);
+    if (decision.kind === 'drop') {
+      const details: JsonObject = { ...base, ...decision.details, outcome: decision.reason };
+      this.recorder.event({ at: now, mac: identity.mac, kind: label, details });
+      this.logger.debug({ mac: identity.mac, xid: request.transactionId, reason: decision.reason }, label);
+      return;
+    }
+    this.recorder.event({ at: now, mac: identity.mac, kind: label, details: base });
+    const { reply } = decision;
+    const details: JsonObject = {
+      xid: request.transactionId,
+      ...decision.details,
+      destination: `${reply.destination.address}:${reply.destination.port}`,
+    };
+    this.recorder.event({ at: now, mac: identity.mac, kind: reply.label, details });
+    this.logger.debug({ mac: identity.mac, xid: request.transactionId, ...decision.details }, reply.label);
+  }
+
+  private badInput(exchange: DhcpExchange, reason: DropReason): DhcpOutcome {
+    this.logger.debug(
+      { interface: exchange.interfaceName, xid: exchange.request.transactionId, reason },
+      'DHCP message dropped',
+    );
+    return drop(reason);
+  }
+
+  // Catalogue D05, S10: an OFFER or ACK on the server port with someone else's server identifier means another DHCP
+  // server answers on this segment.
+  private noteForeignServer(exchange: DhcpExchange): void {
+    const { request } = exchange;
+    const serverIdentifier = request.options.serverIdentifier;
+    if (request.messageType !== 'offer' && request.messageType !== 'ack') return;
+    if (serverIdentifier === undefined || serverIdentifier === exchange.interfaceAddress) return;
+    this.deps.metrics?.foreignServers.inc();
+    this.deps.warnEvery(
+      `foreign:${serverIdentifier}`,
+      { interface: exchange.interfaceName, serverIdentifier },
+      'another DHCP server answers on this segment',
+    );
+  }
+}
+
+function ipv4OrAny(text: string): Ipv4 {
+  try {
+    return parseIpv4(text);
+  } catch {
+    return IPV4_ANY;
+  }
+}
