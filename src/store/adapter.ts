@@ -1,7 +1,7 @@
 // What differs between the two dialects beyond the SQL Kysely generates: how constraint violations are reported,
 // how appends to a log are ordered, and how two stores are kept from migrating one database at once. sqlite.ts and
 // postgres.ts each make one per opened database.
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './types.js';
 
@@ -26,6 +26,15 @@ export interface SqlAdapter {
    * Runs `migrate` so that only one store at a time migrates a database: a second one, in this process or another,
    * waits and then finds nothing left to do. `migrate` throws to undo what it did (where DDL is transactional).
    */
+  /**
+   * Runs `read` in a transaction that sees one snapshot of the database for all its statements, so that a page
+   * and its total, read one after the other, agree.
+   */
+  readSnapshot<T>(db: Kysely<Database>, read: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** The aggregate of `element` over a (sub)query's rows as JSON text of an array, in `orderBy` order; `[]` for none. */
+  jsonArrayAgg(element: Expression<unknown>, orderBy: Expression<unknown>): RawBuilder<string>;
+  /** A JSON array of the values, as an element for jsonArrayAgg. */
+  jsonArray(values: readonly Expression<unknown>[]): RawBuilder<unknown>;
   migrateExclusively<T>(db: Kysely<Database>, migrate: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }
 

@@ -132,6 +132,14 @@ export function postgresAdapter(target: string): SqlAdapter {
         await sql`select pg_advisory_xact_lock(${sql.lit(APPEND_LOCKS[log])})`.execute(trx);
         return insert(trx);
       }),
+    // Read committed (the default) takes a new snapshot per statement; repeatable read keeps one for the
+    // transaction, and a read-only one never fails with a serialisation error.
+    readSnapshot: (db, read) =>
+      db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
+    // json_agg of no rows is NULL, not []; text, so both dialects hand the decoder the same thing.
+    jsonArrayAgg: (element, orderBy) =>
+      sql<string>`coalesce(json_agg(${element} order by ${orderBy}), '[]')::text`,
+    jsonArray: (values) => sql`json_build_array(${sql.join(values)})`,
     // Kysely's migrator already runs in one transaction under an advisory lock on PostgreSQL.
     migrateExclusively: (db, migrate) => migrate(db),
   };

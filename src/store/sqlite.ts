@@ -112,6 +112,10 @@ export function sqliteAdapter(file: string): SqlAdapter {
     },
     // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
     appendInOrder: (db, _log, insert) => insert(db),
+    // A deferred transaction on the one connection: in WAL mode its first read fixes the snapshot for the rest.
+    readSnapshot: (db, read) => db.transaction().execute(read),
+    jsonArrayAgg: (element, orderBy) => sql<string>`json_group_array(${element} order by ${orderBy})`,
+    jsonArray: (values) => sql`json_array(${sql.join(values)})`,
     migrateExclusively: (db, migrate) =>
       file === ':memory:'
         ? inWriteTransaction(db, migrate)

@@ -1,6 +1,7 @@
 // The store conformance suite (design.md §5): one set of tests, run against every dialect by
 // sqlite.test.ts and postgres.test.ts, so the two stores cannot drift apart.
 import type { StoreHarness } from './harness.js';
+import { consistencyConformance } from './conformance/consistency.js';
 import { inventoryConformance } from './conformance/inventory.js';
 import { lifecycleConformance } from './conformance/lifecycle.js';
 import { leaseConformance } from './conformance/leases.js';
@@ -15,6 +16,7 @@ export function storeConformance(harness: StoreHarness): void {
   lifecycleConformance(harness);
   schemaConformance(harness);
   inventoryConformance(harness);
+  consistencyConformance(harness);
   machineListConformance(harness);
   leaseConformance(harness);
   logConformance(harness);

@@ -57,3 +57,16 @@ export function jsonObject(stored: string): JsonObject {
   }
   return value as JsonObject;
 }
+
+/** A JSON array from its stored text (a JSON aggregate of the same statement); null counts as empty. */
+export function jsonArray(kind: string, stored: string | null): unknown[] {
+  if (stored === null) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(stored);
+  } catch {
+    throw new InvalidValueError(kind, '', 'a JSON array');
+  }
+  if (!Array.isArray(value)) throw new InvalidValueError(kind, '', 'a JSON array');
+  return value;
+}

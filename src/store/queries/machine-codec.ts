@@ -15,30 +15,32 @@ import { InvalidValueError } from '../../values/brand.js';
 import { InvalidInputError } from '../errors.js';
 import type { MachinesTable } from '../schema.js';
 import type { MachinePatch } from '../types.js';
-import { canonical, decoded, oneOf } from './decode.js';
+import { canonical, decoded, jsonArray, oneOf } from './decode.js';
 import { checkEpochMs, checkInteger, checkOptionalText, checkText, parsed } from './validate.js';
 
 export type MachineRow = Selectable<MachinesTable>;
+/** A machine row as selectMachines reads it, with its interfaces and labels as JSON text. */
+export type MachineReadRow = MachineRow & { readonly macs: string | null; readonly labels: string | null };
 type MarkColumns = Pick<MachinesTable, 'mark_by' | 'mark_at' | 'mark_expires_at' | 'mark_token_hash'>;
 
 /** RFC 4578 §2.1: the architecture type is a 16-bit number. */
 const ARCH_MAX = 0xffff;
 
-export function decodeMachine(
-  row: MachineRow,
-  macs: readonly string[],
-  labels: readonly (readonly [string, string])[],
-): Machine {
+export function decodeMachine(row: MachineReadRow): Machine {
   return decoded('machines', row.id, () => {
+    const macs = jsonArray('interfaces', row.macs).map((mac) => {
+      if (typeof mac !== 'string') throw new InvalidValueError('interface', '', 'a MAC');
+      return canonical('MAC', mac, parseMac);
+    });
     if (macs.length === 0) throw new InvalidValueError('machine', row.id, 'at least one interface');
     return {
       id: canonical('machine id', row.id, parseMachineId),
-      macs: macs.map((mac) => canonical('MAC', mac, parseMac)),
+      macs,
       uuid: row.uuid === null ? null : canonical('UUID', row.uuid, parseUuid),
       arch: row.arch,
       vendorClass: row.vendor_class,
       hostname: row.hostname,
-      labels: sortedLabels(labels),
+      labels: sortedLabels(jsonArray('labels', row.labels).map(labelEntry)),
       reservedIp: row.reserved_ip === null ? null : canonical('IPv4 address', row.reserved_ip, parseIpv4),
       profile: row.profile,
       state: oneOf('machine state', row.state, MACHINE_STATES),
@@ -48,6 +50,13 @@ export function decodeMachine(
       updatedAt: row.updated_at,
     };
   });
+}
+
+function labelEntry(entry: unknown): [string, string] {
+  if (!Array.isArray(entry) || entry.length !== 2 || !entry.every((part) => typeof part === 'string')) {
+    throw new InvalidValueError('label', '', 'a key and a value');
+  }
+  return [entry[0] as string, entry[1] as string];
 }
 
 /** Labels in code-unit order of their keys, so both dialects produce the same object, key order included. */

@@ -1,5 +1,5 @@
 // InventoryStore over Kysely: machines with their interfaces and labels.
-import type { Kysely, Updateable } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Labels, Machine, MachineId } from '../../inventory/machine.js';
 import { isMac, type Mac, parseMac } from '../../values/mac.js';
 import { parseUuid, type Uuid } from '../../values/uuid.js';
@@ -30,6 +30,7 @@ import {
   encodePatch,
   type MachineRow,
 } from './machine-codec.js';
+import { selectMachines } from './machine-read.js';
 import { applyFilter, applyPage, checkPageSize, checkSort, cursorAfter } from './machine-list.js';
 import { checkOptionalText, checkText, parsed } from './validate.js';
 
@@ -62,13 +63,16 @@ export class KyselyInventoryStore implements InventoryStore {
       vendor_class: checkOptionalText('vendorClass', contact.vendorClass || null),
       hostname: checkOptionalText('hostname', contact.hostname || null),
     };
+    // A machine forgotten between the lookup and the update is not there to learn about: enrol it again.
     const known = await this.getByMac(mac);
-    if (known) return { machine: await this.learn(known, learned), created: false };
+    const updated = known && (await this.learn(known, learned));
+    if (updated) return { machine: updated, created: false };
 
-    const id = this.ctx.newId();
+    const id = this.ctx.newId() as MachineId;
     const now = this.ctx.now();
+    let machine: Machine;
     try {
-      await this.ctx.db.transaction().execute(async (trx) => {
+      machine = await this.ctx.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('machines')
           .values({
@@ -83,6 +87,7 @@ export class KyselyInventoryStore implements InventoryStore {
           })
           .execute();
         await trx.insertInto('machine_interfaces').values({ mac, machine_id: id, position: 0 }).execute();
+        return this.mustRead(trx, id);
       });
     } catch (error) {
       // Another contact from the same MAC enrolled it first (two servers, or a retransmission racing us): the
@@ -90,52 +95,70 @@ export class KyselyInventoryStore implements InventoryStore {
       if (!this.ctx.adapter.uniqueViolation(error)?.includes('mac')) throw error;
       const winner = await this.getByMac(mac);
       if (!winner) throw error;
-      return { machine: await this.learn(winner, learned), created: false };
+      return { machine: (await this.learn(winner, learned)) ?? winner, created: false };
     }
-    return { machine: await this.mustGet(id as MachineId), created: true };
+    return { machine, created: true };
   }
 
-  /** Fills in what the machine did not know; never overwrites (see InventoryStore.recordContact). */
-  private async learn(machine: Machine, learned: Learned): Promise<Machine> {
-    const unknown = (Object.keys(learned) as (keyof Learned)[]).filter((column) => learned[column] !== null);
+  /**
+   * Fills in what the machine did not know; never overwrites (see InventoryStore.recordContact). Undefined when the
+   * machine is gone.
+   */
+  private async learn(machine: Machine, learned: Learned): Promise<Machine | undefined> {
+    const known: Learned = {
+      uuid: machine.uuid,
+      arch: machine.arch,
+      vendor_class: machine.vendorClass,
+      hostname: machine.hostname,
+    };
+    const unknown = (Object.keys(learned) as (keyof Learned)[]).filter(
+      (column) => learned[column] !== null && known[column] === null,
+    );
+    // Nothing new (the usual case: every packet repeats what the first one said): no write, no second read.
     if (unknown.length === 0) return machine;
-    const result = await this.ctx.db
-      .updateTable('machines')
-      .set((eb) => ({
-        uuid: eb.fn.coalesce('uuid', eb.val(learned.uuid)),
-        arch: eb.fn.coalesce('arch', eb.val(learned.arch)),
-        vendor_class: eb.fn.coalesce('vendor_class', eb.val(learned.vendor_class)),
-        hostname: eb.fn.coalesce('hostname', eb.val(learned.hostname)),
-        version: eb('version', '+', 1),
-        updated_at: this.ctx.now(),
-      }))
-      .where('id', '=', machine.id)
-      // Only when something new is learned, so a machine that knows it all is not rewritten on every packet.
-      .where((eb) => eb.or(unknown.map((column) => eb(column, 'is', null))))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n ? this.mustGet(machine.id) : machine;
+    return this.ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('machines')
+        .set((eb) => ({
+          uuid: eb.fn.coalesce('uuid', eb.val(learned.uuid)),
+          arch: eb.fn.coalesce('arch', eb.val(learned.arch)),
+          vendor_class: eb.fn.coalesce('vendor_class', eb.val(learned.vendor_class)),
+          hostname: eb.fn.coalesce('hostname', eb.val(learned.hostname)),
+          version: eb('version', '+', 1),
+          updated_at: this.ctx.now(),
+        }))
+        .where('id', '=', machine.id)
+        // Only when something new is learned, so a machine that knows it all is not rewritten on every packet.
+        .where((eb) => eb.or(unknown.map((column) => eb(column, 'is', null))))
+        .execute();
+      // Read back in the same transaction: what this change wrote (or what a concurrent contact wrote first), not
+      // what a later change did; nothing when the machine was forgotten meanwhile.
+      return this.read(trx, machine.id);
+    });
   }
 
   async get(id: MachineId): Promise<Machine | undefined> {
-    const row = await this.ctx.db.selectFrom('machines').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? this.loadOne(row) : undefined;
+    return this.read(this.ctx.db, id);
   }
 
   async getByMac(mac: Mac): Promise<Machine | undefined> {
     if (!isMac(mac)) return undefined;
-    const row = await this.ctx.db
-      .selectFrom('machines')
-      .innerJoin('machine_interfaces', 'machine_interfaces.machine_id', 'machines.id')
-      .selectAll('machines')
-      .where('machine_interfaces.mac', '=', parseMac(mac))
+    const row = await this.machines(this.ctx.db)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('machine_interfaces')
+            .select(sql.lit(1).as('one'))
+            .whereRef('machine_interfaces.machine_id', '=', 'machines.id')
+            .where('machine_interfaces.mac', '=', parseMac(mac)),
+        ),
+      )
       .executeTakeFirst();
-    return row ? this.loadOne(row) : undefined;
+    return row && decodeMachine(row);
   }
 
   async findByUuid(uuid: Uuid): Promise<readonly Machine[]> {
-    const rows = await this.ctx.db
-      .selectFrom('machines')
-      .selectAll()
+    const rows = await this.machines(this.ctx.db)
       .where(
         'uuid',
         '=',
@@ -144,35 +167,33 @@ export class KyselyInventoryStore implements InventoryStore {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
-    return this.load(rows);
+    return decodeAll(rows, decodeMachine, this.ctx.logger);
   }
 
   async getByInstallToken(tokenHash: string): Promise<Machine | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('machines')
-      .selectAll()
+    const row = await this.machines(this.ctx.db)
       .where('mark_token_hash', '=', checkText('tokenHash', tokenHash))
       .executeTakeFirst();
-    return row ? this.loadOne(row) : undefined;
+    return row && decodeMachine(row);
   }
 
   async list(query: MachineListQuery = {}): Promise<MachinePage> {
     const sort = checkSort(query.sort);
     const limit = checkPageSize(query.limit);
-    const base = this.ctx.db.selectFrom('machines');
-    const [rows, count] = await Promise.all([
-      applyPage(applyFilter(base.selectAll(), query.filter), sort, query.cursor)
+    // The page and the total from one snapshot: a machine forgotten in between is in both or in neither.
+    const { rows, count } = await this.ctx.adapter.readSnapshot(this.ctx.db, async (db) => ({
+      rows: await applyPage(applyFilter(this.machines(db), query.filter), sort, query.cursor)
         .limit(limit + 1)
         .execute(),
-      applyFilter(
-        base.select((eb) => eb.fn.countAll<number | string>().as('n')),
+      count: await applyFilter(
+        db.selectFrom('machines').select((eb) => eb.fn.countAll<number | string>().as('n')),
         query.filter,
       ).executeTakeFirstOrThrow(),
-    ]);
+    }));
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: await this.load(page),
+      items: decodeAll(page, decodeMachine, this.ctx.logger),
       nextCursor: rows.length > limit && last ? cursorAfter(last, sort) : null,
       total: Number(count.n),
     };
@@ -183,7 +204,7 @@ export class KyselyInventoryStore implements InventoryStore {
     const columns = encodePatch(patch);
     const macs = patch.macs === undefined ? undefined : encodeMacs('macs', patch.macs);
     const candidates = { mac: macs, reservedIp: columns.reserved_ip, installToken: columns.mark_token_hash };
-    await this.write(id, expect, candidates, async (trx) => {
+    return this.write(id, expect, candidates, async (trx) => {
       // The machine row first: it takes the write lock before anything is read (SQLite: no BUSY_SNAPSHOT).
       if (!(await this.bump(trx, id, expect, columns))) return false;
       if (macs) {
@@ -195,13 +216,12 @@ export class KyselyInventoryStore implements InventoryStore {
       }
       return true;
     });
-    return this.mustGet(id);
   }
 
   async setLabels(id: MachineId, labels: Labels, expect: Expectation = {}): Promise<Machine> {
     checkExpectation(expect, false);
     const entries = encodeLabels(labels);
-    await this.write(id, expect, {}, async (trx) => {
+    return this.write(id, expect, {}, async (trx) => {
       if (!(await this.bump(trx, id, expect, {}))) return false;
       await trx.deleteFrom('machine_labels').where('machine_id', '=', id).execute();
       if (entries.length > 0) {
@@ -212,7 +232,6 @@ export class KyselyInventoryStore implements InventoryStore {
       }
       return true;
     });
-    return this.mustGet(id);
   }
 
   async forget(id: MachineId, expect: Expectation = {}): Promise<boolean> {
@@ -231,23 +250,25 @@ export class KyselyInventoryStore implements InventoryStore {
   }
 
   /**
-   * Runs a change in one transaction. `change` returns false when the expectation did not hold; then nothing is
-   * written and the caller learns whether the machine is gone or changed. Unique and check violations become
-   * domain errors.
+   * Runs a change in one transaction and returns the machine as the change left it, read in that transaction.
+   * `change` returns false when the expectation did not hold; then nothing is written and the caller learns
+   * whether the machine is gone or changed. Unique and check violations become domain errors.
    */
   private async write(
     id: MachineId,
     expect: Expectation,
     candidates: Candidates,
     change: (trx: Kysely<Database>) => Promise<boolean>,
-  ): Promise<void> {
-    let applied: boolean;
+  ): Promise<Machine> {
+    let written: Machine | false;
     try {
-      applied = await this.ctx.db.transaction().execute(change);
+      written = await this.ctx.db
+        .transaction()
+        .execute(async (trx) => (await change(trx)) && this.mustRead(trx, id));
     } catch (error) {
       throw await this.domainError(error, id, candidates);
     }
-    if (applied) return;
+    if (written) return written;
     const current = await this.current(id);
     if (!current) throw new MachineNotFoundError(id);
     throw new MachineConflictError(id, expect, current);
@@ -304,51 +325,20 @@ export class KyselyInventoryStore implements InventoryStore {
       .executeTakeFirst() as Promise<{ version: number; state: Machine['state'] } | undefined>;
   }
 
-  private async mustGet(id: MachineId): Promise<Machine> {
-    const machine = await this.get(id);
+  private machines(db: Kysely<Database>) {
+    return selectMachines(db, this.ctx.adapter);
+  }
+
+  /** The machine with this id, read in one statement. */
+  private async read(db: Kysely<Database>, id: MachineId): Promise<Machine | undefined> {
+    const row = await this.machines(db).where('machines.id', '=', id).executeTakeFirst();
+    return row && decodeMachine(row);
+  }
+
+  private async mustRead(db: Kysely<Database>, id: MachineId): Promise<Machine> {
+    const machine = await this.read(db, id);
     if (!machine) throw new MachineNotFoundError(id);
     return machine;
-  }
-
-  private async loadOne(row: MachineRow): Promise<Machine> {
-    const { macs, labels } = await this.details([row.id]);
-    return decodeMachine(row, macs.get(row.id) ?? [], labels.get(row.id) ?? []);
-  }
-
-  /** Machines of the rows, in row order; a row that does not decode is logged and left out. */
-  private async load(rows: readonly MachineRow[]): Promise<Machine[]> {
-    if (rows.length === 0) return [];
-    const { macs, labels } = await this.details(rows.map((row) => row.id));
-    return decodeAll(
-      rows,
-      (row) => decodeMachine(row, macs.get(row.id) ?? [], labels.get(row.id) ?? []),
-      this.ctx.logger,
-    );
-  }
-
-  private async details(ids: readonly string[]) {
-    const [interfaces, labelRows] = await Promise.all([
-      this.ctx.db
-        .selectFrom('machine_interfaces')
-        .select(['machine_id', 'mac'])
-        .where('machine_id', 'in', ids)
-        .orderBy('machine_id')
-        .orderBy('position')
-        .execute(),
-      this.ctx.db
-        .selectFrom('machine_labels')
-        .select(['machine_id', 'key', 'value'])
-        .where('machine_id', 'in', ids)
-        .execute(),
-    ]);
-    const macs = new Map<string, string[]>();
-    for (const { machine_id, mac } of interfaces)
-      macs.set(machine_id, [...(macs.get(machine_id) ?? []), mac]);
-    const labels = new Map<string, [string, string][]>();
-    for (const { machine_id, key, value } of labelRows) {
-      labels.set(machine_id, [...(labels.get(machine_id) ?? []), [key, value]]);
-    }
-    return { macs, labels };
   }
 }
 
