@@ -123,9 +123,18 @@ export interface LeaseStore {
   /** The lease row of this address, in whatever state. */
   findByAddress(address: Ipv4): Promise<Lease | undefined>;
   /**
-   * Writes an offered or bound lease. Durable when the promise resolves (reliability-catalogue P1: the ACK goes
-   * out after this). Re-committing the same client's lease (renewal, retransmission) succeeds. The database
-   * constraints, not locks, make this correct with several servers (design.md §5).
+   * Writes an offered or bound lease and returns the lease as stored. Durable when the promise resolves
+   * (reliability-catalogue P1: the ACK goes out after this). Re-committing the same client's lease (renewal,
+   * retransmission) succeeds. The database constraints, not locks, make this correct with several servers
+   * (design.md §5).
+   *
+   * An offer never downgrades a binding: committing `offered` for the client whose lease on that address is
+   * `bound` and unexpired leaves it bound, with the later of the two expiries, and returns it so (its other
+   * fields stay those of the binding). The usual case is a PXE ROM that got its ACK, then iPXE starting over
+   * with a DISCOVER: the DHCP server offers the returned address again and the REQUEST binds it as usual.
+   * Refusing instead would put an error on the DHCP server's most common path, which would still have to answer
+   * with the same address; keeping the binding needs no special case there and can never shorten a lease that
+   * is in use (catalogue I2, I3).
    * @throws LeaseConflictError when the address is held by another client (or is declined), or when the client
    *   holds another active address in the subnet.
    * @throws InvalidInputError when the lease is not valid (no identity, address outside the subnet, …).

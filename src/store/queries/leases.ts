@@ -28,6 +28,9 @@ import { decodeAll, oneOf } from './decode.js';
 import { decodeLease, encodeLease, type LeaseRow } from './lease-codec.js';
 import { checkEpochMs, parsed } from './validate.js';
 
+/** Columns an offer leaves as they are when it meets this client's binding. */
+type KeptColumn = 'mac' | 'state' | 'server_id' | 'hostname' | 'relay_agent_info';
+
 /** States an address can be taken over from by another client. Declined addresses stay out until expire(). */
 const FREE_STATES: readonly LeaseState[] = ['released', 'expired'];
 
@@ -72,7 +75,8 @@ export class KyselyLeaseStore implements LeaseStore {
         `commit writes offered or bound leases; use release, decline or expire for ${lease.state}`,
       );
     }
-    const row = encodeLease(lease, this.ctx.now());
+    const now = this.ctx.now();
+    const row = encodeLease(lease, now);
     let written: LeaseRow | undefined;
     try {
       // One statement, so it is atomic on both dialects: insert, or take the row over if it is free or already
@@ -83,18 +87,39 @@ export class KyselyLeaseStore implements LeaseStore {
         .onConflict((oc) =>
           oc
             .column('address')
-            .doUpdateSet((eb) => ({
-              address_num: eb.ref('excluded.address_num'),
-              subnet: eb.ref('excluded.subnet'),
-              client_id: eb.ref('excluded.client_id'),
-              mac: eb.ref('excluded.mac'),
-              state: eb.ref('excluded.state'),
-              expires_at: eb.ref('excluded.expires_at'),
-              server_id: eb.ref('excluded.server_id'),
-              hostname: eb.ref('excluded.hostname'),
-              relay_agent_info: eb.ref('excluded.relay_agent_info'),
-              updated_at: eb.ref('excluded.updated_at'),
-            }))
+            .doUpdateSet((eb) => {
+              // An offer never downgrades this client's binding while it lasts (see LeaseStore.commit): the row
+              // stays as bound, and only an offer that outlasts it moves its expiry.
+              const keepBinding = eb.and([
+                eb('leases.state', '=', 'bound'),
+                eb('leases.expires_at', '>', now),
+                eb('excluded.state', '=', 'offered'),
+              ]);
+              const unlessBound = <C extends KeptColumn>(column: C) =>
+                eb
+                  .case()
+                  .when(keepBinding)
+                  .then(eb.ref(`leases.${column}`))
+                  .else(eb.ref(`excluded.${column}`))
+                  .end();
+              return {
+                address_num: eb.ref('excluded.address_num'),
+                subnet: eb.ref('excluded.subnet'),
+                client_id: eb.ref('excluded.client_id'),
+                mac: unlessBound('mac'),
+                state: unlessBound('state'),
+                expires_at: eb
+                  .case()
+                  .when(eb.and([keepBinding, eb('leases.expires_at', '>', eb.ref('excluded.expires_at'))]))
+                  .then(eb.ref('leases.expires_at'))
+                  .else(eb.ref('excluded.expires_at'))
+                  .end(),
+                server_id: unlessBound('server_id'),
+                hostname: unlessBound('hostname'),
+                relay_agent_info: unlessBound('relay_agent_info'),
+                updated_at: eb.ref('excluded.updated_at'),
+              };
+            })
             .where((eb) =>
               eb.or([
                 eb('leases.state', 'in', FREE_STATES),

@@ -32,6 +32,32 @@ export function leaseConformance(harness: StoreHarness): void {
       expect(await store.leases.listBySubnet(SUBNET)).toEqual([renewed]);
     });
 
+    it('keeps a bound lease bound when the same client is offered it again (catalogue I2, I3)', async () => {
+      const { store, clock } = await fresh(harness);
+      const t = clock.now();
+      const bound = await store.leases.commit(lease(1, '192.0.2.10', t + HOUR, { hostname: 'pxe' }));
+      // The PXE ROM got its ACK; iPXE starts over with a DISCOVER and the server offers the same address.
+      const reoffer = lease(1, '192.0.2.10', t + 60_000, {
+        state: 'offered',
+        hostname: 'ipxe',
+        relayAgentInfo: '0104aabbccdd',
+      });
+      expect(await store.leases.commit(reoffer)).toEqual(bound);
+      expect(await store.leases.findByAddress(bound.address)).toEqual(bound);
+      expect(await store.leases.expire(t + 60_000)).toEqual([]); // the offer's end is not the binding's
+      // An offer that outlasts what is left of the binding extends it; it stays bound.
+      clock.advance(HOUR - 30_000);
+      const outlasting = { ...reoffer, expiresAt: clock.now() + 60_000 };
+      expect(await store.leases.commit(outlasting)).toEqual({ ...bound, expiresAt: outlasting.expiresAt });
+      // The client's REQUEST then binds it as usual, with what it says now.
+      const rebound = { ...reoffer, state: 'bound' as const, expiresAt: clock.now() + HOUR };
+      expect(await store.leases.commit(rebound)).toEqual(rebound);
+      // A binding past its expiry (not swept yet) is over: an offer replaces it like any other.
+      clock.advance(HOUR);
+      const late = lease(1, '192.0.2.10', clock.now() + 60_000, { state: 'offered' });
+      expect(await store.leases.commit(late)).toEqual(late);
+    });
+
     it('refuses an address held by another client (LeaseConflictError) and leaves the holder alone', async () => {
       const { store, clock } = await fresh(harness);
       const holder = await store.leases.commit(lease(1, '192.0.2.10', clock.now() + HOUR));
