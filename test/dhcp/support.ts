@@ -97,6 +97,8 @@ export interface HarnessOptions {
   /** Replace the store's parts (a BrokenStore) while keeping the real store for inspection. */
   readonly wrap?: (store: Store) => Partial<Stores>;
   readonly engine?: Partial<DhcpEngineOptions>;
+  /** Call engine.start() (default true). */
+  readonly start?: boolean;
 }
 
 export interface Harness {
@@ -139,7 +141,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     bootFiles: options.bootFiles ?? defaultBootFileTable(),
     ...options.engine,
   });
-  await engine.start();
+  if (options.start !== false) await engine.start();
   onTestFinished(async () => {
     await engine.stop();
     await store.close();

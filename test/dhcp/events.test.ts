@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { decodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
+import type { EventLog } from '../../src/store/types.js';
+import { golden } from '../protocol/dhcp4/support.js';
+import { brokenEventLog, brokenInventory } from '../support/broken-store.js';
+import { discover, dropOf, harness, mac, replyOf, request, SERVER } from './support.js';
+
+const A = { mac: mac(1) };
+
+describe('DHCP events on the machine timeline (issue 3 item 7; design.md §1.6)', () => {
+  it('records every message of a DORA, with the classification and the decision', async () => {
+    const h = await harness();
+    replyOf(await h.send(decodeDhcpMessage(golden('ipxe-bios-discover'))));
+    replyOf(await h.send(decodeDhcpMessage(golden('ipxe-bios-request-selecting'))));
+    await h.engine.flushEvents();
+    const events = await h.store.events.list();
+    expect(events.map((e) => e.kind)).toEqual(['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK']);
+    expect(events.every((e) => e.source === 'dhcp' && e.mac === '52:54:00:fb:ca:10')).toBe(true);
+    const [discoverEvent, offerEvent, requestEvent, ackEvent] = events;
+    expect(discoverEvent?.details).toMatchObject({
+      xid: 0x535f1757,
+      interface: 'fb0',
+      subnet: '198.18.0.0/24',
+      netboot: true,
+      firmware: 'bios',
+      arch: 0,
+      ipxe: true,
+      vendor: 'pxe',
+      vendorClass: 'PXEClient:Arch:00000:UNDI:002001',
+      uuid: '8c2f5e0a-1b3d-4e6f-8a9b-0c1d2e3f4a01',
+      clientIdentifier: '01525400fbca10',
+    });
+    expect(offerEvent?.details).toMatchObject({
+      xid: 0x535f1757,
+      assignedAddress: '198.18.0.100',
+      addressSource: 'pool',
+      bootFile: 'http://198.18.0.1:8080/boot.ipxe',
+      destination: '255.255.255.255:68',
+    });
+    expect(requestEvent?.details).toMatchObject({
+      requestedAddress: '198.18.0.131',
+      serverIdentifier: SERVER,
+    });
+    expect(ackEvent?.details).toMatchObject({ assignedAddress: '198.18.0.131', state: 'selecting' });
+    expect(events.every((e) => e.at === h.clock.now())).toBe(true);
+  });
+
+  it('enrols the client as a discovered machine on first contact, with MAC, UUID, arch and vendor class', async () => {
+    const h = await harness();
+    replyOf(await h.send(decodeDhcpMessage(golden('ovmf-x64-discover'))));
+    await h.engine.flushEvents();
+    const machine = await h.store.inventory.getByMac('52:54:00:fb:ca:11' as never);
+    expect(machine).toMatchObject({
+      state: 'discovered',
+      macs: ['52:54:00:fb:ca:11'],
+      uuid: '8c2f5e0a-1b3d-4e6f-8a9b-0c1d2e3f4a02',
+      arch: 7,
+      vendorClass: 'PXEClient:Arch:00007:UNDI:003000',
+    });
+    const events = await h.store.events.list({ machineId: machine!.id });
+    expect(events.map((e) => e.kind)).toEqual(['DHCPDISCOVER', 'DHCPOFFER']);
+    expect(events.every((e) => e.machineId === machine!.id)).toBe(true);
+  });
+
+  it('records drops and NAKs with their reason', async () => {
+    const h = await harness();
+    dropOf(await h.send(request({ ...A, serverId: '198.18.0.2', requested: '198.18.0.9' })));
+    replyOf(await h.send(request({ ...A, requested: '10.9.9.9' })));
+    await h.engine.flushEvents();
+    const events = await h.store.events.list();
+    expect(events.map((e) => [e.kind, e.details.outcome ?? e.details.reason])).toEqual([
+      ['DHCPREQUEST', 'not-for-us'],
+      ['DHCPREQUEST', undefined],
+      ['DHCPNAK', 'wrong-subnet'],
+    ]);
+  });
+
+  it('writes events after the reply has been handed back, never before it', async () => {
+    const order: string[] = [];
+    const h = await harness({
+      wrap: (store): { events: EventLog } => ({
+        events: {
+          append: (event) => {
+            order.push(`append ${event.kind}`);
+            return store.events.append(event);
+          },
+          list: (query) => store.events.list(query),
+        },
+      }),
+    });
+    replyOf(await h.send(discover(A)));
+    order.push('reply');
+    await h.engine.flushEvents();
+    expect(order).toEqual(['reply', 'append DHCPDISCOVER', 'append DHCPOFFER']);
+  });
+
+  it('serves clients when events and the inventory cannot be written, and counts what was lost', async () => {
+    const h = await harness({ wrap: () => ({ events: brokenEventLog, inventory: brokenInventory() }) });
+    expect(await h.dora(A)).toBe('198.18.0.100');
+    await h.engine.flushEvents();
+    const lost = await h.metrics.getSingleMetric('fleetboot_dhcp_events_lost_total')?.get();
+    expect(lost?.values[0]?.value).toBe(5); // one contact (the REQUEST said nothing new), four events
+    expect(h.logLines().filter((l) => l.msg === 'could not record DHCP events')).toHaveLength(1);
+  });
+
+  it('drops events beyond the queue bound rather than holding memory', async () => {
+    const h = await harness({ engine: { maxQueuedEvents: 2 } });
+    replyOf(await h.send(discover(A)));
+    await h.engine.flushEvents();
+    expect(await h.store.events.list()).toHaveLength(1); // the contact and the DISCOVER fit; the OFFER did not
+    const lost = await h.metrics.getSingleMetric('fleetboot_dhcp_events_lost_total')?.get();
+    expect(lost?.values[0]?.value).toBe(1);
+  });
+});
