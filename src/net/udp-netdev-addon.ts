@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The native addon of native/ (plain N-API C, built by `npm run build`): SO_BINDTODEVICE for UDP sockets, which
+ * Node's dgram does not offer (nodejs/node#59670; docs/dhcp-interfaces.md). Linux only.
+ */
+export interface NetDeviceAddon {
+  /**
+   * A new non-blocking AF_INET UDP socket with SO_REUSEADDR, pinned to `interfaceName` with SO_BINDTODEVICE and
+   * then bound to 0.0.0.0:`port`; returns its file descriptor, for `dgram.Socket#bind({ fd })`. Pinning before
+   * bind(2) means no datagram from another interface is ever queued on it. Throws an Error whose `code` is the
+   * errno name (ENODEV: no such interface; EACCES: port < 1024 without CAP_NET_BIND_SERVICE).
+   */
+  openUdpSocket(interfaceName: string, port: number): number;
+  /** Pins an existing socket (changing an existing pin needs CAP_NET_RAW). Throws with the errno text. */
+  bindToDevice(fd: number, interfaceName: string): void;
+  /** The device a socket is pinned to, read back with getsockopt(2) ('' when none; ENXIO once it is deleted). */
+  boundDevice(fd: number): string;
+}
+
+export class NativeAddonError extends Error {
+  override readonly name = 'NativeAddonError';
+}
+
+/** Where node-gyp puts the addon: native/build/Release, from src/net/ and from dist/net/ alike. */
+export const NETDEV_ADDON_PATH = fileURLToPath(
+  new URL('../../native/build/Release/fleetboot_netdev.node', import.meta.url),
+);
+
+let cached: NetDeviceAddon | undefined;
+
+/** The addon, loaded on first use so that commands which open no DHCP socket never need it. */
+export function netDeviceAddon(): NetDeviceAddon {
+  cached ??= loadNetDeviceAddon(NETDEV_ADDON_PATH);
+  return cached;
+}
+
+export function loadNetDeviceAddon(path: string): NetDeviceAddon {
+  if (process.platform !== 'linux') {
+    throw new NativeAddonError(
+      `DHCP interface binding (SO_BINDTODEVICE) needs Linux; this is ${process.platform}`,
+    );
+  }
+  if (!existsSync(path)) {
+    throw new NativeAddonError(
+      `the native addon ${path} is missing: run \`npm run build\` (it compiles native/ with node-gyp; ` +
+        'needs python3, make and g++)',
+    );
+  }
+  const loaded: unknown = createRequire(import.meta.url)(path);
+  if (!isNetDeviceAddon(loaded)) {
+    throw new NativeAddonError(`${path} is not fleetboot's netdev addon: run \`npm run build\` again`);
+  }
+  return loaded;
+}
+
+function isNetDeviceAddon(value: unknown): value is NetDeviceAddon {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return ['openUdpSocket', 'bindToDevice', 'boundDevice'].every((name) => typeof record[name] === 'function');
+}
