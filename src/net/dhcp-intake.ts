@@ -1,0 +1,279 @@
+import type { Logger } from '../observability/logger.js';
+import { type DhcpMessage, decodeDhcpMessage, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import { DecodeError } from '../protocol/errors.js';
+import type { Ipv4 } from '../values/ipv4.js';
+import type { Clock } from './clock.js';
+import type { DhcpDestination, DhcpExchange, DhcpHandler, DhcpOutcome } from './dhcp-handler.js';
+import { escapeControl, type LogRate, LogRateLimiter } from './dhcp-log-limiter.js';
+import type { DhcpTransportMetrics } from './dhcp-metrics.js';
+
+/** The UDP ports a DHCP listener serves: 67 (DHCP, proxyDHCP) and 4011 (PXE boot server, protocol-digest §2.5). */
+export type DhcpPort = DhcpExchange['localPort'];
+
+export interface DhcpIntakeLimits {
+  /** Decoded requests handled at once; one more is dropped as `overload` (Kea congestion handling, catalogue P6). */
+  readonly maxInFlight: number;
+  /** Larger datagrams are dropped as `too-big` before decoding (catalogue D28; dnsmasq's cap is 16384). */
+  readonly maxDatagramBytes: number;
+}
+
+/**
+ * 256 in flight: a rack power-on of ~500 clients retransmits within seconds (catalogue §6.5), and a request that
+ * waits longer than a client's 4 s retransmission is wasted anyway. The kernel's 4 MiB buffer queues the rest.
+ */
+export const DEFAULT_INTAKE_LIMITS: DhcpIntakeLimits = { maxInFlight: 256, maxDatagramBytes: 16_384 };
+/** Per-packet debug lines: 10 a second on average, 50 at once. */
+export const DEFAULT_PACKET_LOG_RATE: LogRate = { perSecond: 10, burst: 50 };
+/** Engine failures and send errors: at most 5 at once, then one a minute, each saying how many were held back. */
+export const DEFAULT_ERROR_LOG_RATE: LogRate = { perSecond: 1 / 60, burst: 5 };
+
+/** Sends a reply from the socket of `localPort` (a 4011 reply must come from 4011: iPXE accepts nothing else). */
+export type DhcpSend = (
+  localPort: DhcpPort,
+  bytes: Uint8Array,
+  destination: DhcpDestination,
+) => Promise<void>;
+
+export interface DatagramSource {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface DhcpIntakeOptions {
+  readonly interfaceName: string;
+  readonly interfaceAddress: Ipv4;
+  readonly handler: DhcpHandler;
+  readonly send: DhcpSend;
+  readonly metrics: DhcpTransportMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly limits?: Partial<DhcpIntakeLimits>;
+  readonly packetLogRate?: LogRate;
+  readonly errorLogRate?: LogRate;
+}
+
+/**
+ * What a listener does with each datagram, without the sockets (design.md §1.4, thin transport): size check,
+ * decode, refuse BOOTREPLYs, bound the work in flight, hand one exchange to the engine, send what it returns.
+ * Every datagram ends in exactly one counter (`dropped{reason}` or `replies{type}`); nothing here throws or
+ * leaves a promise rejected.
+ */
+export class DhcpIntake {
+  private readonly limits: DhcpIntakeLimits;
+  private readonly packetLog: LogRateLimiter;
+  private readonly errorLog: LogRateLimiter;
+  private readonly label: { readonly interface: string };
+  private active = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: DhcpIntakeOptions) {
+    this.limits = { ...DEFAULT_INTAKE_LIMITS, ...options.limits };
+    this.packetLog = new LogRateLimiter(options.clock, options.packetLogRate ?? DEFAULT_PACKET_LOG_RATE);
+    this.errorLog = new LogRateLimiter(options.clock, options.errorLogRate ?? DEFAULT_ERROR_LOG_RATE);
+    this.label = { interface: options.interfaceName };
+    options.metrics.inFlight.set(this.label, 0);
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Takes one datagram as received on `localPort`. Returns at once; the exchange continues asynchronously. */
+  accept(bytes: Uint8Array, localPort: DhcpPort, source: DatagramSource): void {
+    const receivedAt = this.options.clock.now();
+    const started = this.options.clock.monotonic();
+    this.options.metrics.received.inc({ ...this.label, port: String(localPort) });
+    const where: PacketContext = {
+      port: localPort,
+      from: `${source.address}:${source.port}`,
+      size: bytes.length,
+    };
+    const request = this.admit(bytes, where);
+    if (request === undefined) return;
+    const exchange: DhcpExchange = {
+      request,
+      raw: bytes,
+      interfaceName: this.options.interfaceName,
+      interfaceAddress: this.options.interfaceAddress,
+      localPort,
+      source: { address: source.address, port: source.port },
+      receivedAt,
+    };
+    this.begin();
+    void this.run(exchange, started, where)
+      .catch((error: unknown) => {
+        this.logError({ err: error, ...where }, 'DHCP exchange failed unexpectedly');
+      })
+      .finally(() => {
+        this.end();
+      });
+  }
+
+  /** From now on every datagram is dropped as `stopping`; what is in flight finishes (see `idle`). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves once nothing is in flight. */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The decoded request if the engine is to see it; otherwise undefined, the datagram dropped and counted. */
+  private admit(bytes: Uint8Array, where: PacketContext): DhcpMessage | undefined {
+    let reason: string | undefined;
+    let request: DhcpMessage | undefined;
+    if (this.closed) reason = 'stopping';
+    else if (bytes.length > this.limits.maxDatagramBytes) reason = 'too-big';
+    else {
+      request = this.decode(bytes, where);
+      if (request === undefined) return undefined; // counted by decode, with the decoder's offset and detail
+      // RFC 2131 §4.1: servers receive BOOTREQUESTs; a BOOTREPLY on a server port is another server's answer
+      // (catalogue D05, a rogue server or a loop), never something to act on.
+      if (request.op === 'reply') reason = 'op';
+      else if (this.active >= this.limits.maxInFlight) reason = 'overload';
+    }
+    if (reason === undefined) return request;
+    this.drop(reason, request === undefined ? where : { ...where, ...describe(request) });
+    return undefined;
+  }
+
+  private decode(bytes: Uint8Array, where: PacketContext): DhcpMessage | undefined {
+    try {
+      return decodeDhcpMessage(bytes);
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        this.drop(`parse:${error.reason}`, { ...where, offset: error.offset, detail: error.detail });
+      } else {
+        // The codec promises DecodeError only (design.md §1.2); anything else is a bug to report, not to crash on.
+        this.drop('parse:internal', where);
+        this.logError({ err: error, ...where }, 'the DHCP decoder failed unexpectedly');
+      }
+      return undefined;
+    }
+  }
+
+  private async run(exchange: DhcpExchange, started: number, where: PacketContext): Promise<void> {
+    const request = describe(exchange.request);
+    let outcome: DhcpOutcome;
+    try {
+      outcome = await this.options.handler(exchange);
+      if (outcome.kind === 'drop') {
+        this.drop(outcome.reason, { ...where, ...request });
+        this.observe(started, 'drop');
+        return;
+      }
+    } catch (error) {
+      // The contract says the engine never throws; if it does, this datagram is lost, never the listener.
+      this.drop('handler-error', { ...where, ...request });
+      this.logError({ err: error, ...where, ...request }, 'the DHCP engine failed on a request');
+      this.observe(started, 'error');
+      return;
+    }
+    const sent = await this.deliver(exchange.localPort, outcome, where, request);
+    this.observe(started, sent ? 'reply' : 'error');
+  }
+
+  private async deliver(
+    localPort: DhcpPort,
+    reply: Extract<DhcpOutcome, { kind: 'reply' }>,
+    where: PacketContext,
+    request: RequestSummary,
+  ): Promise<boolean> {
+    const to = `${reply.destination.address}:${reply.destination.port}`;
+    try {
+      await this.options.send(localPort, reply.bytes, reply.destination);
+    } catch (error) {
+      this.drop('send-error', { ...where, ...request, to });
+      this.logError({ err: error, ...where, ...request, to }, `could not send ${reply.label}`);
+      return false;
+    }
+    this.options.metrics.replies.inc({ ...this.label, type: reply.label });
+    this.logPacket({ ...where, ...request, reply: reply.label, to }, `${request.type} → ${reply.label}`);
+    return true;
+  }
+
+  private drop(reason: string, context: Readonly<Record<string, unknown>>): void {
+    this.options.metrics.dropped.inc({ ...this.label, reason });
+    const type = typeof context['type'] === 'string' ? context['type'] : 'datagram';
+    this.logPacket({ ...context, reason }, `${type} dropped: ${reason}`);
+  }
+
+  private observe(started: number, outcome: 'reply' | 'drop' | 'error'): void {
+    const seconds = (this.options.clock.monotonic() - started) / 1000;
+    this.options.metrics.handlingSeconds.observe({ ...this.label, outcome }, seconds);
+  }
+
+  private begin(): void {
+    this.active += 1;
+    this.options.metrics.inFlight.set(this.label, this.active);
+  }
+
+  private end(): void {
+    this.active -= 1;
+    this.options.metrics.inFlight.set(this.label, this.active);
+    if (this.active > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  // Per packet: debug only, rate-limited, wire text escaped (catalogue I5; issue 3 item 7).
+  private logPacket(fields: Record<string, unknown>, message: string): void {
+    if (!this.options.logger.isLevelEnabled('debug')) return;
+    const suppressed = this.packetLog.take();
+    if (suppressed === undefined) return;
+    this.options.logger.debug(
+      { ...safe(fields), interface: this.options.interfaceName, ...(suppressed > 0 ? { suppressed } : {}) },
+      escapeControl(message),
+    );
+  }
+
+  private logError(fields: Record<string, unknown>, message: string): void {
+    const suppressed = this.errorLog.take();
+    if (suppressed === undefined) return;
+    const { err, ...rest } = fields;
+    this.options.logger.error(
+      {
+        err,
+        ...safe(rest),
+        interface: this.options.interfaceName,
+        ...(suppressed > 0 ? { suppressed } : {}),
+      },
+      message,
+    );
+  }
+}
+
+// A type alias, not an interface, so that it fits Record<string, unknown> for the log helpers.
+type PacketContext = {
+  readonly port: DhcpPort;
+  readonly from: string;
+  readonly size: number;
+};
+
+interface RequestSummary {
+  /** `DHCPDISCOVER`, as Wireshark says it (design.md §8.2). */
+  readonly type: string;
+  readonly xid: string;
+  readonly chaddr: string;
+}
+
+function describe(request: DhcpMessage): RequestSummary {
+  return {
+    type: messageTypeLabel(request.messageType),
+    xid: `0x${request.transactionId.toString(16).padStart(8, '0')}`,
+    chaddr: Buffer.from(request.clientHardwareAddress).toString('hex'),
+  };
+}
+
+function safe(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? escapeControl(value) : value,
+    ]),
+  );
+}
