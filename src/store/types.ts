@@ -1,4 +1,7 @@
 // The store's interfaces, in domain terms only (design.md §5): callers never see Kysely, SQL or rows.
+// Typed values (Mac, Ipv4, Ipv4Subnet, Uuid, ClientId, MachineId) are canonical by construction (design.md §8.5):
+// a lookup uses its key as given, so one that is not canonical matches nothing; a write checks them and refuses,
+// with InvalidInputError, one that is not canonical, rather than storing a spelling a lookup would not find.
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../inventory/audit.js';
 import type { MachineEvent, NewMachineEvent } from '../inventory/event.js';
 import type { ClientId, Lease, LeaseState } from '../inventory/lease.js';

@@ -9,7 +9,7 @@ import { parseMac } from '../../values/mac.js';
 import { InvalidInputError } from '../errors.js';
 import type { LeasesTable } from '../schema.js';
 import { canonical, decoded, oneOf } from './decode.js';
-import { checkEpochMs, checkOptionalText, parsed } from './validate.js';
+import { checkCanonical, checkEpochMs, checkOptionalText, checkSubnet, parsed } from './validate.js';
 
 export type LeaseRow = Selectable<LeasesTable>;
 
@@ -17,8 +17,8 @@ export type LeaseRow = Selectable<LeasesTable>;
 const RELAY_AGENT_INFO = /^(?:[0-9a-f]{2}){1,255}$/;
 
 export function encodeLease(lease: Lease, updatedAt: number): Insertable<LeasesTable> {
-  const address = parsed('address', () => parseIpv4(lease.address));
-  const subnet = parsed('subnet', () => parseIpv4Subnet(formatSubnet(lease.subnet)));
+  const address = checkCanonical('address', lease.address, parseIpv4);
+  const subnet = checkSubnet('subnet', lease.subnet);
   if (!subnetContains(subnet, address)) {
     throw new InvalidInputError('address', `${address} is not in ${formatSubnet(subnet)}`);
   }
@@ -30,11 +30,11 @@ export function encodeLease(lease: Lease, updatedAt: number): Insertable<LeasesT
     address,
     address_num: ipv4ToInt(address),
     subnet: formatSubnet(subnet),
-    client_id: parsed('clientId', () => parseClientId(lease.clientId)),
-    mac: parsed('mac', () => parseMac(lease.mac)),
+    client_id: checkCanonical('clientId', lease.clientId, parseClientId),
+    mac: checkCanonical('mac', lease.mac, parseMac),
     state: parsed('state', () => oneOf('lease state', lease.state, LEASE_STATES)),
     expires_at: checkEpochMs('expiresAt', lease.expiresAt),
-    server_id: parsed('serverId', () => parseIpv4(lease.serverId)),
+    server_id: checkCanonical('serverId', lease.serverId, parseIpv4),
     hostname: checkOptionalText('hostname', lease.hostname),
     relay_agent_info: relay,
     updated_at: updatedAt,

@@ -8,7 +8,7 @@ import { parseMac } from '../../values/mac.js';
 import { InvalidInputError } from '../errors.js';
 import type { AuditLogTable, EventsTable } from '../schema.js';
 import { canonical, decoded, jsonObject, oneOf } from './decode.js';
-import { checkEpochMs, checkOptionalText, checkText, jsonText, parsed } from './validate.js';
+import { checkCanonical, checkEpochMs, checkOptionalText, checkText, jsonText, parsed } from './validate.js';
 
 export function encodeEvent(event: NewMachineEvent, now: number): Insertable<EventsTable> {
   const { machineId, mac } = event;
@@ -20,8 +20,8 @@ export function encodeEvent(event: NewMachineEvent, now: number): Insertable<Eve
     machine_id:
       machineId === null || machineId === undefined
         ? null
-        : parsed('machineId', () => parseMachineId(machineId)),
-    mac: mac === null || mac === undefined ? null : parsed('mac', () => parseMac(mac)),
+        : checkCanonical('machineId', machineId, parseMachineId),
+    mac: mac === null || mac === undefined ? null : checkCanonical('mac', mac, parseMac),
     source: parsed('source', () => oneOf('event source', event.source, EVENT_SOURCES)),
     kind: checkText('kind', event.kind),
     details: jsonText('details', event.details),

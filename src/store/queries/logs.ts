@@ -2,8 +2,6 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { AuditEntry, NewAuditEntry } from '../../inventory/audit.js';
 import type { MachineEvent, NewMachineEvent } from '../../inventory/event.js';
-import { parseMachineId } from '../../inventory/machine.js';
-import { parseMac } from '../../values/mac.js';
 import type { Database } from '../schema.js';
 import {
   type AuditLog,
@@ -17,7 +15,7 @@ import {
 import type { QueryContext } from './context.js';
 import { decodeAll } from './decode.js';
 import { decodeAudit, decodeEvent, encodeAudit, encodeEvent } from './log-codec.js';
-import { checkEpochMs, checkInteger, checkText, parsed } from './validate.js';
+import { checkEpochMs, checkInteger, checkText } from './validate.js';
 
 type LogTable = 'events' | 'audit_log';
 
@@ -37,7 +35,7 @@ export class KyselyEventLog implements EventLog {
     const rows = await withRange(this.ctx.db.selectFrom('events').selectAll(), 'events', query)
       .$if(machineId !== undefined, (q) =>
         q.where((eb) => {
-          const id = parsed('machineId', () => parseMachineId(machineId ?? ''));
+          const id = machineId ?? '';
           // Contacts from before enrolment carry only the MAC: they belong to the timeline too.
           return eb.or([
             eb('events.machine_id', '=', id),
@@ -55,13 +53,7 @@ export class KyselyEventLog implements EventLog {
           ]);
         }),
       )
-      .$if(mac !== undefined, (q) =>
-        q.where(
-          'events.mac',
-          '=',
-          parsed('mac', () => parseMac(mac ?? '')),
-        ),
-      )
+      .$if(mac !== undefined, (q) => q.where('events.mac', '=', mac ?? ''))
       .execute();
     return decodeAll(rows, decodeEvent, this.ctx.logger);
   }

@@ -5,18 +5,24 @@ import {
   type Labels,
   type Machine,
   MACHINE_STATES,
-  type MachineId,
   parseMachineId,
 } from '../../inventory/machine.js';
 import { parseIpv4 } from '../../values/ipv4.js';
-import { parseMac } from '../../values/mac.js';
+import { type Mac, parseMac } from '../../values/mac.js';
 import { parseUuid } from '../../values/uuid.js';
 import { InvalidValueError } from '../../values/brand.js';
 import { InvalidInputError } from '../errors.js';
 import type { MachinesTable } from '../schema.js';
 import type { MachinePatch } from '../types.js';
 import { canonical, decoded, jsonArray, oneOf } from './decode.js';
-import { checkEpochMs, checkInteger, checkOptionalText, checkText, parsed } from './validate.js';
+import {
+  checkCanonical,
+  checkEpochMs,
+  checkInteger,
+  checkOptionalText,
+  checkText,
+  parsed,
+} from './validate.js';
 
 export type MachineRow = Selectable<MachinesTable>;
 /** A machine row as selectMachines reads it, with its interfaces and labels as JSON text. */
@@ -87,12 +93,12 @@ export function encodeMark(mark: InstallMark | null): MarkColumns {
 export function encodePatch(patch: MachinePatch): Updateable<MachinesTable> {
   const row: Updateable<MachinesTable> = {};
   const { uuid, arch, reservedIp, state, installMark } = patch;
-  if (uuid !== undefined) row.uuid = uuid === null ? null : parsed('uuid', () => parseUuid(uuid));
+  if (uuid !== undefined) row.uuid = uuid === null ? null : checkCanonical('uuid', uuid, parseUuid);
   if (arch !== undefined) row.arch = arch === null ? null : checkInteger('arch', arch, 0, ARCH_MAX);
   if (patch.vendorClass !== undefined) row.vendor_class = checkOptionalText('vendorClass', patch.vendorClass);
   if (patch.hostname !== undefined) row.hostname = checkOptionalText('hostname', patch.hostname);
   if (reservedIp !== undefined) {
-    row.reserved_ip = reservedIp === null ? null : parsed('reservedIp', () => parseIpv4(reservedIp));
+    row.reserved_ip = reservedIp === null ? null : checkCanonical('reservedIp', reservedIp, parseIpv4);
   }
   if (patch.profile !== undefined) row.profile = checkOptionalText('profile', patch.profile);
   if (state !== undefined) row.state = parsed('state', () => oneOf('machine state', state, MACHINE_STATES));
@@ -100,12 +106,11 @@ export function encodePatch(patch: MachinePatch): Updateable<MachinesTable> {
   return row;
 }
 
-export function encodeMacs(field: string, macs: readonly string[]): string[] {
+export function encodeMacs(field: string, macs: readonly Mac[]): Mac[] {
   if (macs.length === 0) throw new InvalidInputError(field, 'a machine needs at least one interface');
-  const canonicalMacs = macs.map((mac, i) => parsed(`${field}[${i}]`, () => parseMac(mac)));
-  if (new Set(canonicalMacs).size !== canonicalMacs.length)
-    throw new InvalidInputError(field, 'lists a MAC twice');
-  return canonicalMacs;
+  const checked = macs.map((mac, i) => checkCanonical(`${field}[${i}]`, mac, parseMac));
+  if (new Set(checked).size !== checked.length) throw new InvalidInputError(field, 'lists a MAC twice');
+  return checked;
 }
 
 /** Checks labels as `unknown`: they come from API users, and a non-string value must not be stored as "[object]". */
@@ -121,8 +126,4 @@ export function encodeLabels(labels: unknown): [string, string][] {
 
 export function encodeArch(arch: number | null | undefined): number | null {
   return arch === null || arch === undefined ? null : checkInteger('arch', arch, 0, ARCH_MAX);
-}
-
-export function machineIdOf(input: string): MachineId {
-  return parsed('machine id', () => parseMachineId(input));
 }

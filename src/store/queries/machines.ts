@@ -1,7 +1,7 @@
 // InventoryStore over Kysely: machines with their interfaces and labels.
 import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Labels, Machine, MachineId } from '../../inventory/machine.js';
-import { isMac, type Mac, parseMac } from '../../values/mac.js';
+import { type Mac, parseMac } from '../../values/mac.js';
 import { parseUuid, type Uuid } from '../../values/uuid.js';
 import {
   DuplicateValueError,
@@ -32,7 +32,7 @@ import {
 } from './machine-codec.js';
 import { selectMachines } from './machine-read.js';
 import { applyFilter, applyPage, checkPageSize, checkSort, cursorAfter } from './machine-list.js';
-import { checkOptionalText, checkText, parsed } from './validate.js';
+import { checkCanonical, checkOptionalText, checkText } from './validate.js';
 
 /** Values that may collide with another machine's, by the field the error names. */
 interface Candidates {
@@ -54,10 +54,10 @@ export class KyselyInventoryStore implements InventoryStore {
   constructor(private readonly ctx: QueryContext) {}
 
   async recordContact(contact: Contact): Promise<ContactResult> {
-    const mac = parsed('mac', () => parseMac(contact.mac));
+    const mac = checkCanonical('mac', contact.mac, parseMac);
     const { uuid } = contact;
     const learned: Learned = {
-      uuid: uuid === null || uuid === undefined ? null : parsed('uuid', () => parseUuid(uuid)),
+      uuid: uuid === null || uuid === undefined ? null : checkCanonical('uuid', uuid, parseUuid),
       arch: encodeArch(contact.arch),
       // An empty option says nothing: it must not fail the contact, nor be learned as a value.
       vendor_class: checkOptionalText('vendorClass', contact.vendorClass || null),
@@ -142,7 +142,6 @@ export class KyselyInventoryStore implements InventoryStore {
   }
 
   async getByMac(mac: Mac): Promise<Machine | undefined> {
-    if (!isMac(mac)) return undefined;
     const row = await this.machines(this.ctx.db)
       .where((eb) =>
         eb.exists(
@@ -150,7 +149,7 @@ export class KyselyInventoryStore implements InventoryStore {
             .selectFrom('machine_interfaces')
             .select(sql.lit(1).as('one'))
             .whereRef('machine_interfaces.machine_id', '=', 'machines.id')
-            .where('machine_interfaces.mac', '=', parseMac(mac)),
+            .where('machine_interfaces.mac', '=', mac),
         ),
       )
       .executeTakeFirst();
@@ -159,11 +158,7 @@ export class KyselyInventoryStore implements InventoryStore {
 
   async findByUuid(uuid: Uuid): Promise<readonly Machine[]> {
     const rows = await this.machines(this.ctx.db)
-      .where(
-        'uuid',
-        '=',
-        parsed('uuid', () => parseUuid(uuid)),
-      )
+      .where('uuid', '=', uuid)
       .orderBy('created_at')
       .orderBy('id')
       .execute();

@@ -3,6 +3,7 @@
 import { jsonProblem, type JsonObject } from '../../inventory/json.js';
 import type { EpochMs } from '../../inventory/time.js';
 import { InvalidValueError } from '../../values/brand.js';
+import { formatSubnet, type Ipv4Subnet, parseIpv4Subnet } from '../../values/ipv4.js';
 import { InvalidInputError } from '../errors.js';
 
 // A lone surrogate has no UTF-8 encoding: both drivers would store U+FFFD and read back a different string.
@@ -51,6 +52,26 @@ export function jsonText(field: string, value: JsonObject | undefined): string {
   const problem = jsonProblem(object);
   if (problem !== undefined) throw new InvalidInputError(field, problem);
   return JSON.stringify(object);
+}
+
+/**
+ * Validation on write of a value that is typed already (Mac, Ipv4, Uuid, ClientId, MachineId): it must be exactly
+ * what `parse` makes of it. Checked, never re-spelled (design.md §8.5: parse at the edge, then trust the type): a
+ * value cast past its parser is refused, so what is stored is what the caller holds, and a lookup with that same
+ * value finds it. Lookups themselves do not check: a key that is not canonical simply matches nothing.
+ */
+export function checkCanonical<T extends string>(field: string, value: T, parse: (text: string) => T): T {
+  if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a string');
+  if (parsed(field, () => parse(value)) !== value) {
+    throw new InvalidInputError(field, 'must be in canonical form, as its parser returns it');
+  }
+  return value;
+}
+
+/** A subnet whose network address is canonical and has no host bits, with an integer prefix length. */
+export function checkSubnet(field: string, subnet: Ipv4Subnet): Ipv4Subnet {
+  checkCanonical(field, formatSubnet(subnet), (text) => formatSubnet(parseIpv4Subnet(text)));
+  return subnet;
 }
 
 /** Runs a value parser (parseMac, parseIpv4, …) and reports its failure as invalid input for `field`. */

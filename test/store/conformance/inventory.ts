@@ -6,7 +6,9 @@ import {
   MachineConflictError,
   MachineNotFoundError,
 } from '../../../src/store/errors.js';
+import type { Ipv4 } from '../../../src/values/ipv4.js';
 import type { Mac } from '../../../src/values/mac.js';
+import type { Uuid } from '../../../src/values/uuid.js';
 import { ip, mac, settle, uuid } from '../fixtures.js';
 import type { StoreHarness } from '../harness.js';
 import { fresh } from './setup.js';
@@ -94,17 +96,44 @@ export function inventoryConformance(harness: StoreHarness): void {
       expect((await store.inventory.list()).total).toBe(1);
     });
 
-    it('stores MACs in canonical form and finds a machine by any spelling of its MAC', async () => {
+    it('trusts typed lookup keys: one not in canonical form matches nothing and throws nothing', async () => {
+      // Design §8.5: MACs and UUIDs are parsed at the edge; the store neither re-parses nor re-spells them.
       const { store } = await fresh(harness);
-      const { machine } = await store.inventory.recordContact({ mac: 'AA-BB-CC-00-11-22' as Mac });
-      expect(machine.macs).toEqual(['aa:bb:cc:00:11:22']);
-      for (const spelling of ['aa:bb:cc:00:11:22', 'AA:BB:CC:00:11:22', 'aabb.cc00.1122', 'AABBCC001122']) {
-        expect((await store.inventory.getByMac(spelling as Mac))?.id).toBe(machine.id);
+      const { machine } = await store.inventory.recordContact({ mac: mac(0xabcdef), uuid: uuid(0xabc) });
+      expect(await store.inventory.getByMac(mac(0xabcdef))).toEqual(machine);
+      for (const spelling of ['52:54:00:AB:CD:EF', '52-54-00-ab-cd-ef', '525400abcdef', 'not a mac']) {
+        expect(await store.inventory.getByMac(spelling as Mac), spelling).toBeUndefined();
       }
-      expect(await store.inventory.getByMac('not a mac' as Mac)).toBeUndefined();
-      expect(await store.inventory.getByMac(mac(2))).toBeUndefined();
-      const again = await store.inventory.recordContact({ mac: 'aabbcc001122' as Mac });
-      expect(again).toMatchObject({ created: false, machine: { id: machine.id } });
+      expect(await store.inventory.findByUuid(uuid(0xabc))).toEqual([machine]);
+      for (const spelling of [uuid(0xabc).toUpperCase(), 'not a uuid']) {
+        expect(await store.inventory.findByUuid(spelling as Uuid), spelling).toEqual([]);
+      }
+      expect(await store.inventory.get('not an id' as MachineId)).toBeUndefined();
+      expect(await store.events.list({ mac: 'not a mac' as Mac })).toEqual([]);
+      expect(await store.events.list({ machineId: 'not an id' as MachineId })).toEqual([]);
+    });
+
+    it('refuses typed values that are not canonical on write rather than re-spelling them', async () => {
+      const { store } = await fresh(harness);
+      const sloppy = 'AA-BB-CC-00-11-22' as Mac;
+      await expect(store.inventory.recordContact({ mac: sloppy })).rejects.toThrow(InvalidInputError);
+      await expect(
+        store.inventory.recordContact({ mac: mac(1), uuid: uuid(1).toUpperCase() as Uuid }),
+      ).rejects.toThrow(InvalidInputError);
+      const { machine } = await store.inventory.recordContact({ mac: mac(1) });
+      for (const patch of [
+        { macs: [mac(1), sloppy] },
+        { reservedIp: ' 192.0.2.5' as Ipv4 },
+        { uuid: 'x' as Uuid },
+      ]) {
+        await expect(store.inventory.update(machine.id, patch, { version: 1 })).rejects.toThrow(
+          InvalidInputError,
+        );
+      }
+      await expect(
+        store.events.append({ mac: sloppy, source: 'dhcp', kind: 'DHCPDISCOVER' }),
+      ).rejects.toThrow(InvalidInputError);
+      expect(await store.inventory.get(machine.id)).toEqual(machine);
     });
 
     it('refuses contacts it could not store faithfully', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ClientId, clientIdFromMac, type Lease } from '../../../src/inventory/lease.js';
 import { InvalidInputError, LeaseConflictError, StoreDataError } from '../../../src/store/errors.js';
+import type { Ipv4 } from '../../../src/values/ipv4.js';
+import type { Mac } from '../../../src/values/mac.js';
 import { memoryLogger } from '../../support/logger.js';
 import { ip, lease, mac, OTHER_SUBNET, settle, SUBNET } from '../fixtures.js';
 import type { StoreHarness } from '../harness.js';
@@ -139,6 +141,46 @@ export function leaseConformance(harness: StoreHarness): void {
       expect(
         await store.leases.listBySubnet(SUBNET, ['offered', 'bound', 'declined', 'released', 'expired']),
       ).toEqual([]);
+    });
+  });
+
+  describe('leases: lookups', () => {
+    it('trusts typed lookup keys: one not in canonical form matches nothing and throws nothing', async () => {
+      const { store, clock } = await fresh(harness);
+      // A client whose identifier has letters, so that upper case is another spelling.
+      const held = await store.leases.commit(lease(0xabcdef, '192.0.2.10', clock.now() + HOUR));
+      for (const address of ['192.0.2.010', ' 192.0.2.10', 'not an address'] as Ipv4[]) {
+        expect(await store.leases.findByAddress(address), address).toBeUndefined();
+        expect(await store.leases.release(address, held.clientId), address).toBeUndefined();
+        expect(
+          await store.leases.decline(address, held.clientId, clock.now() + HOUR),
+          address,
+        ).toBeUndefined();
+      }
+      for (const client of [held.clientId.toUpperCase(), 'zz'] as ClientId[]) {
+        expect(await store.leases.findByClient(SUBNET, client), client).toBeUndefined();
+        expect(await store.leases.release(held.address, client), client).toBeUndefined();
+      }
+      const sloppySubnet = { network: ip('192.0.2.10'), prefixLength: 24 };
+      expect(await store.leases.findByClient(sloppySubnet, held.clientId)).toBeUndefined();
+      expect(await store.leases.listBySubnet(sloppySubnet)).toEqual([]);
+      expect(await store.leases.findByAddress(held.address)).toEqual(held);
+    });
+
+    it('refuses typed values that are not canonical on write rather than re-spelling them', async () => {
+      const { store, clock } = await fresh(harness);
+      const valid = lease(0xabcdef, '192.0.2.10', clock.now() + HOUR);
+      const sloppy: [string, Lease][] = [
+        ['upper-case MAC', { ...valid, mac: valid.mac.toUpperCase() as Mac }],
+        ['upper-case client id', { ...valid, clientId: valid.clientId.toUpperCase() as ClientId }],
+        ['address with a space', { ...valid, address: ' 192.0.2.10' as Ipv4 }],
+        ['server id with a leading zero', { ...valid, serverId: '192.0.2.01' as Ipv4 }],
+        ['subnet with host bits', { ...valid, subnet: { network: ip('192.0.2.1'), prefixLength: 24 } }],
+      ];
+      for (const [why, bad] of sloppy) {
+        await expect(store.leases.commit(bad), why).rejects.toThrow(InvalidInputError);
+      }
+      expect(await store.leases.listBySubnet(SUBNET)).toEqual([]);
     });
   });
 
