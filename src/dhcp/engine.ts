@@ -7,12 +7,19 @@ import type { DhcpExchange, DhcpHandler, DhcpOutcome } from '../net/dhcp-handler
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { isClientMessageType, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import { EncodeError } from '../protocol/errors.js';
 import type { EventLog, InventoryStore, LeaseStore } from '../store/types.js';
 import { formatSubnet, type Ipv4, IPV4_ANY, parseIpv4 } from '../values/ipv4.js';
 import { SubnetLeases } from './address-index.js';
 import { excludedAddresses } from './allocate.js';
 import { compileSubnet, type CompiledSubnet, type EngineConfig, selectSubnet } from './config.js';
-import type { Decision, EngineDeps, ExchangeContext, LeasePolicy } from './context.js';
+import {
+  type Decision,
+  dropDecision,
+  type EngineDeps,
+  type ExchangeContext,
+  type LeasePolicy,
+} from './context.js';
 import { requestDetails } from './details.js';
 import { EventRecorder } from './events.js';
 import { handleDecline } from './full/decline.js';
@@ -266,7 +273,10 @@ class Engine {
     subnet: CompiledSubnet,
   ): Promise<DhcpOutcome> {
     const ctx = this.context(exchange, identity, subnet);
-    const decision = await this.decide(ctx);
+    const decision = await this.decide(ctx).catch((error: unknown) => {
+      if (!(error instanceof EncodeError)) throw error;
+      return dropDecision('reply-too-big', { detail: error.message });
+    });
     const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
     if (decision.kind === 'drop' && BAD_INPUT.has(decision.reason)) {
       this.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped');

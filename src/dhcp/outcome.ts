@@ -19,6 +19,9 @@
  * - `not-holder` a DECLINE or RELEASE for an address the client does not hold (D26, D27);
  * - `declined`, `released` a DECLINE or RELEASE was applied: these messages have no reply (RFC 2131 §4.3.3, §4.3.4).
  *
+ * - `reply-too-big` what must be echoed (options 61, 82) does not fit the size the client accepts (D17): nothing
+ *   was held or committed for it.
+ *
  * Failures: `store-unavailable` the lease store failed (catalogue P3: no answer from stale state, no ACK without a
  * commit); `internal-error` a bug, logged with its stack.
  */
@@ -38,6 +41,7 @@ export type DropReason =
   | 'not-holder'
   | 'declined'
   | 'released'
+  | 'reply-too-big'
   | 'store-unavailable'
   | 'internal-error';
 

@@ -47,9 +47,9 @@ export async function handleDiscover(ctx: ExchangeContext, deps: EngineDeps): Pr
     );
     return dropDecision('no-free-address');
   }
-  leases.hold(identity.clientId, choice.address, ctx.mono + deps.policy.offerHoldMs);
   const address = ipv4FromInt(choice.address);
   const boot = bootFor(ctx, deps);
+  // Encoded before the hold is taken: a reply that cannot be encoded (EncodeError) must leave nothing behind.
   const reply = leaseReply({
     type: 'offer',
     request: ctx.request,
@@ -60,5 +60,6 @@ export async function handleDiscover(ctx: ExchangeContext, deps: EngineDeps): Pr
     boot: boot.fields,
     sourceAddress: ctx.sourceAddress,
   });
+  leases.hold(identity.clientId, choice.address, ctx.mono + deps.policy.offerHoldMs);
   return replyDecision(reply, { assignedAddress: address, addressSource: choice.source, ...boot.details });
 }

@@ -1,3 +1,4 @@
+import type { BootReplyFields } from '../../boot/boot-reply.js';
 import type { DhcpMessage } from '../../protocol/dhcp4/index.js';
 import { type Ipv4, IPV4_ANY } from '../../values/ipv4.js';
 import { checkRequestedAddress, type NakReason } from '../allocate.js';
@@ -10,7 +11,7 @@ import {
   nakMessage,
   replyDecision,
 } from '../context.js';
-import { leaseReply, nakReply } from '../reply.js';
+import { type EncodedOutcome, leaseReply, nakReply } from '../reply.js';
 import { commitLease } from './commit.js';
 
 /** The client states of RFC 2131 §4.3.2 Table 4; REBINDING is told from RENEWING only by the IP destination. */
@@ -47,6 +48,10 @@ export async function handleRequest(ctx: ExchangeContext, deps: EngineDeps): Pro
     state === 'selecting' ? 'selecting' : 'confirm',
   );
   if (refused !== undefined) return nak(ctx, refused, details);
+  // The ACK is encoded first (a reply that cannot be encoded must not leave a lease behind), and handed back only
+  // once the commit is durable (catalogue P1).
+  const boot = bootFor(ctx, deps);
+  const reply = ackReply(ctx, requested, boot.fields);
   const result = await commitLease(ctx, deps, requested);
   switch (result.kind) {
     case 'failed':
@@ -54,28 +59,26 @@ export async function handleRequest(ctx: ExchangeContext, deps: EngineDeps): Pro
     case 'conflict':
       return nak(ctx, 'address-conflict', details);
     case 'committed':
-      return ack(ctx, deps, requested, { ...details, expiresAt: result.lease.expiresAt });
+      return replyDecision(reply, {
+        ...details,
+        assignedAddress: requested,
+        expiresAt: result.lease.expiresAt,
+        ...boot.details,
+      });
   }
 }
 
-function ack(
-  ctx: ExchangeContext,
-  deps: EngineDeps,
-  address: Ipv4,
-  details: Record<string, string | number | null>,
-): Decision {
-  const boot = bootFor(ctx, deps);
-  const reply = leaseReply({
+function ackReply(ctx: ExchangeContext, address: Ipv4, boot: BootReplyFields): EncodedOutcome {
+  return leaseReply({
     type: 'ack',
     request: ctx.request,
     subnet: ctx.subnet,
     serverAddress: ctx.serverAddress,
     yourAddress: address,
     hostName: ctx.subnet.reservationByMac.get(ctx.identity.mac)?.hostname,
-    boot: boot.fields,
+    boot,
     sourceAddress: ctx.sourceAddress,
   });
-  return replyDecision(reply, { ...details, assignedAddress: address, ...boot.details });
 }
 
 function nak(
