@@ -14,7 +14,7 @@ const plan = (overrides: Partial<WindowPlan> = {}): WindowPlan => ({
 });
 
 const sends = (actions: readonly WindowAction[]) =>
-  actions.flatMap((a) =>
+  actions.flatMap((a): (number | string)[][] =>
     a.kind === 'send' ? [[a.first, a.count]] : a.kind === 'send-oack' ? [['oack']] : [],
   );
 const arms = (actions: readonly WindowAction[]) => actions.flatMap((a) => (a.kind === 'arm' ? [a.ms] : []));
