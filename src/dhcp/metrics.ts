@@ -6,7 +6,10 @@ import type { Metrics } from '../observability/metrics.js';
  * (net/dhcp-metrics.ts), so they are not counted again here.
  */
 export interface DhcpEngineMetrics {
-  /** Lease commits by result: `committed`, `conflict` (LeaseConflictError: the store's constraint held), `failed`. */
+  /**
+   * Lease commits by result: `committed`, `conflict` (LeaseConflictError: the store's constraint held), `busy`
+   * (another writer held the database), `failed`.
+   */
   readonly commits: Counter<'result'>;
   readonly commitSeconds: Histogram;
   /** OFFERs and ACKs from another server seen on port 67 (catalogue D05, S10). */
@@ -27,7 +30,7 @@ export function dhcpEngineMetrics(registry: Metrics): DhcpEngineMetrics {
   const created: DhcpEngineMetrics = {
     commits: new Counter({
       name: 'fleetboot_dhcp_lease_commits_total',
-      help: 'Lease commits before a DHCPACK, by result (committed, conflict, failed).',
+      help: 'Lease commits before a DHCPACK, by result (committed, conflict, busy, failed).',
       labelNames: ['result'],
       registers,
     }),

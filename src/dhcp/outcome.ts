@@ -23,7 +23,8 @@
  *   was held or committed for it.
  *
  * Failures: `store-unavailable` the lease store failed (catalogue P3: no answer from stale state, no ACK without a
- * commit); `internal-error` a bug, logged with its stack.
+ * commit); `store-busy` another writer held the database too long (catalogue F07; nothing written, the client's
+ * retransmission will be served); `internal-error` a bug, logged with its stack.
  */
 export type DropReason =
   | 'op'
@@ -43,6 +44,7 @@ export type DropReason =
   | 'released'
   | 'reply-too-big'
   | 'store-unavailable'
+  | 'store-busy'
   | 'internal-error';
 
 export interface DropOutcome {

@@ -140,7 +140,7 @@ async function run(h: Harness, model: Model, cmd: Command): Promise<void> {
     case 'select-any':
       return send(request({ ...who, serverId: SERVER, requested: model.pick(c, cmd.address) }));
     case 'select-other-server':
-      return send(request({ ...who, serverId: '198.18.0.2', requested: POOL[0] }));
+      return send(request({ ...who, serverId: '198.18.0.2', requested: POOL[0]! }));
     case 'init-reboot':
       return send(request({ ...who, requested: model.pick(c, cmd.address) }));
     case 'renew':

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LeaseStore } from '../../src/store/types.js';
-import { BrokenLeaseStore } from '../support/broken-store.js';
+import { BrokenLeaseStore, BusyError } from '../support/broken-store.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { discover, dropOf, harness, mac, replyOf, request, SERVER } from './support.js';
 
@@ -54,6 +54,25 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
     expect(dropOf(await h.send(discover(A)))).toBe('store-unavailable');
     broken!.failing = new Set();
     expect(await h.dora(A)).toBe(offered);
+  });
+
+  it('drops a REQUEST while the database is busy (F07) without treating the store as down', async () => {
+    let broken: BrokenLeaseStore | undefined;
+    const h = await harness({
+      wrap: (store) => {
+        broken = new BrokenLeaseStore(store.leases, new Set<keyof LeaseStore>());
+        return { leases: broken };
+      },
+    });
+    const offered = replyOf(await h.send(discover(A))).message.yourAddress;
+    broken!.failing = new Set(['commit', 'findByAddress']);
+    broken!.error = () => new BusyError('database is locked');
+    const select = request({ ...A, serverId: SERVER, requested: offered });
+    expect(dropOf(await h.send(select))).toBe('store-busy');
+    // Not down: a DISCOVER is answered from the index, without a confirming read.
+    expect(replyOf(await h.send(discover(A))).message.yourAddress).toBe(offered);
+    broken!.failing = new Set();
+    expect(replyOf(await h.send(select)).message.messageType).toBe('ack');
   });
 
   it('drops everything when the store is closed under it (a lost database)', async () => {

@@ -1,9 +1,15 @@
-import { StoreUnavailableError } from '../../src/store/errors.js';
+import { StoreError, StoreUnavailableError } from '../../src/store/errors.js';
 import type { EventLog, InventoryStore, LeaseStore } from '../../src/store/types.js';
 
 /** The error every broken method rejects with: what a lost database connection looks like to callers. */
 export function unavailable(): StoreUnavailableError {
   return new StoreUnavailableError('test database', new Error('connection lost'));
+}
+
+/** What StoreBusyError looks like to callers (catalogue F07): the stable code, nothing written. */
+export class BusyError extends StoreError {
+  override readonly name = 'StoreBusyError';
+  readonly code = 'FLEETBOOT_STORE_BUSY';
 }
 
 /**
@@ -22,10 +28,12 @@ export class BrokenLeaseStore implements LeaseStore {
       'decline',
       'expire',
     ]),
+    /** What the failing methods reject with. */
+    public error: () => StoreError = unavailable,
   ) {}
 
   private call<K extends keyof LeaseStore>(name: K): LeaseStore[K] {
-    if (this.failing.has(name)) return () => Promise.reject(unavailable());
+    if (this.failing.has(name)) return () => Promise.reject(this.error());
     return this.real[name].bind(this.real) as LeaseStore[K];
   }
 

@@ -1,13 +1,18 @@
 import type { Lease } from '../../inventory/lease.js';
 import { encodeOptionValue } from '../../protocol/dhcp4/index.js';
-import { LeaseConflictError } from '../../store/errors.js';
+import { LeaseConflictError, StoreError } from '../../store/errors.js';
 import { type Ipv4, ipv4FromInt, ipv4ToInt } from '../../values/ipv4.js';
 import type { EngineDeps, ExchangeContext } from '../context.js';
 
 export type CommitResult =
   | { readonly kind: 'committed'; readonly lease: Lease }
   | { readonly kind: 'conflict'; readonly holder: Lease | undefined }
+  | { readonly kind: 'busy' }
   | { readonly kind: 'failed' };
+
+// The store's StoreBusyError (catalogue F07: another writer held the database past the busy timeout; nothing was
+// written and a retry may work), matched by its stable code.
+const STORE_BUSY = 'FLEETBOOT_STORE_BUSY';
 
 // RFC 3046 §2.0: one option 82 is at most 255 bytes; the store keeps no more (a longer one arrived split, RFC 3396).
 const MAX_RELAY_AGENT_HEX = 510;
@@ -68,6 +73,16 @@ export async function commitLease(
         'lease commit refused by the store',
       );
       return { kind: 'conflict', holder: error.holder };
+    }
+    if (error instanceof StoreError && error.code === STORE_BUSY) {
+      // The client retransmits its REQUEST; the store is not down for it.
+      deps.metrics?.commits.inc({ result: 'busy' });
+      deps.warnEvery(
+        'store-busy',
+        { err: error },
+        'lease store busy: DHCPREQUEST dropped, the client will retry',
+      );
+      return { kind: 'busy' };
     }
     deps.health.ok = false;
     deps.metrics?.commits.inc({ result: 'failed' });

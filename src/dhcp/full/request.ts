@@ -56,6 +56,8 @@ export async function handleRequest(ctx: ExchangeContext, deps: EngineDeps): Pro
   switch (result.kind) {
     case 'failed':
       return dropDecision('store-unavailable', details);
+    case 'busy':
+      return dropDecision('store-busy', details);
     case 'conflict':
       return nak(ctx, 'address-conflict', details);
     case 'committed':
