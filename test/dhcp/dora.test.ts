@@ -99,6 +99,22 @@ describe('DISCOVER → OFFER → REQUEST → ACK (RFC 2131 §3.1, §4.3.1, §4.3
     expect(replyOf(await h.send(discover(B))).message.yourAddress).toBe('198.18.0.100');
   });
 
+  it.each([
+    ['by the periodic sweep', 60_000],
+    ['lazily, before the commit, when no sweep ran', 24 * 3600_000],
+  ])('gives an expired lease’s address to another client (%s)', async (_how, sweepIntervalMs) => {
+    const h = await harness({
+      subnets: [{ ...LAN_SUBNET, pools: [{ start: '198.18.0.100', end: '198.18.0.100' }] }],
+      engine: { sweepIntervalMs },
+    });
+    const address = await h.dora(A);
+    await h.clock.advance(3599_000);
+    expect(dropOf(await h.send(discover(B)))).toBe('no-free-address');
+    await h.clock.advance(61_000);
+    expect(await h.dora(B)).toBe(address);
+    expect(await h.store.leases.findByAddress(address)).toMatchObject({ mac: B.mac, state: 'bound' });
+  });
+
   it('drops with no-free-address when the pool is exhausted, and logs one warning for many', async () => {
     const h = await harness({
       subnets: [{ ...LAN_SUBNET, pools: [{ start: '198.18.0.100', end: '198.18.0.102' }] }],
