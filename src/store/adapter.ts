@@ -5,6 +5,8 @@ import type { Expression, Kysely, RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './types.js';
 
+export type DatabaseFailure = 'unavailable' | 'busy';
+
 export interface SqlAdapter {
   readonly dialect: StoreDialect;
   /** Where the database is, as an error may name it: the SQLite file, or host:port/database (never credentials). */
@@ -13,6 +15,14 @@ export interface SqlAdapter {
   uniqueViolation(error: unknown): readonly string[] | undefined;
   /** The name of the CHECK constraint `error` violated; undefined when it is not a check violation. */
   checkViolation(error: unknown): string | undefined;
+  /**
+   * What a driver error says about the database: `unavailable` when it cannot be reached or cannot write at all
+   * (connection lost, disk full, I/O error), `busy` when another writer held it too long and a retry may work,
+   * undefined for anything else (a constraint, a bug).
+   */
+  failure(error: unknown): DatabaseFailure | undefined;
+  /** Calls `listener` when a connection dies outside any query (PostgreSQL's idle pool clients); SQLite has none. */
+  onConnectionLost(listener: (error: Error) => void): void;
   /**
    * Runs one append to an append-only log so that ids become visible in increasing order. A reader that
    * follows the log with "after id N" must never see N+1 before N has committed, or it would skip N forever.

@@ -146,3 +146,40 @@ export class StoreUnavailableError extends StoreError {
     );
   }
 }
+
+/**
+ * Settings the store cannot work with, found when it opens: a PostgreSQL schema name it would have to quote, a
+ * schema that does not exist, a file system without WAL. The message says what to change.
+ */
+export class StoreConfigError extends StoreError {
+  override readonly name = 'StoreConfigError';
+  readonly code = 'FLEETBOOT_STORE_CONFIG';
+}
+
+/**
+ * The database stayed locked by another writer for longer than the store waits (SQLite busy_timeout, catalogue
+ * F07; PostgreSQL deadlock or serialisation failure). Nothing was written; the same call may succeed later. The
+ * store is not down for it.
+ */
+export class StoreBusyError extends StoreError {
+  override readonly name = 'StoreBusyError';
+  readonly code = 'FLEETBOOT_STORE_BUSY';
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
+    super(`the database at ${target} is busy with another writer; nothing was written, try again`);
+  }
+}
+
+/**
+ * Anything else the database refused: a bug, or a schema changed behind the store's back. The message is the
+ * driver's, which names statements and constraints but not the values of a row.
+ */
+export class StoreQueryError extends StoreError {
+  override readonly name = 'StoreQueryError';
+  readonly code = 'FLEETBOOT_STORE_QUERY';
+  constructor(override readonly cause: unknown) {
+    super(`database query failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}

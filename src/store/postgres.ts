@@ -3,7 +3,7 @@ import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 import { type SqlAdapter, errorCode } from './adapter.js';
-import { StoreUnavailableError } from './errors.js';
+import { StoreConfigError, StoreUnavailableError } from './errors.js';
 import type { Database } from './schema.js';
 
 export interface PostgresOptions {
@@ -36,7 +36,9 @@ export async function openPostgres(
 ): Promise<{ db: Kysely<Database>; adapter: SqlAdapter; migrationSchema: string }> {
   const { url, schema, logger } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-    throw new Error(`invalid PostgreSQL schema name "${schema}": lower-case letters, digits and _ only`);
+    throw new StoreConfigError(
+      `invalid PostgreSQL schema name "${schema}": lower-case letters, digits and _ only`,
+    );
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -45,7 +47,10 @@ export async function openPostgres(
     application_name: 'fleetboot', // a `application_name` in the URL wins
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
   });
-  watchConnectionErrors(pool, logger);
+  const lost = new Set<(error: Error) => void>();
+  watchConnectionErrors(pool, logger, (error) => {
+    for (const listener of lost) listener(error);
+  });
 
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
@@ -70,25 +75,31 @@ export async function openPostgres(
   }
   if (current === null || current === undefined) {
     await db.destroy();
-    throw new Error(
+    throw new StoreConfigError(
       `no schema of the search_path exists in ${describeServer(url)}${schema === undefined ? '' : ` (schema "${schema}")`}: create it first`,
     );
   }
-  return { db, adapter: postgresAdapter(describeServer(url)), migrationSchema: current };
+  return {
+    db,
+    adapter: postgresAdapter(describeServer(url), (listener) => lost.add(listener)),
+    migrationSchema: current,
+  };
 }
 
 /**
  * Catalogue P3/F05: a connection that dies (server restart, network cut) makes pg emit 'error' on the pool when
  * the client is idle, and on the client itself when it is checked out between two queries. Unhandled, either
- * one kills the process (brianc/node-postgres#1542, #2439). Log it instead; the pool drops that client, and the
- * next query either reconnects or fails with an error its caller handles.
+ * one kills the process (brianc/node-postgres#1542, #2439). Log it instead, and tell the store (it reports itself
+ * down until a query succeeds again); the pool drops that client, and the next query either reconnects or fails
+ * with an error its caller handles.
  */
-function watchConnectionErrors(pool: pg.Pool, logger: Logger): void {
+function watchConnectionErrors(pool: pg.Pool, logger: Logger, lost: (error: Error) => void): void {
   const logged = new WeakSet<Error>();
   const report = (error: Error): void => {
     if (logged.has(error)) return; // an idle client's error reaches both listeners
     logged.add(error);
     logger.error({ err: error }, 'PostgreSQL connection lost; the pool replaces it');
+    lost(error);
   };
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', report));
@@ -105,12 +116,45 @@ export function describeServer(url: string): string {
 }
 
 // SQLSTATE (PostgreSQL Appendix A): 23505 unique_violation, 23514 check_violation.
+// The server cannot serve us now: 08 connection exception, 53 insufficient resources (disk full, out of memory,
+// too many connections), 58 system error (I/O), 57P01-57P04 shutting down, crashed, starting up, dropped.
+const UNAVAILABLE_SQLSTATE = /^(?:08|53|58)[0-9A-Z]{3}$|^57P0[1-4]$/;
+// Another transaction was in the way; nothing was written, and a retry may work: 40001 serialization_failure,
+// 40P01 deadlock_detected, 55P03 lock_not_available, 57014 query_canceled (statement_timeout).
+const BUSY_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014']);
+const UNAVAILABLE_SYSCALL = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGE =
+  /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 const KEY_COLUMNS = /^Key \(([^)]*)\)=/;
 
-export function postgresAdapter(target: string): SqlAdapter {
+export function postgresAdapter(
+  target: string,
+  onConnectionLost: (listener: (error: Error) => void) => void,
+): SqlAdapter {
   return {
     dialect: 'postgres',
     target,
+    onConnectionLost,
+    failure(error) {
+      const code = errorCode(error);
+      if (code !== undefined && BUSY_SQLSTATES.has(code)) return 'busy';
+      if (code !== undefined && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SYSCALL.has(code))) {
+        return 'unavailable';
+      }
+      // node-postgres reports a socket that closes, or a pool that cannot connect in time, without a code.
+      return error instanceof Error && code === undefined && UNAVAILABLE_MESSAGE.test(error.message)
+        ? 'unavailable'
+        : undefined;
+    },
     uniqueViolation(error) {
       if (errorCode(error) !== '23505') return undefined;
       const detail = (error as { detail?: unknown }).detail;

@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
 import { type SqlAdapter, errorCode } from './adapter.js';
+import { StoreConfigError, StoreError, StoreUnavailableError } from './errors.js';
 import type { Database } from './schema.js';
 
 export interface SqliteOptions {
@@ -26,17 +27,20 @@ export function openSqlite(options: SqliteOptions): {
 } {
   const { file, busyTimeoutMs, logger } = options;
   const memory = file === ':memory:';
-  if (!memory) preparePrivateFile(file, logger);
-  const sqlite = new SqliteDatabase(file, { timeout: busyTimeoutMs });
+  let sqlite: SqliteDatabase.Database | undefined;
   try {
+    if (!memory) preparePrivateFile(file, logger);
+    sqlite = new SqliteDatabase(file, { timeout: busyTimeoutMs });
     configure(sqlite, memory, busyTimeoutMs);
+    if (!memory) {
+      // SQLite gives -wal and -shm the mode of the database file; this covers files left by an older version.
+      for (const suffix of ['-wal', '-shm'])
+        if (existsSync(file + suffix)) chmodSync(file + suffix, FILE_MODE);
+    }
   } catch (error) {
-    sqlite.close();
-    throw error;
-  }
-  if (!memory) {
-    // SQLite gives -wal and -shm the mode of the database file; this covers files left by an older version.
-    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, FILE_MODE);
+    sqlite?.close();
+    // A directory that cannot be created, a file that cannot be opened or read (catalogue F06): say which.
+    throw error instanceof StoreError ? error : new StoreUnavailableError(file, error);
   }
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
@@ -49,7 +53,9 @@ function configure(sqlite: SqliteDatabase.Database, memory: boolean, busyTimeout
   const mode: unknown = sqlite.pragma('journal_mode = WAL', { simple: true });
   // WAL fails on some network file systems; rollback-journal mode would silently change the locking model.
   if (!memory && mode !== 'wal') {
-    throw new Error(`SQLite could not switch ${sqlite.name} to WAL mode (journal_mode=${String(mode)})`);
+    throw new StoreConfigError(
+      `SQLite could not switch ${sqlite.name} to WAL mode (journal_mode=${String(mode)}): keep the database on a local file system`,
+    );
   }
   // Catalogue F15: with WAL, NORMAL "might roll back following a power loss"; FULL syncs the WAL on every commit,
   // so a lease or mark that was acknowledged is on disk.
@@ -91,6 +97,20 @@ function preparePrivateFile(file: string, logger: Logger): void {
   }
 }
 
+// https://sqlite.org/rescode.html: the file cannot be used at all (catalogue F04 disk full, a read-only or
+// vanished file), or another connection held the lock past busy_timeout (F07).
+const UNAVAILABLE = new Set([
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_NOMEM',
+  'SQLITE_PERM',
+]);
+const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
+
 // better-sqlite3 reports `UNIQUE constraint failed: leases.subnet, leases.client_id` and
 // `CHECK constraint failed: machines_mark_matches_state`, with SQLite's extended result code in `code`.
 const UNIQUE = /^UNIQUE constraint failed: (.+)$/;
@@ -110,6 +130,15 @@ export function sqliteAdapter(file: string): SqlAdapter {
       if (errorCode(error) !== 'SQLITE_CONSTRAINT_CHECK') return undefined;
       return CHECK.exec((error as Error).message)?.[1] ?? '';
     },
+    failure(error) {
+      // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT…) start with their primary code.
+      const primary = /^SQLITE_[A-Z]+/.exec(errorCode(error) ?? '')?.[0];
+      if (primary === undefined) return undefined;
+      if (BUSY.has(primary)) return 'busy';
+      return UNAVAILABLE.has(primary) ? 'unavailable' : undefined;
+    },
+    // One file, no connections to lose: failures show up as query errors.
+    onConnectionLost: () => undefined,
     // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
     appendInOrder: (db, _log, insert) => insert(db),
     // A deferred transaction on the one connection: in WAL mode its first read fixes the snapshot for the rest.

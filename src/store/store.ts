@@ -1,9 +1,17 @@
 // A Store from a Kysely instance of either dialect: the query modules are shared, the adapter holds what differs.
 import { randomUUID } from 'node:crypto';
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
 import type { SqlAdapter } from './adapter.js';
-import { MigrationError } from './errors.js';
+import {
+  MigrationError,
+  StoreBusyError,
+  StoreError,
+  StoreQueryError,
+  StoreUnavailableError,
+} from './errors.js';
+import { guarded } from './guard.js';
+import { HealthMonitor, type StoreHealth } from './health.js';
 import { migrationProvider } from './migrations/index.js';
 import type { QueryContext } from './queries/context.js';
 import { KyselyLeaseStore } from './queries/leases.js';
@@ -22,6 +30,7 @@ export class KyselyStore implements Store {
   private readonly adapter: SqlAdapter;
   private readonly logger: Logger;
   private readonly migrationSchema: string | undefined;
+  private readonly monitor: HealthMonitor;
   private closing: Promise<void> | undefined;
 
   constructor(options: {
@@ -32,17 +41,40 @@ export class KyselyStore implements Store {
     /** PostgreSQL: the schema the tables live in, for the Migrator's bookkeeping tables. */
     readonly migrationSchema: string | undefined;
   }) {
-    const { db, adapter, logger, now } = options;
+    const { adapter, logger, now } = options;
+    this.monitor = new HealthMonitor(logger);
+    // Every query that succeeds proves the database is there; failures are judged in translate().
+    const db = options.db.withPlugin(reportsSuccess(this.monitor));
+    adapter.onConnectionLost((error) => {
+      this.monitor.down(error);
+    });
     this.db = db;
     this.adapter = adapter;
     this.logger = logger;
     this.migrationSchema = options.migrationSchema;
     const ctx: QueryContext = { db, adapter, now, newId: randomUUID, logger };
+    const translate = (error: unknown) => this.translate(error);
     this.dialect = adapter.dialect;
-    this.inventory = new KyselyInventoryStore(ctx);
-    this.leases = new KyselyLeaseStore(ctx);
-    this.events = new KyselyEventLog(ctx);
-    this.audit = new KyselyAuditLog(ctx);
+    this.inventory = guarded(new KyselyInventoryStore(ctx), translate);
+    this.leases = guarded(new KyselyLeaseStore(ctx), translate);
+    this.events = guarded(new KyselyEventLog(ctx), translate);
+    this.audit = guarded(new KyselyAuditLog(ctx), translate);
+  }
+
+  health(): StoreHealth {
+    return this.monitor.state;
+  }
+
+  onHealthChange(listener: (health: StoreHealth) => void): () => void {
+    return this.monitor.subscribe(listener);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (error) {
+      throw this.translate(error);
+    }
   }
 
   async migrate(): Promise<readonly string[]> {
@@ -63,6 +95,22 @@ export class KyselyStore implements Store {
     return applied;
   }
 
+  /** A driver error as the StoreError it means; one that says the database is gone takes the health down. */
+  private translate(error: unknown): StoreError {
+    if (error instanceof StoreError) return error;
+    switch (this.adapter.failure(error)) {
+      case 'unavailable': {
+        const unavailable = new StoreUnavailableError(this.adapter.target, error);
+        this.monitor.down(unavailable);
+        return unavailable;
+      }
+      case 'busy':
+        return new StoreBusyError(this.adapter.target, error);
+      case undefined:
+        return new StoreQueryError(error);
+    }
+  }
+
   close(): Promise<void> {
     // Idempotent: shutdown paths may close twice (signal and error at once).
     this.closing ??= this.drainAndDestroy();
@@ -75,4 +123,15 @@ export class KyselyStore implements Store {
     if (this.dialect === 'sqlite') await this.db.connection().execute(() => Promise.resolve());
     await this.db.destroy();
   }
+}
+
+/** A plugin that leaves queries alone and marks the store up whenever one returns. */
+function reportsSuccess(monitor: HealthMonitor): KyselyPlugin {
+  return {
+    transformQuery: (args) => args.node,
+    transformResult: (args) => {
+      monitor.up();
+      return Promise.resolve(args.result);
+    },
+  };
 }

@@ -10,6 +10,7 @@ import type { EpochMs } from '../inventory/time.js';
 import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { Uuid } from '../values/uuid.js';
+import type { StoreHealth } from './health.js';
 
 /** What a boot client told us about itself on contact (DHCP, TFTP or HTTP). Empty strings count as not said. */
 export interface Contact {
@@ -203,6 +204,14 @@ export interface AuditLog {
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+export type { StoreHealth } from './health.js';
+
+/**
+ * Every method of every part of a Store rejects only with a StoreError, whose `code` is stable: besides the domain
+ * errors each method names, StoreUnavailableError (the database cannot be reached or cannot write; health() goes
+ * down), StoreBusyError (another writer held it too long; nothing written, retry) and StoreQueryError (anything
+ * else the database refused).
+ */
 export interface Store {
   readonly dialect: StoreDialect;
   readonly inventory: InventoryStore;
@@ -211,6 +220,17 @@ export interface Store {
   readonly audit: AuditLog;
   /** Brings the schema up to date; idempotent and safe to run from several servers at once. Returns what ran. */
   migrate(): Promise<readonly string[]>;
+  /**
+   * Whether the database can be reached, for /healthz and for the DHCP server to pause its answers while it
+   * cannot (reliability-catalogue P3). Cheap: no query. `down` from the moment a connection is lost (PostgreSQL
+   * pool errors) or a call fails with StoreUnavailableError, until a query or ping() succeeds. The store does not
+   * retry by itself: while it is down, whoever reports health calls ping() now and then.
+   */
+  health(): StoreHealth;
+  /** Calls `listener` on every change of health(); returns a function that removes it. */
+  onHealthChange(listener: (health: StoreHealth) => void): () => void;
+  /** One round trip to the database; health() follows the outcome. @throws StoreUnavailableError */
+  ping(): Promise<void>;
   /** Waits for running queries and closes the database. */
   close(): Promise<void>;
 }

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Logger } from '../../src/observability/logger.js';
-import { StoreUnavailableError } from '../../src/store/errors.js';
+import { StoreConfigError, StoreUnavailableError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
 import { describeServer } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/logger.js';
 import { storeConformance, type StoreHarness } from './conformance.js';
-import { mac } from './fixtures.js';
+import { lease, mac } from './fixtures.js';
 
 export const POSTGRES_URL =
   process.env.FLEETBOOT_TEST_POSTGRES_URL ?? 'postgres://fleetboot:fleetboot@127.0.0.1:5432/fleetboot_test';
@@ -92,7 +92,7 @@ describe('PostgreSQL store', () => {
 async function isolatedStore(
   urlParameters: string,
   logger?: Logger,
-): Promise<{ store: Store; admin: pg.Client }> {
+): Promise<{ store: Store; admin: pg.Client; schema: string }> {
   const schema = `${RUN}_${++schemas}`;
   const admin = await adminClient();
   await admin.query(`create schema "${schema}"`);
@@ -108,16 +108,19 @@ async function isolatedStore(
     await admin.end();
   });
   await store.migrate();
-  return { store, admin };
+  return { store, admin, schema };
 }
 
 describe('PostgreSQL faults', () => {
-  it('logs lost connections instead of crashing, then serves from new ones (catalogue P3, F05)', async () => {
+  it('logs lost connections instead of crashing, reports the store down, then serves from new ones (P3, F05)', async () => {
     const appName = `fleetboot-test-${randomBytes(4).toString('hex')}`;
     const { logger, lines } = memoryLogger();
     const { store, admin } = await isolatedStore(`application_name=${appName}`, logger);
+    const changes: string[] = [];
+    store.onHealthChange((health) => changes.push(health));
     // Several idle connections in the pool, as after a burst of DHCP traffic.
     await Promise.all(Array.from({ length: 5 }, (_, i) => store.inventory.recordContact({ mac: mac(i) })));
+    expect(store.health()).toBe('up');
     // What a server restart does to every connection (`pg_ctlcluster 15 main restart` in F05).
     const { rows } = await admin.query<{ killed: boolean }>(
       'select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = $1',
@@ -129,9 +132,59 @@ describe('PostgreSQL faults', () => {
     const lost = () => lines().filter((l) => l.msg === 'PostgreSQL connection lost; the pool replaces it');
     await expect.poll(() => lost().length).toBe(rows.length);
     expect(lost()[0]).toMatchObject({ level: 50, err: { code: '57P01' } });
+    // The composition root learns it (/healthz, the DHCP server pauses) without waiting for a query to fail.
+    expect(store.health()).toBe('down');
+    expect(changes).toEqual(['down']);
+    // ping() is how a supervisor finds out it is back: one round trip on a new connection.
+    await store.ping();
+    expect(store.health()).toBe('up');
+    expect(changes).toEqual(['down', 'up']);
     // An unhandled 'error' event would have failed this test run already; the store still answers.
     expect((await store.inventory.list()).total).toBe(5);
     expect((await store.inventory.recordContact({ mac: mac(9) })).created).toBe(true);
+  });
+
+  it('fails a query whose connection is cut with StoreUnavailableError, and reports the store down (P3)', async () => {
+    const appName = `fleetboot-test-${randomBytes(4).toString('hex')}`;
+    const { logger, lines } = memoryLogger();
+    const { store, admin, schema } = await isolatedStore(`application_name=${appName}`, logger);
+    const changes: string[] = [];
+    store.onHealthChange((health) => changes.push(health));
+    // Hold the leases table, so the store's commit waits on the server with its connection checked out…
+    const locker = await adminClient();
+    onTestFinished(() => locker.end());
+    await locker.query('begin');
+    await locker.query(`lock table "${schema}".leases in access exclusive mode`);
+    // Its outcome is taken at once: it settles while this test is still busy cutting the connection.
+    const outcome = store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000)).then(
+      (written) => ({ written, error: undefined }),
+      (error: unknown) => ({ written: undefined, error }),
+    );
+    const waiting = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
+          [appName],
+        )
+      ).rows;
+    await expect.poll(async () => (await waiting()).length).toBe(1);
+    // …then cut that connection, as a server restart or a network failure would.
+    await admin.query('select pg_terminate_backend($1)', [(await waiting())[0]?.pid]);
+    const { written, error } = await outcome;
+    expect(written).toBeUndefined();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).toMatchObject({ code: 'FLEETBOOT_STORE_UNAVAILABLE', cause: { code: '57P01' } });
+    expect(store.health()).toBe('down');
+    // Kysely hands the client back to the pool as soon as its query fails, before the client sees its socket
+    // close; a query in between would fail the same way (and keep the store down). Once the client reports the
+    // loss, the pool has dropped it.
+    await expect
+      .poll(() => lines().filter((l) => l.msg === 'PostgreSQL connection lost; the pool replaces it').length)
+      .toBe(1);
+    await locker.query('rollback');
+    await store.ping();
+    expect(changes).toEqual(['down', 'up']);
+    expect((await store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000))).state).toBe('bound');
   });
 
   it('refuses to open with wrong credentials, naming the server but not the password (catalogue F06)', async () => {
@@ -153,9 +206,13 @@ describe('PostgreSQL faults', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
-  it('refuses a schema name it would have to quote', async () => {
-    await expect(
-      openStore(POSTGRES_URL, { dataDir: '/x', postgresSchema: 'x"; drop table y; --' }),
-    ).rejects.toThrow(/invalid PostgreSQL schema name/);
+  it('refuses a schema name it would have to quote, and a schema that does not exist (StoreConfigError)', async () => {
+    const quoted = openStore(POSTGRES_URL, { dataDir: '/x', postgresSchema: 'x"; drop table y; --' });
+    await expect(quoted).rejects.toThrow(StoreConfigError);
+    await expect(quoted).rejects.toThrow(/invalid PostgreSQL schema name/);
+    const missing = openStore(POSTGRES_URL, { dataDir: '/x', postgresSchema: `${RUN}_missing` });
+    await expect(missing).rejects.toThrow(StoreConfigError);
+    await expect(missing).rejects.toMatchObject({ code: 'FLEETBOOT_STORE_CONFIG' });
+    await expect(missing).rejects.toThrow(/create it first/);
   });
 });

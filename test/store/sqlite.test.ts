@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { StoreUnavailableError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { memoryLogger } from '../support/logger.js';
@@ -140,8 +141,11 @@ describe('SQLite files and locking', () => {
     await holder.waitFor(/^locked$/);
     const started = performance.now();
     await expect(store.leases.commit(lease(1, '192.0.2.10', Date.now() + 60_000))).rejects.toMatchObject({
-      code: 'SQLITE_BUSY',
+      name: 'StoreBusyError',
+      code: 'FLEETBOOT_STORE_BUSY',
+      cause: { code: 'SQLITE_BUSY' },
     });
+    expect(store.health()).toBe('up'); // busy is not down: the next request may get through
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
     await holder.exited;
     expect(await store.leases.findByAddress(ip('192.0.2.10'))).toBeUndefined();
@@ -172,6 +176,15 @@ describe('SQLite files and locking', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('refuses to open a database it cannot create with StoreUnavailableError, naming the file (F06)', async () => {
+    const dataDir = tempDataDir();
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    writeFileSync(dataDir, 'a file where the data directory should be');
+    const attempt = openStore('sqlite', { dataDir });
+    await expect(attempt).rejects.toThrow(StoreUnavailableError);
+    await expect(attempt).rejects.toThrow(path.join(dataDir, 'fleetboot.db'));
   });
 
   it('opens sqlite::memory: without touching the data directory', async () => {

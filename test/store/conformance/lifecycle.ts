@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientIdFromMac } from '../../../src/inventory/lease.js';
+import { StoreQueryError } from '../../../src/store/errors.js';
 import { migrations } from '../../../src/store/migrations/index.js';
 import { lease, mac, SUBNET } from '../fixtures.js';
 import type { StoreHarness } from '../harness.js';
@@ -25,6 +26,24 @@ export function lifecycleConformance(harness: StoreHarness): void {
       const applied = await Promise.all(concurrent.map((s) => s.migrate()));
       const all = Object.keys(migrations(other.dialect));
       expect([...applied].sort((a, b) => b.length - a.length)).toEqual([all, []]);
+    });
+
+    it('answers ping() and reports itself up', async () => {
+      const { store } = await fresh(harness);
+      await store.ping();
+      expect(store.health()).toBe('up');
+    });
+
+    it('reports an unexpected database error as StoreQueryError, without calling the store down', async () => {
+      const { target, store } = await fresh(harness);
+      const changes: string[] = [];
+      store.onHealthChange((health) => changes.push(health));
+      await target.execute('drop table audit_log'); // a hand edit gone wrong
+      const list = store.audit.list();
+      await expect(list).rejects.toThrow(StoreQueryError);
+      await expect(list).rejects.toMatchObject({ code: 'FLEETBOOT_STORE_QUERY' });
+      expect(store.health()).toBe('up');
+      expect(changes).toEqual([]);
     });
 
     it('keeps machines, leases, events and audit entries across close and reopen (catalogue I2)', async () => {
