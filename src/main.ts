@@ -1,5 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { defaultBootFileTable, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import type { FleetbootConfig } from './config/schema.js';
+import { createDhcpEngine } from './dhcp/engine.js';
+import { createDhcpListeners } from './net/dhcp-listener.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
 import { Supervisor, type Service } from './net/supervisor.js';
@@ -27,6 +30,11 @@ export interface StartOptions {
   readonly clock?: Clock;
 }
 
+/** A configuration this version cannot serve (it is valid, but the feature is not built); exit code 3. */
+export class UnsupportedConfigError extends Error {
+  override readonly name = 'UnsupportedConfigError';
+}
+
 /** Raised when the store cannot be opened or migrated; `serve` maps it to its own exit code. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -44,6 +52,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
+  refuseUnbuiltModes(config);
 
   // 0750: the data directory holds the database, whose rows include install tokens (catalogue S14).
   await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
@@ -54,7 +63,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
-  logDhcpPosture(config, subsystemLogger(logger, 'dhcp'));
+  addDhcp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'dhcp'), metrics });
   if (config.tftp.enabled) {
     subsystemLogger(logger, 'tftp').warn(
       'tftp.enabled is set, but this version of fleetboot has no TFTP listener yet',
@@ -121,18 +130,52 @@ export function healthOf(states: Readonly<Record<string, string>>): HealthReport
   return { status, components };
 }
 
+/** proxyDHCP and auto mode are valid configuration but not built yet: refuse them at start, never serve silently. */
+function refuseUnbuiltModes(config: FleetbootConfig): void {
+  const { mode, interfaces } = config.dhcp;
+  if ((mode === 'proxy' || mode === 'auto') && interfaces.length > 0) {
+    throw new UnsupportedConfigError(
+      `dhcp.mode "${mode}" is not available in this version of fleetboot; use "full" (fleetboot hands out ` +
+        'addresses on the named interfaces) or "off"',
+    );
+  }
+}
+
 /**
- * Says at start what fleetboot will do about DHCP, because an operator must never have to guess whether a boot
- * server is answering on their network (issue "Foundation", item 8).
+ * DHCP, only where the operator asked for it (issue "Foundation", item 8): the engine first, so that it stops
+ * after the listeners feeding it and writes its queued events, then one listener per named interface.
  */
-function logDhcpPosture(config: FleetbootConfig, logger: Logger): void {
+function addDhcp(
+  supervisor: Supervisor,
+  deps: { config: FleetbootConfig; store: Store; clock: Clock; logger: Logger; metrics: Metrics },
+): void {
+  const { config, store, clock, logger, metrics } = deps;
   const { mode, interfaces } = config.dhcp;
   if (mode === 'off' || interfaces.length === 0) {
     logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
     return;
   }
-  logger.warn(
-    { mode, interfaces },
-    'DHCP is configured, but this version of fleetboot has no DHCP listener yet: it answers no DHCP',
-  );
+  const httpBase = config.http.publicUrl ?? `http://${NEXT_SERVER_TOKEN}:${config.http.listen.port}`;
+  const engine = createDhcpEngine({
+    config: config.dhcp,
+    leases: store.leases,
+    inventory: store.inventory,
+    events: store.events,
+    clock,
+    logger,
+    metrics,
+    bootFiles: defaultBootFileTable(httpBase),
+  });
+  supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
+  // Full mode answers on 67 only; 4011 is the PXE boot-server port that proxyDHCP redirects clients to.
+  for (const listener of createDhcpListeners(interfaces, {
+    ports: [67],
+    handler: engine,
+    logger,
+    metrics,
+    clock,
+  })) {
+    supervisor.add(listener);
+  }
+  logger.info({ mode, interfaces }, 'DHCP enabled');
 }

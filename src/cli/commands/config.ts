@@ -20,7 +20,7 @@ export function registerConfig(program: Command, io: CliIo): void {
       const dhcp =
         loaded.dhcp.mode === 'off' || loaded.dhcp.interfaces.length === 0
           ? 'off'
-          : `${loaded.dhcp.mode} on ${loaded.dhcp.interfaces.join(', ')} (validated; this version has no DHCP listener yet)`;
+          : `${loaded.dhcp.mode} on ${loaded.dhcp.interfaces.join(', ')}${loaded.dhcp.mode === 'full' ? '' : ' (not available in this version: serve refuses it)'}`;
       io.stdout(
         `${source ?? '(no file: embedded defaults)'}: OK\n` +
           `  data directory  ${loaded.dataDir}\n` +
