@@ -290,9 +290,7 @@ class Engine {
     const { request } = exchange;
     const leases = this.indexes.get(subnet.key);
     if (leases === undefined) throw new Error(`no lease index for ${subnet.key}`);
-    const serverAddress =
-      this.options.serverAddressFor?.(exchange.interfaceName, exchange.interfaceAddress) ??
-      exchange.interfaceAddress;
+    const serverAddress = this.serverAddress(exchange);
     const now = this.options.clock.now();
     const mono = this.options.clock.monotonic();
     return {
@@ -315,6 +313,13 @@ class Engine {
         mono,
       },
     };
+  }
+
+  private serverAddress(exchange: DhcpExchange): Ipv4 {
+    return (
+      this.options.serverAddressFor?.(exchange.interfaceName, exchange.interfaceAddress) ??
+      exchange.interfaceAddress
+    );
   }
 
   private async decide(ctx: ExchangeContext): Promise<Decision> {
@@ -383,7 +388,7 @@ class Engine {
     const { request } = exchange;
     const serverIdentifier = request.options.serverIdentifier;
     if (request.messageType !== 'offer' && request.messageType !== 'ack') return;
-    if (serverIdentifier === undefined || serverIdentifier === exchange.interfaceAddress) return;
+    if (serverIdentifier === undefined || serverIdentifier === this.serverAddress(exchange)) return;
     this.deps.metrics?.foreignServers.inc();
     this.deps.warnEvery(
       `foreign:${serverIdentifier}`,

@@ -201,6 +201,21 @@ describe('DISCOVER → OFFER → REQUEST → ACK (RFC 2131 §3.1, §4.3.1, §4.3
   });
 });
 
+describe('serverAddressFor', () => {
+  it('sets option 54 and siaddr, and is the address REQUESTs must name', async () => {
+    const h = await harness({ engine: { serverAddressFor: () => ip('198.18.0.5') } });
+    const offer = replyOf(await h.send(discover(A)));
+    expect(offer.message.options.serverIdentifier).toBe('198.18.0.5');
+    expect(
+      dropOf(await h.send(request({ ...A, serverId: SERVER, requested: offer.message.yourAddress }))),
+    ).toBe('not-for-us');
+    const address = replyOf(await h.send(discover(A))).message.yourAddress;
+    const ack = replyOf(await h.send(request({ ...A, serverId: '198.18.0.5', requested: address })));
+    expect(ack.message.messageType).toBe('ack');
+    expect(await h.store.leases.findByAddress(address)).toMatchObject({ serverId: '198.18.0.5' });
+  });
+});
+
 describe('reply options (RFC 2131 §4.3.1, RFC 2132; protocol-digest §1.4, §10)', () => {
   it('honours option 55 and sends DNS (6) even when not asked (the Debian installer needs it)', async () => {
     const h = await harness();
