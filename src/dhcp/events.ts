@@ -108,7 +108,15 @@ export class EventRecorder {
       const batch = this.queue;
       this.queue = [];
       this.overflowing = false;
-      for (const item of batch) await this.write(item);
+      for (const item of batch) {
+        await this.write(item);
+        // better-sqlite3 writes synchronously, and awaiting one write after another only chains microtasks: without
+        // this, a drain of N events would hold the event loop for N fsyncs while DHCP datagrams wait. Yielding to
+        // the event loop between writes lets every queued datagram be handled first.
+        await new Promise<void>((resolve) => {
+          setImmediate(resolve);
+        });
+      }
     }
   }
 

@@ -94,6 +94,35 @@ describe('DHCP events on the machine timeline (issue 3 item 7; design.md §1.6)'
     expect(order).toEqual(['reply', 'append DHCPDISCOVER', 'append DHCPOFFER']);
   });
 
+  it('lets a datagram that arrives during a drain be answered before the next event is written', async () => {
+    const order: string[] = [];
+    const h: Awaited<ReturnType<typeof harness>> = await harness({
+      wrap: (store): { events: EventLog } => ({
+        events: {
+          append: async (event) => {
+            order.push(`append ${event.kind} ${event.mac}`);
+            if (order.length === 1) {
+              // A datagram arrives while the first event is being written.
+              setImmediate(() => {
+                void h.send(discover({ mac: mac(2) })).then(() => order.push('reply B'));
+              });
+            }
+            return store.events.append(event);
+          },
+          list: (query) => store.events.list(query),
+        },
+      }),
+    });
+    replyOf(await h.send(discover(A)));
+    await h.engine.flushEvents();
+    await h.engine.flushEvents();
+    expect(order.slice(0, 3)).toEqual([
+      `append DHCPDISCOVER ${A.mac}`,
+      'reply B',
+      `append DHCPOFFER ${A.mac}`,
+    ]);
+  });
+
   it('serves clients when events and the inventory cannot be written, and counts what was lost', async () => {
     const h = await harness({ wrap: () => ({ events: brokenEventLog, inventory: brokenInventory() }) });
     expect(await h.dora(A)).toBe('198.18.0.100');
