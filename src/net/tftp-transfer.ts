@@ -1,0 +1,283 @@
+import type { RemoteInfo, Socket } from 'node:dgram';
+import {
+  blockNumber,
+  dataHeader,
+  decodeTftpPacket,
+  encodeBoundedError,
+  encodeTftpPacket,
+  packetKindOf,
+  TftpErrorCode,
+  type TftpOption,
+} from '../protocol/tftp/index.js';
+import type { Clock } from './clock.js';
+import type { BlockSource } from './tftp-block-source.js';
+import type { TftpClient } from './tftp-file.js';
+import { escapeWireText, type TftpPacketLog } from './tftp-log.js';
+import type { TftpMetrics } from './tftp-metrics.js';
+import type { TftpAbortReason, TransferResult } from './tftp-record.js';
+import {
+  type WindowAction,
+  type WindowCounters,
+  type WindowEvent,
+  TransferWindow,
+  type WindowPlan,
+} from './tftp-window.js';
+
+export interface TransferSetup {
+  /** Bound to an ephemeral port: the server's TID for this transfer (RFC 1350 §4). The transfer closes it. */
+  readonly socket: Socket;
+  readonly client: TftpClient;
+  /** Octets of the RRQ: no ERROR we send to a client not yet confirmed is larger (catalogue T21). */
+  readonly requestLength: number;
+  /** The OACK's options; empty: the transfer starts with DATA 1. */
+  readonly oack: readonly TftpOption[];
+  readonly blocks: BlockSource;
+  readonly plan: WindowPlan;
+  readonly clock: Clock;
+  readonly metrics: TftpMetrics;
+  readonly log: TftpPacketLog;
+}
+
+export interface TransferEnd {
+  readonly result: TransferResult;
+  readonly counters: WindowCounters;
+  /** Octets the client acknowledged. */
+  readonly bytes: number;
+}
+
+const SHUTDOWN_MESSAGE = 'Server shutting down';
+
+/**
+ * The socket side of one read transfer: datagrams and timer expiries become `TransferWindow` events, its actions
+ * become datagrams and one retransmission timer. Resolves once the transfer ended and its socket is closed.
+ */
+export class Transfer {
+  private readonly window: TransferWindow;
+  private readonly oackBytes: Uint8Array | undefined;
+  private cancelTimer: (() => void) | undefined;
+  /** Reads for a streamed or netascii file, in the order the window asked for them. */
+  private queue: Promise<void> = Promise.resolve();
+  private ending: TransferResult | undefined;
+  private resolveDone: ((end: TransferEnd) => void) | undefined;
+  private readonly onSent = (error: Error | null): void => {
+    if (error !== null)
+      this.setup.log.debug({ err: error.message, client: this.setup.client }, 'TFTP send failed');
+  };
+
+  constructor(private readonly setup: TransferSetup) {
+    this.window = new TransferWindow(setup.plan);
+    this.oackBytes =
+      setup.oack.length > 0 ? encodeTftpPacket({ kind: 'oack', options: setup.oack }) : undefined;
+  }
+
+  /** Starts sending; resolves when the transfer has ended, whatever the reason. Call once. */
+  run(): Promise<TransferEnd> {
+    const done = new Promise<TransferEnd>((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.setup.socket.on('message', (message, remote) => {
+      this.receive(message, remote);
+    });
+    this.setup.socket.on('error', () => {
+      this.abort('socket-error');
+    });
+    this.apply({ kind: 'start', at: this.setup.clock.monotonic() });
+    return done;
+  }
+
+  /** Whether the client has acknowledged anything (ACK 0 of the OACK, or a block). */
+  get confirmed(): boolean {
+    return this.window.confirmed;
+  }
+
+  /** Ends the transfer from our side: ERROR 0 to the client (RFC 1350 §7 "Not defined"), then close. */
+  abort(reason: TftpAbortReason): void {
+    if (this.ending !== undefined) return;
+    const message = reason === 'stopping' ? SHUTDOWN_MESSAGE : 'Server error';
+    this.setup.metrics.errors.inc({ code: String(TftpErrorCode.notDefined), direction: 'sent' });
+    const farewell =
+      reason === 'socket-error' ? undefined : encodeBoundedError(0, message, this.setup.requestLength);
+    this.finish({ kind: 'aborted', reason }, farewell);
+  }
+
+  private receive(message: Buffer, remote: RemoteInfo): void {
+    if (this.ending !== undefined) return;
+    const { client, metrics } = this.setup;
+    const kind = packetKindOf(message);
+    if (remote.address !== client.address || remote.port !== client.port) {
+      // RFC 1350 §4: a packet from another TID gets ERROR 5 "Unknown transfer ID" and the transfer goes on
+      // (catalogue T14). Never an ERROR for an ERROR: two servers could answer each other forever.
+      if (kind === 'error') {
+        metrics.ignored.inc({ reason: 'wrong-tid-error' });
+        return;
+      }
+      metrics.ignored.inc({ reason: 'wrong-tid' });
+      this.sendError(TftpErrorCode.unknownTransferId, 'Unknown transfer ID', message.length, remote);
+      return;
+    }
+    const at = this.setup.clock.monotonic();
+    switch (kind) {
+      case 'ack':
+        if (message.length < 4) {
+          metrics.ignored.inc({ reason: 'short-ack' });
+          return;
+        }
+        this.apply({ kind: 'ack', block: message.readUInt16BE(2), at });
+        return;
+      case 'error':
+        this.receiveError(message, at);
+        return;
+      case 'rrq':
+      case 'wrq':
+      case 'data':
+      case 'oack':
+      case undefined:
+        metrics.ignored.inc({ reason: `unexpected-${kind ?? 'opcode'}` });
+        return;
+    }
+  }
+
+  // RFC 1350 §7: an ERROR from the client ends the transfer. Catalogue T17: a 3-byte ERROR has no code, and the
+  // message is the peer's text, cut by the codec and escaped here before it reaches a log or a record.
+  private receiveError(message: Buffer, at: number): void {
+    const code = message.length >= 4 ? message.readUInt16BE(2) : undefined;
+    let text = '';
+    if (code !== undefined) {
+      const packet = decodeTftpPacket(message);
+      if (packet.kind === 'error') text = packet.message;
+    }
+    this.peerMessage = escapeWireText(text);
+    this.setup.metrics.errors.inc({
+      code: code === undefined ? 'none' : String(code),
+      direction: 'received',
+    });
+    this.apply({ kind: 'error', code, at });
+  }
+
+  private peerMessage = '';
+
+  private apply(event: WindowEvent): void {
+    const before = this.window.counters;
+    const actions = this.window.handle(event);
+    const after = this.window.counters;
+    if (after.duplicateAcks > before.duplicateAcks) {
+      this.setup.metrics.duplicateAcks.inc(after.duplicateAcks - before.duplicateAcks);
+    }
+    if (after.acknowledged > before.acknowledged && this.setup.blocks.blocksNow === undefined) {
+      const acknowledged = after.acknowledged;
+      this.enqueue(() => {
+        this.setup.blocks.acknowledge(acknowledged);
+      });
+    }
+    for (const action of actions) this.execute(action);
+  }
+
+  private execute(action: WindowAction): void {
+    switch (action.kind) {
+      case 'send-oack':
+        if (this.oackBytes !== undefined) this.send(this.oackBytes);
+        if (action.retransmit) this.setup.metrics.retransmits.inc();
+        return;
+      case 'send':
+        if (action.resent > 0) this.setup.metrics.retransmits.inc(action.resent);
+        this.sendBlocks(action.first, action.count);
+        return;
+      case 'arm':
+        this.arm(action.ms);
+        return;
+      case 'end':
+        switch (action.end.kind) {
+          case 'complete':
+            this.finish({ kind: 'ok' });
+            return;
+          case 'probe':
+            this.finish({ kind: 'probe' });
+            return;
+          case 'peer-error':
+            this.finish({ kind: 'error', from: 'client', code: action.end.code, message: this.peerMessage });
+            return;
+          case 'timeout':
+            this.finish({ kind: 'timeout' });
+            return;
+        }
+    }
+  }
+
+  private sendBlocks(first: number, count: number): void {
+    const { blocks } = this.setup;
+    if (blocks.blocksNow !== undefined) {
+      this.emit(first, blocks.blocksNow(first, count));
+      return;
+    }
+    this.enqueue(async () => {
+      const data = await blocks.blocks(first, count);
+      this.emit(first, data);
+    });
+  }
+
+  private emit(first: number, data: readonly Uint8Array[]): void {
+    if (this.ending !== undefined) return;
+    const { socket, client, metrics } = this.setup;
+    let octets = 0;
+    for (let i = 0; i < data.length; i++) {
+      const payload = data[i] ?? new Uint8Array(0);
+      octets += payload.length;
+      // RFC 1350 §5: DATA = opcode 3 | block | payload; the block number wraps 65535 → 0 (protocol-digest §4.3).
+      socket.send([dataHeader(blockNumber(first + i)), payload], client.port, client.address, this.onSent);
+    }
+    metrics.bytes.inc(octets);
+  }
+
+  private enqueue(operation: () => void | Promise<void>): void {
+    this.queue = this.queue
+      .then(async () => {
+        if (this.ending === undefined) await operation();
+      })
+      .catch((error: unknown) => {
+        this.setup.log.debug({ err: String(error), client: this.setup.client }, 'TFTP read failed');
+        this.abort('read-error');
+      });
+  }
+
+  private send(bytes: Uint8Array, to: TftpClient = this.setup.client): void {
+    this.setup.socket.send(bytes, to.port, to.address, this.onSent);
+  }
+
+  private sendError(code: number, message: string, triggerLength: number, to?: TftpClient): void {
+    this.send(encodeBoundedError(code, message, triggerLength), to);
+    this.setup.metrics.errors.inc({ code: String(code), direction: 'sent' });
+  }
+
+  private arm(ms: number): void {
+    this.cancelTimer?.();
+    this.cancelTimer = this.setup.clock.setTimer(() => {
+      this.cancelTimer = undefined;
+      this.apply({ kind: 'timeout', at: this.setup.clock.monotonic() });
+    }, ms);
+  }
+
+  /** Ends the transfer; `farewell` (an ERROR) is sent before the socket closes. */
+  private finish(result: TransferResult, farewell?: Uint8Array): void {
+    if (this.ending !== undefined) return;
+    this.ending = result;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const counters = this.window.counters;
+    const { blocks, socket } = this.setup;
+    const bytes =
+      counters.acknowledged >= blocks.totalBlocks
+        ? blocks.streamSize
+        : Math.min(blocks.streamSize, counters.acknowledged * blocks.blockSize);
+    const end: TransferEnd = { result, counters, bytes };
+    socket.removeAllListeners('message');
+    const close = (): void => {
+      socket.close(() => {
+        this.resolveDone?.(end);
+      });
+    };
+    // dgram resolves the destination before it sends, even for an address literal, and a close in between drops
+    // the datagram: close only once the farewell has left.
+    if (farewell === undefined) close();
+    else this.setup.socket.send(farewell, this.setup.client.port, this.setup.client.address, close);
+  }
+}
