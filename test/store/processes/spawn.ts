@@ -1,4 +1,5 @@
-// Runs one of the child-process scripts beside this file with tsx, and follows its standard output by line.
+// Runs one of the child-process scripts beside this file with tsx, follows its standard output by line, and tells
+// it what to do next on its standard input: tests wait for events, never for time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +14,17 @@ export interface Child {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code or signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Writes one line to the child's standard input. */
+  send(line: string): void;
 }
 
 export function spawnScript(script: string, args: readonly string[]): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, script), ...args], {
     cwd: path.resolve(HERE, '../../..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // A child killed by a test ends its stdin too; writing to it then must not crash the runner.
+  child.stdin.on('error', () => undefined);
   const lines: string[] = [];
   let stderr = '';
   let partial = '';
@@ -46,6 +51,9 @@ export function spawnScript(script: string, args: readonly string[]): Child {
     process: child,
     lines,
     exited,
+    send(line) {
+      child.stdin.write(`${line}\n`);
+    },
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
