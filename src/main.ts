@@ -59,7 +59,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = await openMigratedStore(config, subsystemLogger(logger, 'store'));
 
   const supervisor = new Supervisor({ logger: subsystemLogger(logger, 'supervisor'), clock });
-  const health = (): HealthReport => healthOf(supervisor.states());
+  const health = (): HealthReport => healthOf({ ...supervisor.states(), store: store.health() });
+  supervisor.add(storeHealthService(store, clock));
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
@@ -122,6 +123,41 @@ function httpService(app: HttpApp, listen: { host: string; port: number }): Serv
   };
 }
 
+/**
+ * The store reports itself down when a query fails for want of the database (catalogue P3) and up when one
+ * succeeds, but it never retries by itself: while it is down, this pings it so /healthz and the DHCP server see
+ * it come back without waiting for the next client.
+ */
+function storeHealthService(store: Store, clock: Clock, intervalMs = 5000): Service {
+  let cancelTimer: (() => void) | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const schedule = (): void => {
+    cancelTimer = clock.setTimer(() => {
+      void store.ping().then(
+        () => undefined,
+        () => {
+          if (store.health() === 'down') schedule();
+        },
+      );
+    }, intervalMs);
+  };
+  return {
+    name: 'store-watch',
+    start() {
+      unsubscribe = store.onHealthChange((health) => {
+        cancelTimer?.();
+        if (health === 'down') schedule();
+      });
+      return Promise.resolve();
+    },
+    stop() {
+      unsubscribe?.();
+      cancelTimer?.();
+      return Promise.resolve();
+    },
+  };
+}
+
 export function healthOf(states: Readonly<Record<string, string>>): HealthReport {
   const components = Object.fromEntries(
     Object.entries(states).map(([name, state]) => [name, state === 'up' ? 'up' : 'down'] as const),
@@ -154,6 +190,9 @@ function addDhcp(
   if (mode === 'off' || interfaces.length === 0) {
     logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
     return;
+  }
+  if (config.http.publicUrl === undefined && config.http.listen.port === 0) {
+    logger.warn('http.listen has port 0 and no http.publicUrl: boot URLs handed to clients will not resolve');
   }
   const httpBase = config.http.publicUrl ?? `http://${NEXT_SERVER_TOKEN}:${config.http.listen.port}`;
   const engine = createDhcpEngine({

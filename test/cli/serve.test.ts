@@ -28,7 +28,10 @@ describe('fleetboot serve', () => {
     const up = await waitForLogLine(child, (l) => l.msg === 'fleetboot up', 20_000);
     const res = await fetch(`http://${String(up.http)}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', components: { http: 'up' } });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      components: { 'store-watch': 'up', http: 'up', store: 'up' },
+    });
 
     const stopped = waitForLogLine(child, (l) => l.msg === 'stopped', 10_000);
     child.kill('SIGTERM');
