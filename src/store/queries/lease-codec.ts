@@ -46,7 +46,7 @@ export function decodeLease(row: LeaseRow): Lease {
     const address = canonical('IPv4 address', row.address, parseIpv4);
     const subnet = parseIpv4Subnet(row.subnet);
     if (formatSubnet(subnet) !== row.subnet || !subnetContains(subnet, address)) {
-      throw new InvalidValueError('subnet', row.subnet, `the canonical subnet containing ${address}`);
+      throw new InvalidValueError('subnet', row.subnet, 'the canonical subnet containing the address');
     }
     if (row.relay_agent_info !== null && !RELAY_AGENT_INFO.test(row.relay_agent_info)) {
       throw new InvalidValueError('relay agent information', row.relay_agent_info, 'lower-case hex');

@@ -267,10 +267,11 @@ export function leaseConformance(harness: StoreHarness): void {
       const { logger, lines } = memoryLogger();
       const store = await target.open({ logger, now: clock.now });
       const good = await store.leases.commit(lease(1, '192.0.2.10', clock.now() + HOUR));
-      // What a buggy older version or a hand edit could leave behind: a lease whose MAC is not a MAC.
+      // What a buggy older version or a hand edit could leave behind: a lease whose MAC is not a MAC (here,
+      // something that must not end up in a log).
       await target.execute(
         `insert into leases (address, address_num, subnet, client_id, mac, state, expires_at, server_id, updated_at)
-         values ('192.0.2.11', 3221225995, '192.0.2.0/24', '01aabbccddeeff', 'not-a-mac', 'bound', 1, '192.0.2.1', 1)`,
+         values ('192.0.2.11', 3221225995, '192.0.2.0/24', '01aabbccddeeff', 'hunter2-secret', 'bound', 1, '192.0.2.1', 1)`,
       );
       expect(await store.leases.listBySubnet(SUBNET)).toEqual([good]);
       expect(lines()).toContainEqual(
@@ -278,10 +279,15 @@ export function leaseConformance(harness: StoreHarness): void {
           level: 50,
           table: 'leases',
           key: '192.0.2.11',
+          reason: 'invalid MAC address: expected six hex octets such as 52:54:00:12:34:56',
           msg: 'skipped a malformed row',
         }),
       );
-      await expect(store.leases.findByAddress(ip('192.0.2.11'))).rejects.toThrow(StoreDataError);
+      const read = store.leases.findByAddress(ip('192.0.2.11'));
+      await expect(read).rejects.toThrow(StoreDataError);
+      // The table, the key and the kind of problem; never the stored value.
+      await expect(read).rejects.not.toThrow(/hunter2/);
+      expect(JSON.stringify(lines())).not.toContain('hunter2');
       // Still held: the database constraint protects the address even though the row cannot be read.
       await expect(store.leases.commit(lease(3, '192.0.2.11', clock.now() + HOUR))).rejects.toThrow(
         LeaseConflictError,

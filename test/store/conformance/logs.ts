@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../../../src/inventory/event.js';
 import type { MachineId } from '../../../src/inventory/machine.js';
 import { InvalidInputError } from '../../../src/store/errors.js';
+import { memoryLogger } from '../../support/logger.js';
 import { mac } from '../fixtures.js';
 import type { StoreHarness } from '../harness.js';
 import { fresh } from './setup.js';
@@ -217,6 +218,29 @@ export function logConformance(harness: StoreHarness): void {
       await expect(
         store.audit.append({ actor: 'a', action: 'x', target: 'y', outcome: 'maybe' as never }),
       ).rejects.toThrow(InvalidInputError);
+    });
+
+    describe('log rows that do not decode', () => {
+      it('are left out and logged by kind of problem, never with what they hold (catalogue P2)', async () => {
+        const { target, clock } = await fresh(harness);
+        const { logger, lines } = memoryLogger();
+        const store = await target.open({ logger, now: clock.now });
+        const good = await store.events.append({ mac: mac(1), source: 'dhcp', kind: 'DHCPDISCOVER' });
+        // A hand-written row whose details are not JSON, and happen to hold a secret.
+        await target.execute(
+          `insert into events (at, mac, source, kind, details) values (1, '52:54:00:00:00:01', 'http', 'x', 'password=hunter2')`,
+        );
+        expect((await store.events.list()).map((e) => e.id)).toEqual([good]);
+        expect(lines()).toContainEqual(
+          expect.objectContaining({
+            level: 50,
+            table: 'events',
+            reason: 'invalid JSON details: expected valid JSON text',
+            msg: 'skipped a malformed row',
+          }),
+        );
+        expect(JSON.stringify(lines())).not.toContain('hunter2');
+      });
     });
   });
 }
