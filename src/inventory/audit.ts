@@ -4,10 +4,6 @@ import type { EpochMs } from './time.js';
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'error'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-export function isAuditOutcome(value: string): value is AuditOutcome {
-  return (AUDIT_OUTCOMES as readonly string[]).includes(value);
-}
-
 /**
  * Who did what to what, from where, and how it ended (reliability-catalogue S08): every state-changing API call,
  * mark and unmark, answer-file fetch and authentication failure. Append-only.

@@ -7,10 +7,6 @@ import type { EpochMs } from './time.js';
 export const EVENT_SOURCES = ['dhcp', 'tftp', 'http', 'api', 'installer', 'lifecycle'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
-export function isEventSource(value: string): value is EventSource {
-  return (EVENT_SOURCES as readonly string[]).includes(value);
-}
-
 /**
  * One entry of a machine's timeline (design.md §1.6: everything is an event). Append-only. A contact from a MAC
  * not yet in the inventory has only `mac`; once the machine is known, events carry both.

@@ -1,4 +1,5 @@
 import { type Brand, InvalidValueError } from '../values/brand.js';
+import { isOneOf } from '../values/guards.js';
 import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { EpochMs } from './time.js';
@@ -14,12 +15,8 @@ export type LeaseState = (typeof LEASE_STATES)[number];
 export const ACTIVE_LEASE_STATES = ['offered', 'bound'] as const;
 export type ActiveLeaseState = (typeof ACTIVE_LEASE_STATES)[number];
 
-export function isLeaseState(value: string): value is LeaseState {
-  return (LEASE_STATES as readonly string[]).includes(value);
-}
-
 export function isActiveLeaseState(state: LeaseState): state is ActiveLeaseState {
-  return (ACTIVE_LEASE_STATES as readonly string[]).includes(state);
+  return isOneOf(ACTIVE_LEASE_STATES, state);
 }
 
 /**

@@ -16,10 +16,6 @@ export function parseMachineId(input: string): MachineId {
 export const MACHINE_STATES = ['discovered', 'ready', 'queued', 'installing', 'installed', 'failed'] as const;
 export type MachineState = (typeof MACHINE_STATES)[number];
 
-export function isMachineState(value: string): value is MachineState {
-  return (MACHINE_STATES as readonly string[]).includes(value);
-}
-
 /**
  * The states in which a machine carries an install mark, and the only ones: the mark is what lets an installer
  * run (reliability-catalogue P9, S07), so it exists exactly from "mark install" until the install ends.

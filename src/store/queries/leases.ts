@@ -2,7 +2,6 @@
 // read-then-write checks, so it holds with several servers writing one PostgreSQL database (design.md §5):
 //   - the address is the primary key: one row, so one holder, per address;
 //   - a partial unique index on (subnet, client_id) over offered and bound leases: one active lease per client.
-import { sql } from 'kysely';
 import {
   ACTIVE_LEASE_STATES,
   type ClientId,
@@ -35,7 +34,8 @@ export class KyselyLeaseStore implements LeaseStore {
       .where('subnet', '=', formatSubnet(subnet))
       .where('client_id', '=', clientId)
       .where('state', '<>', 'declined')
-      .orderBy(sql`case when state in ('offered', 'bound') then 0 else 1 end`)
+      // The active lease first: the one the client holds now, if any.
+      .orderBy((eb) => eb.case().when('state', 'in', ACTIVE_LEASE_STATES).then(0).else(1).end())
       .orderBy('updated_at', 'desc')
       .orderBy('address_num')
       .executeTakeFirst();

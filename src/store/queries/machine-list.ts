@@ -2,6 +2,7 @@
 // machines costs the same as the first, and paging stays stable while machines are enrolled.
 import { type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { MACHINE_STATES } from '../../inventory/machine.js';
+import { isOneOf } from '../../values/guards.js';
 import { InvalidCursorError, InvalidInputError } from '../errors.js';
 import type { Database } from '../schema.js';
 import {
@@ -19,6 +20,7 @@ type MachinesQuery<O> = SelectQueryBuilder<Database, 'machines', O>;
 type Eb = ExpressionBuilder<Database, 'machines'>;
 
 export const DEFAULT_SORT: MachineSort = { by: 'createdAt', direction: 'asc' };
+const DIRECTIONS: readonly MachineSort['direction'][] = ['asc', 'desc'];
 
 // Lifecycle order (design.md §3) rather than alphabetical: "discovered" first, "failed" last.
 const STATE_RANK = sql<number>`case machines.state ${sql.join(
@@ -88,10 +90,10 @@ function escapeLike(text: string): string {
 
 export function checkSort(sort: MachineSort | undefined): MachineSort {
   if (sort === undefined) return DEFAULT_SORT;
-  if (!(MACHINE_SORT_KEYS as readonly string[]).includes(sort.by)) {
+  if (!isOneOf(MACHINE_SORT_KEYS, sort.by)) {
     throw new InvalidInputError('sort.by', `must be one of ${MACHINE_SORT_KEYS.join(', ')}`);
   }
-  if (!(['asc', 'desc'] as readonly string[]).includes(sort.direction)) {
+  if (!isOneOf(DIRECTIONS, sort.direction)) {
     throw new InvalidInputError('sort.direction', 'must be asc or desc');
   }
   return sort;
@@ -157,8 +159,8 @@ function isCursorPayload(value: unknown): value is CursorPayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    (MACHINE_SORT_KEYS as readonly unknown[]).includes(v.by) &&
-    (v.direction === 'asc' || v.direction === 'desc') &&
+    isOneOf(MACHINE_SORT_KEYS, v.by) &&
+    isOneOf(DIRECTIONS, v.direction) &&
     (typeof v.value === 'number' || typeof v.value === 'string') &&
     typeof v.id === 'string'
   );
