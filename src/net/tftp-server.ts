@@ -2,7 +2,12 @@ import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'nod
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { encodeBoundedError, negotiateOptions, type ReadRequest } from '../protocol/tftp/index.js';
+import {
+  encodeBoundedError,
+  type Negotiation,
+  negotiateOptions,
+  type ReadRequest,
+} from '../protocol/tftp/index.js';
 import type { Clock } from './clock.js';
 import type { Service } from './supervisor.js';
 import { type BlockSource, createBlockSource } from './tftp-block-source.js';
@@ -48,6 +53,8 @@ export interface TftpTuning {
   readonly drainMs?: number;
   /** How long finding a file may take (a virtual-file policy that hangs); default 5 s. */
   readonly openTimeoutMs?: number;
+  /** Octets of DATA one window may carry; the windowsize granted shrinks to fit; default 64 KiB. */
+  readonly maxBytesInFlight?: number;
   /** SO_RCVBUF of the listening socket; default 4 MiB (a rack powering on sends its RRQs at once). */
   readonly receiveBufferBytes?: number;
 }
@@ -74,6 +81,7 @@ export interface TftpServer extends Service {
 
 const DEFAULT_MTU = 1500;
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
+const DEFAULT_BYTES_IN_FLIGHT = 64 * 1024;
 
 /** What a transfer adds to its record. */
 type Outcome = Partial<TransferRecord> & { readonly result: TransferResult };
@@ -319,12 +327,7 @@ class TftpServerImpl implements TftpServer {
         await refuse(0, 'Server shutting down');
         return { ...described, result: { kind: 'aborted', reason: 'stopping' } };
       }
-      const negotiation = negotiateOptions(request, {
-        maxBlockSize: this.options.config.blocksize,
-        mtu: this.mtu,
-        maxWindowSize: this.options.config.windowsize,
-        fileSize: request.mode === 'octet' ? file.size : undefined,
-      });
+      const negotiation = this.negotiate(request, file.size);
       const effective = negotiation.effective;
       let blocks: BlockSource;
       try {
@@ -360,6 +363,27 @@ class TftpServerImpl implements TftpServer {
     } finally {
       await file.close();
     }
+  }
+
+  /**
+   * RFC 2347 negotiation, with the window also bounded in octets: a window is sent back to back, and one of
+   * 16 × 8192 octets (fragmented on Ethernet) overflows a client's default socket buffer, so its tail is lost on
+   * every window (measured with atftp 0.8 in the lab: 295 retransmissions for 3 MiB). Catalogue T12 asks for the
+   * octets in flight to be bounded; RFC 7440 §3 lets the OACK carry a smaller windowsize than asked.
+   */
+  private negotiate(request: ReadRequest, fileSize: number): Negotiation {
+    const { config, tuning } = this.options;
+    const limits = {
+      maxBlockSize: config.blocksize,
+      mtu: this.mtu,
+      maxWindowSize: config.windowsize,
+      fileSize: request.mode === 'octet' ? fileSize : undefined,
+    };
+    const first = negotiateOptions(request, limits);
+    const { blockSize, windowSize } = first.effective;
+    const fits = Math.max(1, Math.floor((tuning?.maxBytesInFlight ?? DEFAULT_BYTES_IN_FLIGHT) / blockSize));
+    if (windowSize <= fits) return first;
+    return negotiateOptions(request, { ...limits, maxWindowSize: Math.min(config.windowsize, fits) });
   }
 
   private plan(

@@ -94,6 +94,17 @@ describe('TFTP server: transfers', () => {
     expect((await get(small, 'pxelinux.0', { blksize: 1468 })).oack).toEqual({ blksize: '544' });
   });
 
+  it('T12: shrinks the window so one window carries at most 64 KiB (blksize 65464 × windowsize 65535)', async () => {
+    tree.write('large', patterned(200_000));
+    const harness = await start({ mtu: 65535, settings: { blocksize: 65464, windowsize: 64 } });
+    const grant = async (blksize: number, windowsize: number) =>
+      (await get(harness, 'large', { blksize, windowsize })).oack;
+    expect(await grant(65464, 65535)).toEqual({ blksize: '65464', windowsize: '1' });
+    expect(await grant(8192, 16)).toEqual({ blksize: '8192', windowsize: '8' });
+    expect(await grant(1468, 64)).toEqual({ blksize: '1468', windowsize: '44' });
+    expect(await grant(512, 64)).toEqual({ blksize: '512', windowsize: '64' });
+  });
+
   it('serves netascii: LF as CR LF, CR as CR NUL, the last block by the converted length, no tsize', async () => {
     const text = Buffer.from('DEFAULT menu\nLABEL a\r\n\tKERNEL x\r'.repeat(40));
     tree.write('menu.cfg', text);
