@@ -24,8 +24,9 @@ export interface SqlAdapter {
   /** Calls `listener` when a connection dies outside any query (PostgreSQL's idle pool clients); SQLite has none. */
   onConnectionLost(listener: (error: Error) => void): void;
   /**
-   * Runs one append to an append-only log so that ids become visible in increasing order. A reader that
-   * follows the log with "after id N" must never see N+1 before N has committed, or it would skip N forever.
+   * Runs `insert` (one append, or several) in one transaction so that ids become visible in increasing order. A
+   * reader that follows the log with "after id N" must never see N+1 before N has committed, or it would skip N
+   * forever. `insert` gets the transaction, and must use it.
    */
   appendInOrder<T>(
     db: Kysely<Database>,

@@ -139,8 +139,10 @@ export function sqliteAdapter(file: string): SqlAdapter {
     },
     // One file, no connections to lose: failures show up as query errors.
     onConnectionLost: () => undefined,
-    // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order.
-    appendInOrder: (db, _log, insert) => insert(db),
+    // One connection, and Kysely runs its queries one at a time: ids are assigned and committed in order. The
+    // transaction makes several appends one commit (appendMany); for one append it costs nothing more, since a
+    // statement outside a transaction is its own transaction anyway.
+    appendInOrder: (db, _log, insert) => db.transaction().execute(insert),
     // A deferred transaction on the one connection: in WAL mode its first read fixes the snapshot for the rest.
     readSnapshot: (db, read) => db.transaction().execute(read),
     jsonArrayAgg: (element, orderBy) => sql<string>`json_group_array(${element} order by ${orderBy})`,

@@ -10,6 +10,7 @@ import type { EpochMs } from '../inventory/time.js';
 import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { Uuid } from '../values/uuid.js';
+import type { InvalidInputError, LeaseConflictError } from './errors.js';
 import type { StoreHealth } from './health.js';
 
 /** What a boot client told us about itself on contact (DHCP, TFTP or HTTP). Empty strings count as not said. */
@@ -144,6 +145,16 @@ export interface LeaseStore {
    * @throws InvalidInputError when the lease is not valid (no identity, address outside the subnet, …).
    */
   commit(lease: Lease): Promise<Lease>;
+  /**
+   * Commits several leases in one transaction, so they share one durable commit (one fsync with SQLite's
+   * synchronous=FULL) instead of one each: how the DHCP server batches REQUESTs (catalogue L01, group commit).
+   * Each lease gets what `commit` would have given it, in order: the lease as stored, or the LeaseConflictError or
+   * InvalidInputError `commit` would have thrown; a refused lease leaves the others committed. As with `commit`,
+   * every lease of the batch is durable when the promise resolves. A lease sees the ones before it in the batch
+   * (two clients asking for one address: the second gets a conflict). Rejects only when the transaction itself
+   * fails (StoreUnavailableError, StoreBusyError, StoreQueryError), and then none of the batch is committed.
+   */
+  commitMany(leases: readonly Lease[]): Promise<readonly LeaseCommitResult[]>;
   /** Leases of a subnet in the given states (default: the active ones), in address order. */
   listBySubnet(subnet: Ipv4Subnet, states?: readonly LeaseState[]): Promise<readonly Lease[]>;
   /** DHCPRELEASE: only the client holding the address may release it. Undefined when it does not hold it. */
@@ -156,6 +167,11 @@ export interface LeaseStore {
   /** Marks every active lease and every probation that ends at or before `asOf` as expired; returns them. */
   expire(asOf: EpochMs): Promise<readonly Lease[]>;
 }
+
+/** One lease's outcome in LeaseStore.commitMany. */
+export type LeaseCommitResult =
+  | { readonly ok: true; readonly lease: Lease }
+  | { readonly ok: false; readonly error: LeaseConflictError | InvalidInputError };
 
 export interface LogQuery {
   /** Inclusive lower bound on `at`. */
@@ -187,6 +203,12 @@ export interface EventQuery extends LogQuery {
 export interface EventLog {
   /** Appends and returns the id. Ids increase in commit order, so "after id" never skips an event. */
   append(event: NewMachineEvent): Promise<number>;
+  /**
+   * Appends the events in one transaction (one durable commit) and returns their ids, increasing in the given
+   * order. All or nothing: an event that is not valid (InvalidInputError) fails the whole call before anything is
+   * written.
+   */
+  appendMany(events: readonly NewMachineEvent[]): Promise<readonly number[]>;
   list(query?: EventQuery): Promise<readonly MachineEvent[]>;
 }
 

@@ -1,6 +1,7 @@
 // The store conformance suite (design.md §5): one set of tests, run against every dialect by
 // sqlite.test.ts and postgres.test.ts, so the two stores cannot drift apart.
 import type { StoreHarness } from './harness.js';
+import { batchConformance } from './conformance/batches.js';
 import { consistencyConformance } from './conformance/consistency.js';
 import { inventoryConformance } from './conformance/inventory.js';
 import { lifecycleConformance } from './conformance/lifecycle.js';
@@ -19,6 +20,7 @@ export function storeConformance(harness: StoreHarness): void {
   consistencyConformance(harness);
   machineListConformance(harness);
   leaseConformance(harness);
+  batchConformance(harness);
   logConformance(harness);
   roundTripConformance(harness);
 }

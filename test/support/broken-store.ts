@@ -23,6 +23,7 @@ export class BrokenLeaseStore implements LeaseStore {
       'findByClient',
       'findByAddress',
       'commit',
+      'commitMany',
       'listBySubnet',
       'release',
       'decline',
@@ -40,6 +41,7 @@ export class BrokenLeaseStore implements LeaseStore {
   findByClient: LeaseStore['findByClient'] = (...args) => this.call('findByClient')(...args);
   findByAddress: LeaseStore['findByAddress'] = (...args) => this.call('findByAddress')(...args);
   commit: LeaseStore['commit'] = (...args) => this.call('commit')(...args);
+  commitMany: LeaseStore['commitMany'] = (...args) => this.call('commitMany')(...args);
   listBySubnet: LeaseStore['listBySubnet'] = (...args) => this.call('listBySubnet')(...args);
   release: LeaseStore['release'] = (...args) => this.call('release')(...args);
   decline: LeaseStore['decline'] = (...args) => this.call('decline')(...args);
@@ -49,6 +51,7 @@ export class BrokenLeaseStore implements LeaseStore {
 /** An EventLog and InventoryStore that always fail: events must never stop a reply. */
 export const brokenEventLog: EventLog = {
   append: () => Promise.reject(unavailable()),
+  appendMany: () => Promise.reject(unavailable()),
   list: () => Promise.reject(unavailable()),
 };
 

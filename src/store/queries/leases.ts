@@ -2,27 +2,18 @@
 // read-then-write checks, so it holds with several servers writing one PostgreSQL database (design.md §5):
 //   - the address is the primary key: one row, so one holder, per address;
 //   - a partial unique index on (subnet, client_id) over offered and bound leases: one active lease per client.
-import {
-  ACTIVE_LEASE_STATES,
-  type ClientId,
-  isActiveLeaseState,
-  type Lease,
-  type LeaseState,
-} from '../../inventory/lease.js';
+import { type Insertable, type Kysely, sql } from 'kysely';
+import { ACTIVE_LEASE_STATES, type ClientId, type Lease, type LeaseState } from '../../inventory/lease.js';
 import type { EpochMs } from '../../inventory/time.js';
 import { formatSubnet, type Ipv4, type Ipv4Subnet, ipv4ToInt } from '../../values/ipv4.js';
-import { InvalidInputError, LeaseConflictError, StoreDataError } from '../errors.js';
-import type { LeaseStore } from '../types.js';
+import { InvalidInputError, LeaseConflictError } from '../errors.js';
+import type { Database, LeasesTable } from '../schema.js';
+import type { LeaseCommitResult, LeaseStore } from '../types.js';
 import type { QueryContext } from './context.js';
 import { decodeAll } from './decode.js';
-import { decodeLease, encodeLease, type LeaseRow } from './lease-codec.js';
+import { decodeLease } from './lease-codec.js';
+import { leaseAt, leaseRow, upsertLease } from './lease-upsert.js';
 import { checkEpochMs } from './validate.js';
-
-/** Columns an offer leaves as they are when it meets this client's binding. */
-type KeptColumn = 'mac' | 'state' | 'server_id' | 'hostname' | 'relay_agent_info';
-
-/** States an address can be taken over from by another client. Declined addresses stay out until expire(). */
-const FREE_STATES: readonly LeaseState[] = ['released', 'expired'];
 
 export class KyselyLeaseStore implements LeaseStore {
   constructor(private readonly ctx: QueryContext) {}
@@ -43,92 +34,67 @@ export class KyselyLeaseStore implements LeaseStore {
   }
 
   async findByAddress(address: Ipv4): Promise<Lease | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('leases')
-      .selectAll()
-      .where('address', '=', address)
-      .executeTakeFirst();
-    return row ? decodeLease(row) : undefined;
+    return leaseAt(this.ctx.db, address);
   }
 
   async commit(lease: Lease): Promise<Lease> {
-    if (!isActiveLeaseState(lease.state)) {
-      throw new InvalidInputError(
-        'state',
-        `commit writes offered or bound leases; use release, decline or expire for ${lease.state}`,
-      );
-    }
     const now = this.ctx.now();
-    const row = encodeLease(lease, now);
-    let written: LeaseRow | undefined;
+    return upsertLease(this.ctx.db, this.ctx.adapter, lease, leaseRow(lease, now), now);
+  }
+
+  async commitMany(leases: readonly Lease[]): Promise<readonly LeaseCommitResult[]> {
+    const now = this.ctx.now();
+    // Invalid leases are answered before the transaction and take no part in it, as `commit` would refuse them.
+    const rows = leases.map((lease) => {
+      try {
+        return leaseRow(lease, now);
+      } catch (error) {
+        if (error instanceof InvalidInputError) return error;
+        throw error;
+      }
+    });
+    const refused = (error: InvalidInputError): LeaseCommitResult => ({ ok: false, error });
+    if (rows.every((row) => row instanceof InvalidInputError)) return rows.map(refused);
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const results: LeaseCommitResult[] = [];
+      for (const [i, row] of rows.entries()) {
+        const lease = leases[i];
+        if (row instanceof InvalidInputError || lease === undefined) {
+          results.push(refused(row instanceof InvalidInputError ? row : new InvalidInputError('lease', '')));
+        } else {
+          results.push(await this.commitInBatch(trx, lease, row, now));
+        }
+      }
+      return results;
+    });
+  }
+
+  /**
+   * One lease of a batch under its own savepoint: on PostgreSQL a failed statement aborts the whole transaction
+   * unless it is rolled back to a savepoint, and a conflict must cost only its own lease. SQLite would undo just
+   * the statement anyway; the savepoint keeps the two dialects one code path, at the price of two cheap statements.
+   */
+  private async commitInBatch(
+    trx: Kysely<Database>,
+    lease: Lease,
+    row: Insertable<LeasesTable>,
+    now: number,
+  ): Promise<LeaseCommitResult> {
+    await sql`savepoint lease_commit`.execute(trx);
+    const rollback = async () => {
+      await sql`rollback to savepoint lease_commit`.execute(trx);
+    };
+    let result: LeaseCommitResult;
     try {
-      // One statement, so it is atomic on both dialects: insert, or take the row over if it is free or already
-      // this client's. A row held by someone else is left alone and nothing is returned.
-      written = await this.ctx.db
-        .insertInto('leases')
-        .values(row)
-        .onConflict((oc) =>
-          oc
-            .column('address')
-            .doUpdateSet((eb) => {
-              // An offer never downgrades this client's binding while it lasts (see LeaseStore.commit): the row
-              // stays as bound, and only an offer that outlasts it moves its expiry.
-              const keepBinding = eb.and([
-                eb('leases.state', '=', 'bound'),
-                eb('leases.expires_at', '>', now),
-                eb('excluded.state', '=', 'offered'),
-              ]);
-              const unlessBound = <C extends KeptColumn>(column: C) =>
-                eb
-                  .case()
-                  .when(keepBinding)
-                  .then(eb.ref(`leases.${column}`))
-                  .else(eb.ref(`excluded.${column}`))
-                  .end();
-              return {
-                address_num: eb.ref('excluded.address_num'),
-                subnet: eb.ref('excluded.subnet'),
-                client_id: eb.ref('excluded.client_id'),
-                mac: unlessBound('mac'),
-                state: unlessBound('state'),
-                expires_at: eb
-                  .case()
-                  .when(eb.and([keepBinding, eb('leases.expires_at', '>', eb.ref('excluded.expires_at'))]))
-                  .then(eb.ref('leases.expires_at'))
-                  .else(eb.ref('excluded.expires_at'))
-                  .end(),
-                server_id: unlessBound('server_id'),
-                hostname: unlessBound('hostname'),
-                relay_agent_info: unlessBound('relay_agent_info'),
-                updated_at: eb.ref('excluded.updated_at'),
-              };
-            })
-            .where((eb) =>
-              eb.or([
-                eb('leases.state', 'in', FREE_STATES),
-                eb.and([
-                  eb('leases.state', 'in', ACTIVE_LEASE_STATES),
-                  eb('leases.client_id', '=', eb.ref('excluded.client_id')),
-                  eb('leases.subnet', '=', eb.ref('excluded.subnet')),
-                ]),
-              ]),
-            ),
-        )
-        .returningAll()
-        .executeTakeFirst();
+      result = { ok: true, lease: await upsertLease(trx, this.ctx.adapter, lease, row, now, rollback) };
     } catch (error) {
-      if (!this.ctx.adapter.uniqueViolation(error)?.includes('client_id')) throw error;
-      const holder = await this.readable(this.activeLeaseOf(row.subnet, row.client_id));
-      throw new LeaseConflictError('client-holds-another', lease, holder);
+      // Anything else fails the transaction, and with it the batch.
+      if (!(error instanceof LeaseConflictError)) throw error;
+      result = { ok: false, error };
     }
-    if (!written) {
-      throw new LeaseConflictError(
-        'address-held',
-        lease,
-        await this.readable(this.findByAddress(lease.address)),
-      );
-    }
-    return decodeLease(written);
+    // A rolled-back savepoint still exists: release it too, so none pile up over a large batch.
+    await sql`release savepoint lease_commit`.execute(trx);
+    return result;
   }
 
   async listBySubnet(
@@ -185,27 +151,6 @@ export class KyselyLeaseStore implements LeaseStore {
       .where('client_id', '=', clientId)
       .where('state', 'in', ACTIVE_LEASE_STATES)
       .returningAll()
-      .executeTakeFirst();
-    return row ? decodeLease(row) : undefined;
-  }
-
-  /** The holder, for the conflict's message; a holder row that does not decode must not hide the conflict. */
-  private async readable(read: Promise<Lease | undefined>): Promise<Lease | undefined> {
-    try {
-      return await read;
-    } catch (error) {
-      if (error instanceof StoreDataError) return undefined;
-      throw error;
-    }
-  }
-
-  private async activeLeaseOf(subnet: string, clientId: string): Promise<Lease | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('leases')
-      .selectAll()
-      .where('subnet', '=', subnet)
-      .where('client_id', '=', clientId)
-      .where('state', 'in', ACTIVE_LEASE_STATES)
       .executeTakeFirst();
     return row ? decodeLease(row) : undefined;
   }

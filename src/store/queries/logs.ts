@@ -30,6 +30,23 @@ export class KyselyEventLog implements EventLog {
     return id;
   }
 
+  async appendMany(events: readonly NewMachineEvent[]): Promise<readonly number[]> {
+    const now = this.ctx.now();
+    // Encoded first: an invalid event fails the call before anything is written.
+    const rows = events.map((event) => encodeEvent(event, now));
+    if (rows.length === 0) return [];
+    // One insert per row, in order, inside one transaction: a multi-row INSERT … RETURNING would save round trips,
+    // but neither dialect promises that RETURNING lists rows in VALUES order, and ids must match the events.
+    return this.ctx.adapter.appendInOrder(this.ctx.db, 'events', async (db) => {
+      const ids: number[] = [];
+      for (const row of rows) {
+        const { id } = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
+        ids.push(id);
+      }
+      return ids;
+    });
+  }
+
   async list(query: EventQuery = {}): Promise<readonly MachineEvent[]> {
     const { machineId, mac } = query;
     const rows = await withRange(this.ctx.db.selectFrom('events').selectAll(), 'events', query)
