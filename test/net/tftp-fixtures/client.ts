@@ -67,7 +67,8 @@ class Receiver {
   private bytes = 0;
   private duplicates = 0;
   private lastSent: Uint8Array;
-  private lastHeard = Date.now();
+  /** When something new last arrived: the silence that triggers a resend and the give-up is counted from it. */
+  private lastProgress = Date.now();
   private gapAckedFor = 0;
   private finalBlock: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -98,7 +99,6 @@ class Receiver {
     if (remote.address !== this.options.server.address && this.options.server.address !== '0.0.0.0') return;
     if (this.serverPort === undefined) this.serverPort = remote.port;
     if (remote.port !== this.serverPort) return;
-    this.lastHeard = Date.now();
     let packet;
     try {
       packet = decodeTftpPacket(message);
@@ -107,7 +107,13 @@ class Receiver {
     }
     switch (packet.kind) {
       case 'oack':
-        if (this.expected !== 1 || this.oack !== undefined) return;
+        if (this.expected !== 1) return;
+        // The OACK came again: our ACK 0 was lost.
+        if (this.oack !== undefined) {
+          this.ack(0);
+          return;
+        }
+        this.lastProgress = Date.now();
         this.oack = Object.fromEntries(packet.options.map((o) => [o.name.toLowerCase(), o.value]));
         this.blockSize = Number(this.oack.blksize ?? 512);
         this.windowSize = Number(this.oack.windowsize ?? 1);
@@ -149,6 +155,7 @@ class Receiver {
       }
       return;
     }
+    this.lastProgress = Date.now();
     this.hash.update(data);
     if (this.options.keep === true) this.chunks.push(Uint8Array.from(data));
     this.bytes += data.length;
@@ -180,11 +187,11 @@ class Receiver {
     const every = this.options.retransmitMs ?? 500;
     this.timer = setTimeout(() => {
       if (this.done) return;
-      if (Date.now() - this.lastHeard >= (this.options.giveUpMs ?? 15_000)) {
+      if (Date.now() - this.lastProgress >= (this.options.giveUpMs ?? 15_000)) {
         this.finish('timeout');
         return;
       }
-      if (Date.now() - this.lastHeard >= every) this.sendLast();
+      if (Date.now() - this.lastProgress >= every) this.sendLast();
       this.tick();
     }, every);
   }
