@@ -41,6 +41,11 @@ export interface EngineDeps {
   readonly bootFiles: BootFileTable;
   readonly policy: LeasePolicy;
   readonly health: StoreHealth;
+  /**
+   * LeaseStore.commit through the engine's group commit (group-commit.ts): same result and errors, but REQUESTs
+   * that arrive together share one transaction.
+   */
+  readonly commit: (lease: Lease) => Promise<Lease>;
   /** Records a lease the store returned in the index of its subnet (a no-op for unconfigured subnets). */
   readonly applyLease: (lease: Lease) => void;
   /** Logs a warning at most once per interval per key (pool exhaustion, declines, foreign servers). */

@@ -28,6 +28,7 @@ import { handleInform } from './full/inform.js';
 import { handleRelease } from './full/release.js';
 import { handleRequest } from './full/request.js';
 import { clientIdentity, type ClientIdentity } from './identity.js';
+import { GroupCommit } from './group-commit.js';
 import { dhcpEngineMetrics } from './metrics.js';
 import { drop, type DropReason } from './outcome.js';
 import { ClientSerializer } from './serialize.js';
@@ -60,6 +61,8 @@ export interface DhcpEngineOptions {
   readonly sweepIntervalMs?: number;
   /** Events waiting to be written beyond this are dropped and counted. Default 10 000. */
   readonly maxQueuedEvents?: number;
+  /** Lease commits per store transaction at most (group-commit.ts). Default 256. */
+  readonly maxCommitBatch?: number;
 }
 
 /**
@@ -133,8 +136,10 @@ class Engine {
       ...(options.maxQueuedEvents === undefined ? {} : { maxQueued: options.maxQueuedEvents }),
       onLost: (n) => metrics?.eventsLost.inc(n),
     });
+    const group = new GroupCommit(options.leases, options.maxCommitBatch);
     this.deps = {
       store: options.leases,
+      commit: (lease) => group.commit(lease),
       clock: options.clock,
       logger: options.logger,
       metrics,

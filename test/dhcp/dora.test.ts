@@ -272,6 +272,7 @@ describe('createDhcpEngine', () => {
           findByClient: unused,
           findByAddress: unused,
           commit: unused,
+          commitMany: unused,
           listBySubnet: unused,
           release: unused,
           decline: unused,

@@ -30,7 +30,7 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
       },
     });
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commit']);
+    broken!.failing = new Set(['commitMany']); // the engine commits through its group commit
     expect(dropOf(await h.send(request({ ...A, serverId: SERVER, requested: offered })))).toBe(
       'store-unavailable',
     );
@@ -49,7 +49,7 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
       },
     });
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commit', 'findByAddress']);
+    broken!.failing = new Set(['commitMany', 'findByAddress']);
     dropOf(await h.send(request({ ...A, serverId: SERVER, requested: offered })));
     expect(dropOf(await h.send(discover(A)))).toBe('store-unavailable');
     broken!.failing = new Set();
@@ -65,7 +65,7 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
       },
     });
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commit', 'findByAddress']);
+    broken!.failing = new Set(['commitMany', 'findByAddress']);
     broken!.error = () => new BusyError('database is locked');
     const select = request({ ...A, serverId: SERVER, requested: offered });
     expect(dropOf(await h.send(select))).toBe('store-busy');

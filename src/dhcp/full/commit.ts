@@ -46,7 +46,7 @@ export async function commitLease(
       relay === undefined
         ? null
         : Buffer.from(encodeOptionValue('relayAgentInformation', relay)).toString('hex');
-    const lease = await deps.store.commit({
+    const lease = await deps.commit({
       address,
       subnet: ctx.subnet.subnet,
       clientId: identity.clientId,
