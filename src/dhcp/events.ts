@@ -14,8 +14,8 @@ export interface DhcpEventRecord {
   readonly details: JsonObject;
 }
 
-type Item =
-  { readonly type: 'contact'; readonly contact: Contact } | ({ readonly type: 'event' } & DhcpEventRecord);
+type EventItem = { readonly type: 'event' } & DhcpEventRecord;
+type Item = { readonly type: 'contact'; readonly contact: Contact } | EventItem;
 
 export interface EventRecorderOptions {
   readonly events: EventLog;
@@ -28,16 +28,18 @@ export interface EventRecorderOptions {
 }
 
 const DEFAULT_MAX_QUEUED = 10_000;
+/** Events per appendMany at most: bounds one transaction, and what one failed write loses. */
+const MAX_EVENT_BATCH = 1_000;
 const MAX_KNOWN_CONTACTS = 100_000;
 
 /**
  * Writes DHCP events and inventory contacts behind the reply path. Decision: the engine queues them and returns
  * its reply; a drain scheduled with setImmediate, i.e. after the transport's continuation has sent the reply,
- * writes them in order, one at a time. So an event never adds a durable commit (an fsync with SQLite's
- * synchronous=FULL) to a client's wait, and the only write before a reply is the lease commit (catalogue P1).
- * Events are not the truth, leases are: when the store fails or the queue is full, events are dropped and counted
- * rather than retried or allowed to hold memory. A store method that appends many events in one transaction
- * would let a drain cost one fsync instead of one per event; EventLog has none yet.
+ * writes what has queued up: the contacts one by one, then the events in order in one appendMany, so a batch
+ * costs one durable commit (an fsync with SQLite's synchronous=FULL) rather than one per event, and keeps up with
+ * the lease commits. An event never adds a commit to a client's wait: the only write before a reply is the lease
+ * commit (catalogue P1). Events are not the truth, leases are: when the store fails or the queue is full, events
+ * are dropped and counted rather than retried or allowed to hold memory.
  *
  * Contacts (`inventory.recordContact`: first contact enrols a `discovered` machine) are written once per MAC and
  * whenever the client says something new (a UUID, arch, vendor class or host name it had not sent), not per packet.
@@ -105,47 +107,70 @@ export class EventRecorder {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+      const batch = this.queue.splice(0, MAX_EVENT_BATCH);
       this.overflowing = false;
+      // Contacts first: they are few (once per MAC and per new detail) and each gives later events their machine id.
+      // An event of the batch never depends on a contact queued after it, since a contact precedes its exchange's
+      // events in the queue, so writing them ahead keeps every event's machine id what in-order writing gave.
       for (const item of batch) {
-        await this.write(item);
-        // better-sqlite3 writes synchronously, and awaiting one write after another only chains microtasks: without
-        // this, a drain of N events would hold the event loop for N fsyncs while DHCP datagrams wait. Yielding to
-        // the event loop between writes lets every queued datagram be handled first.
-        await new Promise<void>((resolve) => {
-          setImmediate(resolve);
-        });
+        if (item.type !== 'contact') continue;
+        await this.writeContact(item.contact);
+        await nextTurn();
+      }
+      const events = batch.filter((item): item is EventItem => item.type === 'event');
+      if (events.length > 0) {
+        await this.writeEvents(events);
+        // better-sqlite3 writes synchronously and awaiting one write after another only chains microtasks: without
+        // this, a drain would hold the event loop for one commit after another while DHCP datagrams wait.
+        await nextTurn();
       }
     }
   }
 
-  private async write(item: Item): Promise<void> {
+  private async writeContact(contact: Contact): Promise<void> {
     try {
-      if (item.type === 'contact') {
-        const { machine } = await this.options.inventory.recordContact(item.contact);
-        this.machineIds.set(item.contact.mac, machine.id);
-      } else {
-        await this.options.events.append({
-          at: item.at,
-          mac: item.mac,
-          machineId: this.machineIds.get(item.mac) ?? null,
-          source: 'dhcp',
-          kind: item.kind,
-          details: item.details,
-        });
-      }
+      const { machine } = await this.options.inventory.recordContact(contact);
+      this.machineIds.set(contact.mac, machine.id);
       this.failing = false;
     } catch (error) {
-      if (item.type === 'contact') this.knownContacts.delete(item.contact.mac); // try again next time
-      this.lost(1);
-      // One line per outage, not one per event.
-      if (!this.failing) this.options.logger.warn({ err: error }, 'could not record DHCP events');
-      this.failing = true;
+      this.knownContacts.delete(contact.mac); // try again next time
+      this.failed(1, error);
     }
+  }
+
+  /** One transaction for the batch (EventLog.appendMany): one durable commit, not one per event. */
+  private async writeEvents(events: readonly DhcpEventRecord[]): Promise<void> {
+    try {
+      await this.options.events.appendMany(
+        events.map((event) => ({
+          at: event.at,
+          mac: event.mac,
+          machineId: this.machineIds.get(event.mac) ?? null,
+          source: 'dhcp',
+          kind: event.kind,
+          details: event.details,
+        })),
+      );
+      this.failing = false;
+    } catch (error) {
+      this.failed(events.length, error);
+    }
+  }
+
+  private failed(count: number, error: unknown): void {
+    this.lost(count);
+    // One line per outage, not one per event.
+    if (!this.failing) this.options.logger.warn({ err: error }, 'could not record DHCP events');
+    this.failing = true;
   }
 
   private lost(count: number): void {
     this.options.onLost?.(count);
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve);
+  });
 }
