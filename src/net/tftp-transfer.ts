@@ -271,13 +271,25 @@ export class Transfer {
     const end: TransferEnd = { result, counters, bytes };
     socket.removeAllListeners('message');
     const close = (): void => {
-      socket.close(() => {
+      try {
+        socket.close(() => {
+          this.resolveDone?.(end);
+        });
+      } catch {
+        // Already closed (a socket error closes it): the transfer has ended all the same.
         this.resolveDone?.(end);
-      });
+      }
     };
     // dgram resolves the destination before it sends, even for an address literal, and a close in between drops
     // the datagram: close only once the farewell has left.
-    if (farewell === undefined) close();
-    else this.setup.socket.send(farewell, this.setup.client.port, this.setup.client.address, close);
+    if (farewell === undefined) {
+      close();
+      return;
+    }
+    try {
+      socket.send(farewell, this.setup.client.port, this.setup.client.address, close);
+    } catch {
+      close();
+    }
   }
 }

@@ -174,6 +174,35 @@ describe('TFTP server: retransmission', () => {
     expect(await harness.metric('fleetboot_tftp_retransmits_total')).toBe(3);
   });
 
+  it('F11: a client that vanishes mid-transfer costs bounded retries, then its slot and socket are freed', async () => {
+    tree.write('kernel', patterned(50_000));
+    const harness = await start({ settings: { retries: 2 } });
+    await get(harness, 'pxelinux.0'); // warm up
+    await harness.nextRecord();
+    const fds = openFds();
+    const p = await RawPeer.open();
+    await p.send(rrq('kernel'), harness.port);
+    let packet = await p.next();
+    for (let block = 1; block <= 5; block++) {
+      await p.send(ack(block), packet.port);
+      packet = await p.next();
+    }
+    await p.close(); // gone: nothing answers on its port any more
+    const record = harness.nextRecord();
+    for (let i = 0; i < 10 && harness.server.inFlight() > 0; i++) {
+      await clock.advance(8000);
+      await settle(10);
+    }
+    expect(await record).toMatchObject({
+      result: { kind: 'timeout' },
+      blocks: 5,
+      bytes: 5 * 512,
+      retransmits: 2,
+    });
+    expect(harness.server.inFlight()).toBe(0);
+    expect(openFds()).toBe(fds);
+  });
+
   it('T19: gives up on a client that never acknowledges, after the retries, and frees the slot', async () => {
     const harness = await start({ settings: { retries: 3 } });
     const p = await peer();
@@ -312,6 +341,22 @@ describe('TFTP server: stop', () => {
     await p.send(rrq('pxelinux.0'), harness.port);
     expect(await p.maybeNext(200)).toBeUndefined();
     h = undefined;
+  });
+
+  it('starts again after a stop, as the supervisor restarts a failed service', async () => {
+    const harness = await start({ settings: { listen: { host: '127.0.0.1', port: 0 } } });
+    await stopAdvancing(harness, clock);
+    expect(harness.server.address()).toBeUndefined();
+    await harness.server.start(() => undefined);
+    const port = harness.server.address()?.port ?? 0;
+    const result = await tftpGet({ server: { address: '127.0.0.1', port }, file: 'pxelinux.0' });
+    expect(result.sha256).toBe(sha256(LOADER));
+  });
+
+  it('a listening port already taken fails start, for the supervisor to retry', async () => {
+    const harness = await start();
+    const clash = startHarness({ clock, settings: { listen: { host: '127.0.0.1', port: harness.port } } });
+    await expect(clash).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 
   it('aborts what is left after the drain with ERROR 0, closing every socket (catalogue F03)', async () => {
