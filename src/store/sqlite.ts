@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { type SqlAdapter, errorCode } from './adapter.js';
 import { StoreConfigError, StoreError, StoreUnavailableError } from './errors.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export interface SqliteOptions {
   /** A path, or `:memory:` for a database that lives as long as the store (tests). */
@@ -43,7 +44,7 @@ export function openSqlite(options: SqliteOptions): {
     throw error instanceof StoreError ? error : new StoreUnavailableError(file, error);
   }
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
     adapter: sqliteAdapter(file),
     migrationSchema: undefined, // SQLite has no schemas
   };
