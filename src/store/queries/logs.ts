@@ -19,6 +19,12 @@ import { checkEpochMs, checkInteger, checkText } from './validate.js';
 
 type LogTable = 'events' | 'audit_log';
 
+/**
+ * Rows per INSERT in appendMany, largest first: one statement for many rows costs far less than one per row, and a
+ * few fixed sizes keep the SQL texts few, so prepared statements are reused (statement-cache.ts).
+ */
+const CHUNK_SIZES = [64, 16, 4, 1] as const;
+
 export class KyselyEventLog implements EventLog {
   constructor(private readonly ctx: QueryContext) {}
 
@@ -35,13 +41,19 @@ export class KyselyEventLog implements EventLog {
     // Encoded first: an invalid event fails the call before anything is written.
     const rows = events.map((event) => encodeEvent(event, now));
     if (rows.length === 0) return [];
-    // One insert per row, in order, inside one transaction: a multi-row INSERT … RETURNING would save round trips,
-    // but neither dialect promises that RETURNING lists rows in VALUES order, and ids must match the events.
     return this.ctx.adapter.appendInOrder(this.ctx.db, 'events', async (db) => {
       const ids: number[] = [];
-      for (const row of rows) {
-        const { id } = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
-        ids.push(id);
+      for (let start = 0; start < rows.length;) {
+        const size = CHUNK_SIZES.find((n) => n <= rows.length - start) ?? 1;
+        const returned = await db
+          .insertInto('events')
+          .values(rows.slice(start, start + size))
+          .returning('id')
+          .execute();
+        // RETURNING promises no order. appendInOrder lets no other append in meanwhile, and both dialects take ids
+        // for VALUES rows in order (SQLite's rowid, PostgreSQL's nextval per row), so sorted ids match the rows.
+        ids.push(...returned.map((row) => row.id).sort((a, b) => a - b));
+        start += size;
       }
       return ids;
     });

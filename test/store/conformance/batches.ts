@@ -142,6 +142,23 @@ export function batchConformance(harness: StoreHarness): void {
       expect(await store.events.appendMany([])).toEqual([]);
     });
 
+    it('keeps the given order across a batch larger than one INSERT, and each id names its own event', async () => {
+      const { store } = await fresh(harness);
+      const events = Array.from({ length: 90 }, (_, i) => ({
+        mac: mac(i % 7),
+        source: 'dhcp' as const,
+        kind: `K${i}`,
+        details: { i },
+      }));
+      const ids = await store.events.appendMany(events);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      const listed = await store.events.list({ limit: 1000 });
+      expect(listed.map((e) => e.id)).toEqual(ids);
+      expect(listed.map((e) => [e.kind, e.mac, e.details])).toEqual(
+        events.map((e) => [e.kind, e.mac, e.details]),
+      );
+    });
+
     it('writes nothing when one event is not valid', async () => {
       const { store } = await fresh(harness);
       await expect(
