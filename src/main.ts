@@ -3,6 +3,10 @@ import { defaultBootFileTable, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
 import { createDhcpListeners } from './net/dhcp-listener.js';
+import { HotFileCache } from './net/tftp-hot-cache.js';
+import { createTftpFileSource } from './net/tftp-files.js';
+import { createTftpServer } from './net/tftp-server.js';
+import { tftpTimelineRecorder } from './tftp-timeline.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
 import { Supervisor, type Service } from './net/supervisor.js';
@@ -64,6 +68,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
+  addTftp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'tftp'), metrics });
   addDhcp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'dhcp'), metrics });
   if (config.tftp.enabled) {
     subsystemLogger(logger, 'tftp').warn(
@@ -175,6 +180,23 @@ function refuseUnbuiltModes(config: FleetbootConfig): void {
         'addresses on the named interfaces) or "off"',
     );
   }
+}
+
+/**
+ * TFTP over the configured roots. The per-machine files the provisioning issue generates (pxelinux.cfg/…, GRUB's
+ * grub.cfg) will arrive as the file source's virtual files; until then only the roots are served.
+ */
+function addTftp(
+  supervisor: Supervisor,
+  deps: { config: FleetbootConfig; store: Store; clock: Clock; logger: Logger; metrics: Metrics },
+): void {
+  const { config, store, clock, logger, metrics } = deps;
+  if (!config.tftp.enabled) return;
+  if (config.tftp.roots.length === 0)
+    logger.info('tftp.roots is empty: every request is answered "file not found"');
+  const files = createTftpFileSource({ roots: config.tftp.roots, cache: new HotFileCache({ metrics }) });
+  const onTransfer = tftpTimelineRecorder({ leases: store.leases, events: store.events, logger });
+  supervisor.add(createTftpServer({ config: config.tftp, files, clock, logger, metrics, onTransfer }));
 }
 
 /**

@@ -7,7 +7,7 @@ import { spawnCli, waitForExit, waitForLogLine } from '../support/cli.js';
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), 'fleetboot-serve-'));
 // Port 0: the kernel picks a free port, which serve logs; tests never collide with each other or anything else.
-const LOOPBACK_ANY_PORT = { FLEETBOOT_HTTP__LISTEN: '127.0.0.1:0' };
+const LOOPBACK_ANY_PORT = { FLEETBOOT_HTTP__LISTEN: '127.0.0.1:0', FLEETBOOT_TFTP__LISTEN: '127.0.0.1:0' };
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -30,7 +30,7 @@ describe('fleetboot serve', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ok',
-      components: { 'store-watch': 'up', http: 'up', store: 'up' },
+      components: { 'store-watch': 'up', http: 'up', tftp: 'up', store: 'up' },
     });
 
     const stopped = waitForLogLine(child, (l) => l.msg === 'stopped', 10_000);
@@ -76,9 +76,7 @@ describe('fleetboot serve', () => {
     const dir = scratch();
     const first = serve(dir);
     const up = await waitForLogLine(first, (l) => l.msg === 'fleetboot up', 20_000);
-    const second = serve(scratch(), {
-      FLEETBOOT_HTTP__LISTEN: String(up.http),
-    });
+    const second = serve(scratch(), { ...LOOPBACK_ANY_PORT, FLEETBOOT_HTTP__LISTEN: String(up.http) });
     let stderr = '';
     second.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     // Five attempts with backoff 1+2+4+8 s: about 15 s before it gives up.

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -9,8 +10,10 @@ import { parseMac } from '../../src/values/mac.js';
 import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 // fleetboot serve, as an operator runs it, in full DHCP mode on one lab segment; real clients on the segment.
-describeLab('fleetboot serve with dhcp.mode full, against dhclient and udhcpc', () => {
+describeLab('fleetboot serve with dhcp.mode full and TFTP, against dhclient, udhcpc and tftp-hpa', () => {
   const lab = useLab('dhcpserve');
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-e2e-dhcp-'));
   const configFile = path.join(dir, 'fleetboot.yaml');
@@ -20,12 +23,16 @@ describeLab('fleetboot serve with dhcp.mode full, against dhclient and udhcpc', 
     const server = await lab().addHost('server', { switch: sw, address: '198.18.0.1/24' });
     const first = await lab().addHost('dhclient', { switch: sw, mac: '52:54:00:fb:00:01' });
     const second = await lab().addHost('udhcpc', { switch: sw, mac: '52:54:00:fb:00:02' });
+    const tftpRoot = path.join(dir, 'tftp');
+    const loader = randomBytes(300_000);
+    mkdirSync(tftpRoot, { mode: 0o755 });
+    writeFileSync(path.join(tftpRoot, 'undionly.kpxe'), loader, { mode: 0o644 });
     writeFileSync(
       configFile,
       [
         `dataDir: ${path.join(dir, 'data')}`,
         'http: {listen: "198.18.0.1:0"}',
-        'tftp: {enabled: false}',
+        `tftp: {listen: "198.18.0.1:69", roots: [${tftpRoot}]}`,
         'dhcp:',
         '  mode: full',
         `  interfaces: [${server.interfaces[0]!.name}]`,
@@ -86,6 +93,17 @@ describeLab('fleetboot serve with dhcp.mode full, against dhclient and udhcpc', 
     expect(rebound.stderr).toContain(`bound to ${address!}`);
     // RELEASE is a unicast from the leased address (RFC 2131 §4.4.6): configure it as dhclient-script would.
     expect((await first.exec('ip', ['addr', 'add', `${address!}/24`, 'dev', iface])).code).toBe(0);
+    // With its address, the client fetches its loader over TFTP, as a PXE ROM does next.
+    const fetched = path.join(dir, 'fetched.kpxe');
+    const tftp = await first.exec(
+      'tftp',
+      ['-m', 'binary', '198.18.0.1', '-c', 'get', 'undionly.kpxe', fetched],
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(tftp.code, tftp.stderr + tftp.stdout).toBe(0);
+    expect(sha256(readFileSync(fetched))).toBe(sha256(loader));
     const released = await first.exec(
       'dhclient',
       ['-r', '-sf', '/bin/true', '-lf', leases, '-pf', path.join(dir, 'dhclient.pid'), iface],
@@ -107,6 +125,8 @@ describeLab('fleetboot serve with dhcp.mode full, against dhclient and udhcpc', 
       expect(machine?.state).toBe('discovered');
       const events = await store.events.list({ mac: parseMac('52:54:00:fb:00:01'), limit: 100 });
       const kinds = events.map((e) => e.kind);
+      const transfer = events.find((e) => e.kind === 'TFTP RRQ');
+      expect(transfer?.details).toMatchObject({ file: 'undionly.kpxe', result: 'ok', bytes: loader.length });
       for (const kind of ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK', 'DHCPRELEASE']) {
         expect(kinds).toContain(kind);
       }

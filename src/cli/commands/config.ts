@@ -26,7 +26,7 @@ export function registerConfig(program: Command, io: CliIo): void {
           `  data directory  ${loaded.dataDir}\n` +
           `  store           ${loaded.store.dialect === 'sqlite' ? `sqlite ${loaded.store.file}` : 'postgresql'}\n` +
           `  http            ${loaded.http.listen.host}:${loaded.http.listen.port}\n` +
-          `  tftp            ${loaded.tftp.enabled ? `${loaded.tftp.listen.host}:${loaded.tftp.listen.port} (validated; this version has no TFTP listener yet)` : 'off'}\n` +
+          `  tftp            ${loaded.tftp.enabled ? `${loaded.tftp.listen.host}:${loaded.tftp.listen.port}` : 'off'}\n` +
           `  dhcp            ${dhcp}\n`,
       );
     });

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# npm run bench -- dhcp|tftp [kit options...]      run a bench
+# npm run bench -- summary RUNID                    rewrite bench/results/RUNID.md from the run's raw files
+#
+# Runs one bench of the shared PXE benchmark kit (../shared/bench, or $BENCH_KIT) with fleetboot plugged in
+# next to the kit's built-in peers, in one interleaved run, and writes:
+#   bench/results/raw/RUNID.jsonl     the kit's raw JSON lines (gitignored)
+#   bench/results/raw/RUNID.meta.md   command, commit, machine, written before the run starts (gitignored)
+#   bench/results/raw/RUNID.load.txt  load average sampled every 10 s during the run (gitignored)
+#   bench/results/raw/RUNID.build/    the build that was measured (a copy of dist/, see below; gitignored)
+#   bench/results/RUNID.md            the above, the kit's summarize.mjs tables, and for DHCP
+#                                     bench/dhcp-checks.mjs (drop %, duplicate addresses per repeat)
+# Extra arguments go to the kit script unchanged (e.g. --repeats 1, --peers "kea dnsmasq", --phases max);
+# the kit's tunables are environment variables (e.g. MAX_CONC=500).
+# Needs root: the kit creates network namespaces hbsrv/hbcli and cgroups, and deletes them at exit.
+set -euo pipefail
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+BENCH=$1; shift
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Not FLEETBOOT_*: fleetboot rejects unknown FLEETBOOT_ variables, and the server inherits this environment.
+KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" && pwd)
+RAW_DIR="$REPO/bench/results/raw"
+
+# write_summary RUNID: bench/results/RUNID.md from the raw files only, so it can be redone after the run.
+write_summary() {
+  local runid=$1 out="$RAW_DIR/$1.jsonl" load="$RAW_DIR/$1.load.txt" meta="$RAW_DIR/$1.meta.md"
+  [ -f "$out" ] || { echo "bench: $out not found" >&2; return 1; }
+  {
+    if [ -f "$meta" ]; then cat "$meta"; else echo "# run $runid"; echo; fi
+    if [ -s "$load" ]; then
+      echo "- load average (1/5/15 min) sampled every 10 s during the run: first $(head -1 "$load" | cut -d' ' -f2-)," \
+        "last $(tail -1 "$load" | cut -d' ' -f2-), highest 1-min $(awk '$2>m{m=$2} END{print m}' "$load") ($(wc -l <"$load") samples)"
+    fi
+    echo "- raw results: bench/results/raw/$runid.jsonl (not committed)"
+    echo
+    node "$KIT/lib/summarize.mjs" "$out"
+    if grep -q '"bench":"dhcp"' "$out"; then
+      echo
+      echo "### Per repeat: clients without an ACK, retransmits, duplicate addresses (bench/dhcp-checks.mjs)"
+      echo
+      node "$REPO/bench/dhcp-checks.mjs" "$out"
+    fi
+  } >"$REPO/bench/results/$runid.md"
+  echo "bench: summary in $REPO/bench/results/$runid.md" >&2
+}
+
+case "$BENCH" in
+  dhcp|tftp) ;;
+  summary) [ $# -eq 1 ] || { usage >&2; exit 2; }; write_summary "$1"; exit;;
+  -h|--help) usage; exit 0;;
+  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp or summary)" >&2; exit 2;;
+esac
+[ "$(id -u)" = 0 ] || { echo "bench: must run as root (the kit creates network namespaces)" >&2; exit 1; }
+[ -x "$KIT/$BENCH-bench.sh" ] || { echo "bench: $KIT/$BENCH-bench.sh not found (set BENCH_KIT)" >&2; exit 1; }
+
+RUNID="$BENCH-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RAW_DIR"
+OUT="$RAW_DIR/$RUNID.jsonl"
+LOAD="$RAW_DIR/$RUNID.load.txt"
+META="$RAW_DIR/$RUNID.meta.md"
+
+# Benchmark what is in the tree now, not an older dist/. BENCH_NO_BUILD=1 skips it (e.g. build just done).
+# What was built is recorded now, not at the end: other engineers commit and edit src/ during a long run.
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then (cd "$REPO" && npm run build >/dev/null); fi
+BUILT_FROM="$(git -C "$REPO" rev-parse --short HEAD)"
+DIRTY="$(git -C "$REPO" status --porcelain -- src native | awk '{print $2}' | paste -sd' ' -)"
+# The build is copied into the run's raw dir and the wrapper runs that copy, because dist/ is shared: anyone's
+# `npm run build` during the run would otherwise change the server between two measurements. The copy keeps
+# the layout dist/ expects (package.json one level up, native/build/Release for the addon) and resolves
+# node_modules from the repository, which is an ancestor directory.
+SNAP="$RAW_DIR/$RUNID.build"
+mkdir -p "$SNAP/native/build/Release"
+cp -a "$REPO/dist" "$SNAP/dist"
+cp -a "$REPO/package.json" "$SNAP/package.json"
+cp -a "$REPO/native/build/Release/fleetboot_netdev.node" "$SNAP/native/build/Release/"
+export BENCH_FLEETBOOT_ROOT="$SNAP"
+
+# The server command, as the kit's contract wants it: run by `bash -c` in the server namespace, $HB_* expanded
+# there (single quotes keep them literal here).
+SERVER_CMD="exec bash '$REPO/bench/servers/fleetboot-$BENCH.sh'"
+CMD=("$KIT/$BENCH-bench.sh" --out "$OUT" --server "fleetboot=$SERVER_CMD" "$@")
+
+# Kit tunables set in the environment change what is measured, so they belong in the record of the run.
+TUNABLES="$(env | grep -E '^(MAX_CONC|CLIENTS|PACED_CLIENTS|PACED_RATE|PERF_RATE|LOAD_TIMEOUT_MS|HB_SPIN|SINGLE_[A-Z]+|CONC_[A-Z]+|IMPAIR_[A-Z]+)=' | paste -sd' ' - || true)"
+DIRTY_NOTE=""
+[ -n "$DIRTY" ] && DIRTY_NOTE=", plus uncommitted work in progress by other engineers in: $DIRTY"
+{
+  echo "# $BENCH bench, run $RUNID"
+  echo
+  echo "- command: \`${TUNABLES:+$TUNABLES }npm run bench -- $BENCH${*:+ $*}\`, which ran:"
+  echo "  \`$(printf '%q ' "${CMD[@]}" | sed 's/ $//')\`"
+  echo "- fleetboot built from commit $BUILT_FROM$DIRTY_NOTE"
+  echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r), node $(node --version)"
+} >"$META"
+
+# Other jobs share this machine's CPUs; sample the load so the summary can say how noisy the run was.
+# Only this sampler's PID is ever signalled.
+( trap 'exit 0' TERM; while :; do printf '%s %s\n' "$(date -u +%FT%TZ)" "$(cut -d' ' -f1-3 /proc/loadavg)"; sleep 10; done ) >"$LOAD" &
+SAMPLER=$!
+trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
+
+echo "bench: $(printf '%q ' "${CMD[@]}")" >&2
+rc=0
+"${CMD[@]}" || rc=$?
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+echo "- kit exit status: $rc" >>"$META"
+write_summary "$RUNID"
+exit "$rc"
