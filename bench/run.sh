@@ -9,7 +9,7 @@
 #   bench/results/raw/RUNID.load.txt  load average sampled every 10 s during the run (gitignored)
 #   bench/results/raw/RUNID.build/    the build that was measured (a copy of dist/, see below; gitignored)
 #   bench/results/RUNID.md            the above, the kit's summarize.mjs tables, and for DHCP
-#                                     bench/dhcp-checks.mjs (drop %, duplicate addresses per repeat)
+#                                     bench/dhcp-checks.ts (drop %, duplicate addresses per repeat)
 # Extra arguments go to the kit script unchanged (e.g. --repeats 1, --peers "kea dnsmasq", --phases max);
 # the kit's tunables are environment variables (e.g. MAX_CONC=500).
 # Needs root: the kit creates network namespaces hbsrv/hbcli and cgroups, and deletes them at exit.
@@ -39,9 +39,9 @@ write_summary() {
     node "$KIT/lib/summarize.mjs" "$out"
     if grep -q '"bench":"dhcp"' "$out"; then
       echo
-      echo "### Per repeat: clients without an ACK, retransmits, duplicate addresses (bench/dhcp-checks.mjs)"
+      echo "### Per repeat: clients without an ACK, retransmits, duplicate addresses (bench/dhcp-checks.ts)"
       echo
-      node "$REPO/bench/dhcp-checks.mjs" "$out"
+      node --import tsx "$REPO/bench/dhcp-checks.ts" "$out"
     fi
   } >"$REPO/bench/results/$runid.md"
   echo "bench: summary in $REPO/bench/results/$runid.md" >&2

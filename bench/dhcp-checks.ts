@@ -1,0 +1,66 @@
+// Per-repeat DHCP figures that issue 3 asks for and the kit's summarize.mjs does not print: the share of clients
+// that never got an ACK ("drop"), retransmitted packets, and duplicate addresses (clients ACKed minus distinct
+// addresses they were given, as the load generator saw them). Reads the kit's raw JSON lines; prints markdown.
+// Run: node --import tsx bench/dhcp-checks.ts bench/results/raw/RUNID.jsonl [...]   (bench/run.sh does)
+import { readFileSync } from 'node:fs';
+
+interface Latency {
+  readonly p50?: number;
+  readonly p99?: number;
+}
+
+/** The fields of lib/dhcp-load.mjs's output used here; the kit writes more. */
+interface LoadResult {
+  readonly error?: string;
+  readonly clients: number;
+  readonly load?: { readonly concurrency?: number; readonly rate?: number };
+  readonly completed: number;
+  readonly failed: number;
+  readonly retransmits: number;
+  readonly distinct_addresses: number;
+  readonly exchanges_per_s?: number;
+  readonly latency_ms?: { readonly exchange?: Latency };
+}
+
+interface ResultLine {
+  readonly type: string;
+  readonly bench: string;
+  readonly phase: string;
+  readonly server: string;
+  readonly repeat: number;
+  readonly client?: LoadResult;
+}
+
+const fmt = (x: number | undefined, digits: number): string => (x === undefined ? '–' : x.toFixed(digits));
+
+const rows = process.argv
+  .slice(2)
+  .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as ResultLine)
+  // perfdhcp lines have another shape; the kit's summary already tabulates them.
+  .filter(
+    (r) => r.type === 'result' && r.bench === 'dhcp' && r.phase !== 'perfdhcp' && r.client !== undefined,
+  );
+
+const out = [
+  '| phase | server | repeat | clients | in flight / rate | completed | drop % (no ACK) | retransmits | duplicate addresses | exchanges/s | p50 ms | p99 ms |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const r of rows) {
+  const c = r.client;
+  if (c === undefined) continue;
+  if (c.error !== undefined) {
+    out.push(`| ${r.phase} | ${r.server} | ${r.repeat} | ${c.error} | | | | | | | | |`);
+    continue;
+  }
+  const load =
+    c.load?.concurrency !== undefined ? `${c.load.concurrency} in flight` : `${c.load?.rate ?? '?'}/s`;
+  const lat = c.latency_ms?.exchange ?? {};
+  out.push(
+    `| ${r.phase} | ${r.server} | ${r.repeat} | ${c.clients} | ${load} | ${c.completed} | ` +
+      `${fmt((100 * c.failed) / c.clients, 2)} | ${c.retransmits} | ${c.completed - c.distinct_addresses} | ` +
+      `${fmt(c.exchanges_per_s, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p99, 2)} |`,
+  );
+}
+console.log(out.join('\n'));
