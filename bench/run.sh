@@ -32,7 +32,7 @@ write_summary() {
     if [ -f "$meta" ]; then cat "$meta"; else echo "# run $runid"; echo; fi
     if [ -s "$load" ]; then
       echo "- load average (1/5/15 min) sampled every 10 s during the run: first $(head -1 "$load" | cut -d' ' -f2-)," \
-        "last $(tail -1 "$load" | cut -d' ' -f2-), highest 1-min $(awk '$2>m{m=$2} END{print m}' "$load") ($(wc -l <"$load") samples)"
+        "last $(tail -1 "$load" | cut -d' ' -f2-), 1-min lowest $(awk 'NR==1||$2<m{m=$2} END{print m}' "$load"), highest $(awk '$2>m{m=$2} END{print m}' "$load") ($(wc -l <"$load") samples)"
     fi
     echo "- raw results: bench/results/raw/$runid.jsonl (not committed)"
     echo

@@ -2,9 +2,8 @@
 # fleetboot as a TFTP server under the shared bench kit's server contract (../shared/bench/README.md):
 # run with `bash -c` inside netns hbsrv, freshly for every measurement, with the HB_* variables set.
 #
-# NOTE: as of this commit `fleetboot serve` does not start the TFTP listener yet (src/main.ts logs
-# "no TFTP listener yet"), so the kit's readiness probe (UDP port $HB_TFTP_PORT bound) fails and the kit
-# records "server did not start". This wrapper is ready for when serve starts it.
+# `fleetboot serve` starts TFTP from commit 5273dc6 on; with an older build the kit's readiness probe (UDP port
+# $HB_TFTP_PORT bound) fails and the kit records "server did not start".
 set -euo pipefail
 
 : "${HB_STATE_DIR:?run by the bench kit, which sets HB_STATE_DIR}"
