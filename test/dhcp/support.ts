@@ -13,21 +13,13 @@ import { type Lease, LEASE_STATES } from '../../src/inventory/lease.js';
 import type { DhcpDestination, DhcpExchange, DhcpOutcome } from '../../src/net/dhcp-handler.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import {
-  BROADCAST_FLAG,
-  decodeDhcpMessage,
-  type DhcpMessage,
-  type DhcpMessageType,
-  type DhcpOptions,
-  encodeDhcpMessage,
-  type RawOption,
-} from '../../src/protocol/dhcp4/index.js';
+import { decodeDhcpMessage, type DhcpMessage, encodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
 import { openStore } from '../../src/store/open.js';
 import type { EventLog, InventoryStore, LeaseStore, Store } from '../../src/store/types.js';
 import { type Ipv4, IPV4_ANY, parseIpv4 } from '../../src/values/ipv4.js';
-import { macToBytes, parseMac } from '../../src/values/mac.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { memoryLogger } from '../support/logger.js';
+import { clientMessage, type ClientSpec } from '../support/dhcp-client.js';
 
 export const ip = (text: string): Ipv4 => parseIpv4(text);
 export const mac = (n: number): string =>
@@ -194,49 +186,7 @@ export function exchangeOf(message: DhcpMessage, overrides: Partial<DhcpExchange
   };
 }
 
-/** What a test says about a client message. */
-export interface ClientSpec {
-  readonly mac: string;
-  readonly xid?: number;
-  readonly broadcast?: boolean;
-  readonly ciaddr?: string;
-  readonly giaddr?: string;
-  readonly serverId?: string;
-  readonly requested?: string;
-  readonly options?: DhcpOptions;
-  readonly otherOptions?: readonly RawOption[];
-  readonly htype?: number;
-  readonly chaddr?: Uint8Array;
-}
-
-let nextXid = 0x1000;
-
-export function clientMessage(type: DhcpMessageType, spec: ClientSpec): DhcpMessage {
-  return {
-    op: 'request',
-    hardwareType: spec.htype ?? 1,
-    clientHardwareAddress: spec.chaddr ?? macToBytes(parseMac(spec.mac)),
-    hops: 0,
-    transactionId: spec.xid ?? nextXid++,
-    secondsElapsed: 0,
-    flags: spec.broadcast === true ? BROADCAST_FLAG : 0,
-    clientAddress: ip(spec.ciaddr ?? '0.0.0.0'),
-    yourAddress: IPV4_ANY,
-    nextServerAddress: IPV4_ANY,
-    relayAgentAddress: ip(spec.giaddr ?? '0.0.0.0'),
-    serverHostName: '',
-    bootFile: '',
-    messageType: type,
-    options: {
-      parameterRequestList: [1, 3, 6, 15, 28, 51, 54, 58, 59],
-      ...(spec.serverId === undefined ? {} : { serverIdentifier: ip(spec.serverId) }),
-      ...(spec.requested === undefined ? {} : { requestedIpAddress: ip(spec.requested) }),
-      ...spec.options,
-    },
-    otherOptions: spec.otherOptions ?? [],
-    rejectedOptions: [],
-  };
-}
+export { clientMessage, type ClientSpec } from '../support/dhcp-client.js';
 
 export const discover = (spec: ClientSpec) => clientMessage('discover', spec);
 export const request = (spec: ClientSpec) => clientMessage('request', spec);
