@@ -2,19 +2,24 @@ import type { JsonObject, JsonValue } from '../inventory/json.js';
 import { IPV4_ANY } from '../values/ipv4.js';
 import type { ExchangeContext } from './context.js';
 
+/** What the details need of an exchange: a full-mode ExchangeContext, or a proxy one (no subnet). */
+export type DetailsContext = Pick<ExchangeContext, 'request' | 'client' | 'identity' | 'exchange'> & {
+  readonly subnet?: { readonly key: string };
+};
+
 /**
  * What a request event says about the client and its message (issue 3 item 7): xid, interface, relay, the PXE
  * classification (arch, firmware, iPXE, vendor class, UUID) and the addresses it named. Only what was sent: the
  * store refuses `undefined` members (JSON that would not load back, catalogue P2).
  */
-export function requestDetails(ctx: ExchangeContext): JsonObject {
+export function requestDetails(ctx: DetailsContext): JsonObject {
   const { request, client, identity, exchange } = ctx;
   const { options } = request;
   const claimsNetboot = client.ipxe || client.vendor === 'pxe' || client.vendor === 'http-client';
   const out: Record<string, JsonValue> = {
     xid: request.transactionId,
     interface: exchange.interfaceName,
-    subnet: ctx.subnet.key,
+    ...(ctx.subnet === undefined ? {} : { subnet: ctx.subnet.key }),
     netboot: client.netboot,
     firmware: client.firmware,
     ipxe: client.ipxe,

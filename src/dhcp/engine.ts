@@ -20,13 +20,15 @@ import {
   type ExchangeContext,
   type LeasePolicy,
 } from './context.js';
-import { requestDetails } from './details.js';
+import { type DetailsContext, requestDetails } from './details.js';
 import { EventRecorder } from './events.js';
 import { handleDecline } from './full/decline.js';
 import { handleDiscover } from './full/discover.js';
 import { handleInform } from './full/inform.js';
 import { handleRelease } from './full/release.js';
 import { handleRequest } from './full/request.js';
+import type { ProxyContext } from './proxy/context.js';
+import { decideProxy } from './proxy/decide.js';
 import { clientIdentity, type ClientIdentity } from './identity.js';
 import { GroupCommit } from './group-commit.js';
 import { dhcpEngineMetrics } from './metrics.js';
@@ -35,7 +37,7 @@ import { ClientSerializer } from './serialize.js';
 import { WarningLimiter } from './warnings.js';
 
 export interface DhcpEngineOptions {
-  /** config's `dhcp` section (DhcpConfig is assignable); only mode `full` is served so far. */
+  /** config's `dhcp` section (DhcpConfig is assignable); modes `full` and `proxy` are served. */
   readonly config: EngineConfig;
   readonly leases: LeaseStore;
   readonly inventory: InventoryStore;
@@ -103,9 +105,9 @@ const BAD_INPUT: ReadonlySet<DropReason> = new Set<DropReason>([
 ]);
 
 export function createDhcpEngine(options: DhcpEngineOptions): DhcpEngine {
-  if (options.config.mode !== 'full') {
+  if (options.config.mode !== 'full' && options.config.mode !== 'proxy') {
     throw new Error(
-      `the DHCP engine serves mode "full" only so far; mode "${options.config.mode}" is not built yet`,
+      `the DHCP engine serves modes "full" and "proxy"; mode "${options.config.mode}" is not built yet`,
     );
   }
   return new Engine(options).handler();
@@ -122,9 +124,12 @@ class Engine {
   private loaded = false;
   private cancelSweep: (() => void) | undefined;
   private stopped = false;
+  /** proxyDHCP (protocol-digest §2.5): boot information only; the lease store is never read or written. */
+  private readonly proxy: boolean;
 
   constructor(private readonly options: DhcpEngineOptions) {
-    this.subnets = options.config.subnets.map(compileSubnet);
+    this.proxy = options.config.mode === 'proxy';
+    this.subnets = this.proxy ? [] : options.config.subnets.map(compileSubnet);
     for (const subnet of this.subnets) this.indexes.set(subnet.key, new SubnetLeases(subnet));
     this.logger = options.logger;
     const metrics = options.metrics === undefined ? undefined : dhcpEngineMetrics(options.metrics);
@@ -171,6 +176,7 @@ class Engine {
 
   private async start(): Promise<void> {
     this.stopped = false;
+    if (this.proxy) return; // no leases to load or expire
     await this.ready();
     this.scheduleSweep();
   }
@@ -220,6 +226,7 @@ class Engine {
   }
 
   private async sweep(): Promise<number> {
+    if (this.proxy) return 0;
     const mono = this.options.clock.monotonic();
     for (const index of this.indexes.values()) index.pruneHolds(mono);
     try {
@@ -250,7 +257,7 @@ class Engine {
   private async dispatch(exchange: DhcpExchange): Promise<DhcpOutcome> {
     const { request } = exchange;
     // Only proxyDHCP answers on port 4011 (protocol-digest §2.5); a full server never sends EDK2 there (§2.4).
-    if (exchange.localPort !== 67) return this.badInput(exchange, 'port');
+    if (!this.proxy && exchange.localPort !== 67) return this.badInput(exchange, 'port');
     if (request.op !== 'request') {
       this.noteForeignServer(exchange);
       return this.badInput(exchange, 'op'); // catalogue D05
@@ -258,6 +265,7 @@ class Engine {
     if (!isClientMessageType(request.messageType)) return this.badInput(exchange, 'msgtype'); // D10
     const identity = clientIdentity(request);
     if (typeof identity === 'string') return this.badInput(exchange, identity); // D06, D30
+    if (this.proxy) return this.dispatchProxy(exchange, identity);
     const subnet = selectSubnet(this.subnets, request.relayAgentAddress, exchange.interfaceAddress);
     if (subnet === undefined) return this.badInput(exchange, 'no-subnet'); // D25
     try {
@@ -270,6 +278,46 @@ class Engine {
     const signature = `${request.transactionId}:${request.messageType}`;
     if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
     return this.serializer.run(identity.clientId, signature, () => this.serve(exchange, identity, subnet));
+  }
+
+  private async dispatchProxy(exchange: DhcpExchange, identity: ClientIdentity): Promise<DhcpOutcome> {
+    const signature = `${exchange.request.transactionId}:${exchange.request.messageType}:${exchange.localPort}`;
+    if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
+    return this.serializer.run(identity.clientId, signature, () =>
+      Promise.resolve(this.serveProxy(exchange, identity)),
+    );
+  }
+
+  private serveProxy(exchange: DhcpExchange, identity: ClientIdentity): DhcpOutcome {
+    const { request } = exchange;
+    const ctx: ProxyContext = {
+      exchange,
+      request,
+      identity,
+      client: classifyClient(request),
+      serverAddress: this.serverAddress(exchange),
+      now: this.options.clock.now(),
+    };
+    let decision: Decision;
+    try {
+      decision = decideProxy(ctx, this.options.bootFiles);
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error;
+      decision = dropDecision('reply-too-big', { detail: error.message });
+    }
+    const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
+    // The site's ordinary clients are not ours: their traffic leaves nothing on any timeline (issue 3 item 3). A
+    // client that claims to netboot but is malformed (catalogue D21) is recorded, so the operator sees why.
+    if (decision.kind === 'drop' && this.quietProxyDrop(ctx, decision.reason)) {
+      this.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped (proxy)');
+      return outcome;
+    }
+    this.record(ctx, decision, { proxy: true, port: exchange.localPort });
+    return outcome;
+  }
+
+  private quietProxyDrop(ctx: ProxyContext, reason: DropReason): boolean {
+    return BAD_INPUT.has(reason) || (reason === 'not-netboot' && !claimsNetboot(ctx));
   }
 
   private async serve(
@@ -351,7 +399,11 @@ class Engine {
    * Appends the request (and the reply) to the client's timeline and records the contact, after the decision and
    * off the reply path (events.ts). Each event carries what the decision was about.
    */
-  private record(ctx: ExchangeContext, decision: Decision): void {
+  private record(
+    ctx: DetailsContext & Pick<ExchangeContext, 'now'>,
+    decision: Decision,
+    extra: JsonObject = {},
+  ): void {
     const { identity, request, client, now } = ctx;
     this.recorder.contact({
       mac: identity.mac,
@@ -360,7 +412,7 @@ class Engine {
       vendorClass: request.options.vendorClassIdentifier ?? null,
       hostname: request.options.hostName ?? null,
     });
-    const base = requestDetails(ctx);
+    const base = { ...requestDetails(ctx), ...extra };
     const label = messageTypeLabel(request.messageType);
     if (decision.kind === 'drop') {
       const details: JsonObject = { ...base, ...decision.details, outcome: decision.reason };
@@ -372,6 +424,7 @@ class Engine {
     const { reply } = decision;
     const details: JsonObject = {
       xid: request.transactionId,
+      ...extra,
       ...decision.details,
       destination: `${reply.destination.address}:${reply.destination.port}`,
     };
@@ -393,6 +446,8 @@ class Engine {
     const { request } = exchange;
     const serverIdentifier = request.options.serverIdentifier;
     if (request.messageType !== 'offer' && request.messageType !== 'ack') return;
+    // In proxy mode the site's server answering is the expected state (protocol-digest §2.5), not a rogue.
+    if (this.proxy) return;
     if (serverIdentifier === undefined || serverIdentifier === this.serverAddress(exchange)) return;
     this.deps.metrics?.foreignServers.inc();
     this.deps.warnEvery(
@@ -401,6 +456,10 @@ class Engine {
       'another DHCP server answers on this segment',
     );
   }
+}
+
+function claimsNetboot(ctx: ProxyContext): boolean {
+  return ctx.client.ipxe || ctx.client.vendor === 'pxe' || ctx.client.vendor === 'http-client';
 }
 
 function ipv4OrAny(text: string): Ipv4 {

@@ -8,7 +8,7 @@
  * - `msgtype` a server-side message type (OFFER, ACK, NAK) sent to us (D10);
  * - `no-identity` no usable hardware address or type-1 client identifier (D06); `bad-mac` a group or zero MAC (D30);
  * - `no-subnet` no configured subnet for giaddr or the receiving interface (D25), or an INFORM from elsewhere;
- * - `port` a message on port 4011, which only proxyDHCP answers;
+ * - `port` a message on port 4011 in full mode (only proxyDHCP answers there), or anything but a REQUEST on 4011;
  * - `malformed-request` a DHCPREQUEST with neither server identifier, requested address nor ciaddr;
  * - `no-address` a DECLINE without option 50 (D26) or a RELEASE without ciaddr;
  * - `duplicate` the same message (xid and type) from the same client while the first is still being handled (F08).
@@ -18,6 +18,10 @@
  * - `no-free-address` the pool is exhausted; `decline-limit` the client has too many addresses in probation (S11);
  * - `not-holder` a DECLINE or RELEASE for an address the client does not hold (D26, D27);
  * - `declined`, `released` a DECLINE or RELEASE was applied: these messages have no reply (RFC 2131 §4.3.3, §4.3.4).
+ *
+ * - `not-netboot` (proxy mode) not a PXE, HTTP boot or iPXE client, or one with malformed PXE options (D21): the
+ *   site's DHCP server answers it, the proxy never does; recorded only for clients that claim to netboot;
+ * - `no-boot-file` (proxy mode) no boot file for this client's firmware: a proxy has nothing else to say.
  *
  * - `reply-too-big` what must be echoed (options 61, 82) does not fit the size the client accepts (D17): nothing
  *   was held or committed for it.
@@ -42,6 +46,8 @@ export type DropReason =
   | 'not-holder'
   | 'declined'
   | 'released'
+  | 'not-netboot'
+  | 'no-boot-file'
   | 'reply-too-big'
   | 'store-unavailable'
   | 'store-busy'

@@ -263,7 +263,7 @@ describe('createDhcpEngine', () => {
   it('refuses a mode it does not serve yet, rather than answering wrongly', () => {
     const clock = new FakeClock();
     const { logger } = memoryLogger();
-    const config = { ...dhcpConfig([LAN_SUBNET]), mode: 'proxy' as const };
+    const config = { ...dhcpConfig([LAN_SUBNET]), mode: 'auto' as const };
     const unused = () => Promise.reject(new Error('not used'));
     expect(() =>
       createDhcpEngine({
@@ -284,6 +284,6 @@ describe('createDhcpEngine', () => {
         logger,
         bootFiles: defaultBootFileTable(),
       }),
-    ).toThrow(/mode "proxy" is not built yet/);
+    ).toThrow(/mode "auto" is not built yet/);
   });
 });

@@ -61,12 +61,12 @@ export const REMOTE_SUBNET: SubnetYaml = {
 };
 
 /** The `dhcp` section as the real loader returns it (so DhcpConfig is what the engine is given). */
-export function dhcpConfig(subnets: readonly SubnetYaml[]): DhcpConfig {
+export function dhcpConfig(subnets: readonly SubnetYaml[], mode: 'full' | 'proxy' = 'full'): DhcpConfig {
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-config-'));
   try {
     writeFileSync(
       path.join(dir, 'fleetboot.yaml'),
-      stringify({ dhcp: { mode: 'full', interfaces: ['fb0'], subnets } }),
+      stringify({ dhcp: { mode, interfaces: ['fb0'], subnets } }),
     );
     return loadConfig({ path: 'fleetboot.yaml', cwd: dir, env: {} }).config.dhcp;
   } finally {
@@ -82,6 +82,8 @@ export interface Stores {
 
 export interface HarnessOptions {
   readonly subnets?: readonly SubnetYaml[];
+  /** `dhcp.mode`; default `full`. */
+  readonly mode?: 'full' | 'proxy';
   /** An SQLite file to open (to survive a restart); default an in-memory database. */
   readonly file?: string;
   readonly clock?: FakeClock;
@@ -125,7 +127,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     ...options.wrap?.(store),
   };
   const engine = createDhcpEngine({
-    config: dhcpConfig(options.subnets ?? [LAN_SUBNET, REMOTE_SUBNET]),
+    config: dhcpConfig(options.subnets ?? [LAN_SUBNET, REMOTE_SUBNET], options.mode),
     ...parts,
     clock,
     logger,
