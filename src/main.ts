@@ -171,13 +171,17 @@ export function healthOf(states: Readonly<Record<string, string>>): HealthReport
   return { status, components };
 }
 
-/** proxyDHCP and auto mode are valid configuration but not built yet: refuse them at start, never serve silently. */
+/**
+ * Auto mode is valid configuration but not built yet (it needs a start-up probe for another DHCP server): refuse it
+ * at start, never serve silently.
+ */
 function refuseUnbuiltModes(config: FleetbootConfig): void {
   const { mode, interfaces } = config.dhcp;
-  if ((mode === 'proxy' || mode === 'auto') && interfaces.length > 0) {
+  if (mode === 'auto' && interfaces.length > 0) {
     throw new UnsupportedConfigError(
       `dhcp.mode "${mode}" is not available in this version of fleetboot; use "full" (fleetboot hands out ` +
-        'addresses on the named interfaces) or "off"',
+        'addresses on the named interfaces), "proxy" (boot information only, beside the network\'s DHCP server) ' +
+        'or "off"',
     );
   }
 }
@@ -228,9 +232,10 @@ function addDhcp(
     bootFiles: defaultBootFileTable(httpBase),
   });
   supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
-  // Full mode answers on 67 only; 4011 is the PXE boot-server port that proxyDHCP redirects clients to.
+  // Full mode answers on 67 only. proxyDHCP also answers port 4011, where PXE clients send their boot-server
+  // REQUEST once the site's server gave them an address (protocol-digest §2.5 step 4); its replies leave from 4011.
   for (const listener of createDhcpListeners(interfaces, {
-    ports: [67],
+    ports: mode === 'proxy' ? [67, 4011] : [67],
     handler: engine,
     logger,
     metrics,

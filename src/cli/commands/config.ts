@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import { configJsonSchema } from '../../config/json-schema.js';
+import type { DhcpMode } from '../../config/types.js';
 import type { CliIo } from '../io.js';
 import { loadCommandConfig } from './load.js';
+
+/** What `serve` does with each DHCP mode, as `config check` reports it (main.ts refuseUnbuiltModes, addDhcp). */
+const DHCP_MODE_NOTES: Readonly<Record<DhcpMode, string>> = {
+  off: '',
+  full: '',
+  proxy: ' (proxyDHCP: boot information only, ports 67 and 4011)',
+  auto: ' (not available in this version: serve refuses it)',
+};
 
 export function registerConfig(program: Command, io: CliIo): void {
   const config = program.command('config').description('Check the configuration, or print its JSON Schema.');
@@ -20,7 +29,7 @@ export function registerConfig(program: Command, io: CliIo): void {
       const dhcp =
         loaded.dhcp.mode === 'off' || loaded.dhcp.interfaces.length === 0
           ? 'off'
-          : `${loaded.dhcp.mode} on ${loaded.dhcp.interfaces.join(', ')}${loaded.dhcp.mode === 'full' ? '' : ' (not available in this version: serve refuses it)'}`;
+          : `${loaded.dhcp.mode} on ${loaded.dhcp.interfaces.join(', ')}${DHCP_MODE_NOTES[loaded.dhcp.mode]}`;
       io.stdout(
         `${source ?? '(no file: embedded defaults)'}: OK\n` +
           `  data directory  ${loaded.dataDir}\n` +
