@@ -33,11 +33,23 @@ interface ResultLine {
 
 const fmt = (x: number | undefined, digits: number): string => (x === undefined ? '–' : x.toFixed(digits));
 
+// The kit can write a line that is not JSON (an empty `server_rss_peak_kb` when a phase ends before its RSS
+// sampler wrote once); such a line is left out and reported, as summarize.mjs leaves it out silently.
+const unreadable: string[] = [];
+const parse = (line: string): ResultLine[] => {
+  try {
+    return [JSON.parse(line) as ResultLine];
+  } catch {
+    unreadable.push(line.slice(0, 120));
+    return [];
+  }
+};
+
 const rows = process.argv
   .slice(2)
   .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
   .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as ResultLine)
+  .flatMap(parse)
   // perfdhcp lines have another shape; the kit's summary already tabulates them.
   .filter(
     (r) => r.type === 'result' && r.bench === 'dhcp' && r.phase !== 'perfdhcp' && r.client !== undefined,
@@ -63,4 +75,5 @@ for (const r of rows) {
       `${fmt(c.exchanges_per_s, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p99, 2)} |`,
   );
 }
+for (const line of unreadable) out.push('', `Left out, not JSON (as the kit wrote it): \`${line}…\``);
 console.log(out.join('\n'));
