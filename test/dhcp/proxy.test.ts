@@ -5,6 +5,7 @@ import {
   decodeDhcpMessage,
   decodePxeVendorOptions,
   type DhcpMessage,
+  encodePxeVendorOptions,
 } from '../../src/protocol/dhcp4/index.js';
 import { BROADCAST_FLAG } from '../../src/protocol/dhcp4/layout.js';
 import type { LeaseStore } from '../../src/store/types.js';
@@ -128,6 +129,20 @@ describe('proxyDHCP: port 4011 (protocol-digest §2.5 step 4)', () => {
       ['DHCPACK', true, 4011],
     ]);
     expect(calls).toEqual([]);
+  });
+
+  it('echoes the boot item (PXE sub-option 71) of the request in option 43', async () => {
+    const { h } = await proxyHarness();
+    const discover = goldenRequest('ovmf-x64-discover');
+    const vendorSpecific = encodePxeVendorOptions({ bootItem: { type: 0, layer: 0 } });
+    const withItem = { ...bootServerRequest(discover), options: { ...discover.options, vendorSpecific } };
+    const source = { address: CLIENT, port: 4011 };
+    const ack = replyOf(await h.send(withItem, { localPort: 4011, source }));
+    expect(decodePxeVendorOptions(ack.message.options.vendorSpecific!)).toEqual({
+      discoveryControl: 8,
+      bootItem: { type: 0, layer: 0 },
+    });
+    expect(ack.message.bootFile).toBe('snponly.efi');
   });
 
   it('anything but a REQUEST on 4011 is dropped (port)', async () => {

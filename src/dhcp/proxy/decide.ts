@@ -1,4 +1,11 @@
 import type { BootFileTable } from '../../boot/boot-file.js';
+import type { BootReplyFields } from '../../boot/boot-reply.js';
+import {
+  encodePxeVendorOptions,
+  PXE_DISCOVERY_USE_BOOTFILE,
+  type PxeBootItem,
+  pxeVendorOptionsOf,
+} from '../../protocol/dhcp4/index.js';
 import { DHCP_CLIENT_PORT, replyDestination } from '../../protocol/dhcp4/delivery.js';
 import { IPV4_ANY, parseIpv4 } from '../../values/ipv4.js';
 import { type Decision, dropDecision, replyDecision } from '../context.js';
@@ -52,15 +59,35 @@ function proxyAck(ctx: ProxyContext, bootFiles: BootFileTable): Decision {
   if (boot.kind === 'none') return dropDecision('no-boot-file', boot.details);
   const destination = ackDestination(ctx);
   if (destination === undefined) return dropDecision('malformed-request', { detail: 'no address to answer' });
+  const bootItem = requestedBootItem(ctx);
   const reply = proxyReply({
     type: 'ack',
     request: ctx.request,
     client: ctx.client,
     serverAddress: ctx.serverAddress,
-    boot: boot.fields,
+    boot: bootItem === undefined ? boot.fields : withBootItem(boot.fields, bootItem),
     destination,
   });
-  return replyDecision(reply, boot.details);
+  return replyDecision(reply, {
+    ...boot.details,
+    ...(bootItem === undefined ? {} : { bootItem: `${bootItem.type}/${bootItem.layer}` }),
+  });
+}
+
+// PXE 2.1 sub-option 71 (PXE_BOOT_ITEM): "sent by the client in a boot-server REQUEST; echo it in the ACK"
+// (protocol-digest §2.3, §2.5 step 4; dnsmasq does). A malformed option 43 is read as no boot item: the ACK still
+// carries the boot file, which is what EDK2 needs (§2.5: it rejects a reply with neither discovery options nor one).
+function requestedBootItem(ctx: ProxyContext): PxeBootItem | undefined {
+  try {
+    return pxeVendorOptionsOf(ctx.request)?.bootItem;
+  } catch {
+    return undefined;
+  }
+}
+
+function withBootItem(fields: BootReplyFields, bootItem: PxeBootItem): BootReplyFields {
+  const vendorSpecific = encodePxeVendorOptions({ discoveryControl: PXE_DISCOVERY_USE_BOOTFILE, bootItem });
+  return { ...fields, options: { ...fields.options, vendorSpecific } };
 }
 
 function ackDestination(ctx: ProxyContext) {
