@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 apt_install \
   iproute2 nftables \
-  isc-dhcp-client udhcpc dnsmasq \
+  isc-dhcp-client udhcpc dnsmasq-base \
   tftp-hpa atftp \
   tcpdump tshark \
   postgresql
