@@ -4,7 +4,7 @@ import { DecodeError } from '../protocol/errors.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpExchange, DhcpHandler, DhcpOutcome } from './dhcp-handler.js';
-import { escapeControl, type LogRate, LogRateLimiter } from './dhcp-log-limiter.js';
+import { escapeControl, type LogRate, LogRateLimiter } from './log-limiter.js';
 import type { DhcpTransportMetrics } from './dhcp-metrics.js';
 
 /** The UDP ports a DHCP listener serves: 67 (DHCP, proxyDHCP) and 4011 (PXE boot server, protocol-digest §2.5). */

@@ -4,7 +4,7 @@ import type { Ipv4 } from '../values/ipv4.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpHandler } from './dhcp-handler.js';
 import { DhcpIntake, type DhcpIntakeLimits, type DhcpPort } from './dhcp-intake.js';
-import type { LogRate } from './dhcp-log-limiter.js';
+import type { LogRate } from './log-limiter.js';
 import { dhcpTransportMetrics } from './dhcp-metrics.js';
 import type { Service } from './supervisor.js';
 import { type InterfaceTable, interfaceIpv4 } from './udp-interface-address.js';

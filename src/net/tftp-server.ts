@@ -18,7 +18,8 @@ import {
   type TftpFileSource,
   type TftpOpenResult,
 } from './tftp-file.js';
-import { escapeWireText, TftpPacketLog } from './tftp-log.js';
+import { escapeControl } from './log-limiter.js';
+import { TftpPacketLog } from './tftp-log.js';
 import { type TftpMetrics, tftpMetrics } from './tftp-metrics.js';
 import type { TransferRecord, TransferResult } from './tftp-record.js';
 import { classifyRequest } from './tftp-request.js';
@@ -226,7 +227,7 @@ class TftpServerImpl implements TftpServer {
     this.perClient.set(client.address, fromClient + 1);
     this.metrics.inFlight.set(this.slots.size);
     this.packets.debug(
-      { file: escapeWireText(request.filename), mode: request.mode, options: request.options, client },
+      { file: escapeControl(request.filename, 128), mode: request.mode, options: request.options, client },
       'TFTP RRQ',
     );
     slot.done = this.serve(slot, requestLength)
@@ -435,7 +436,7 @@ class TftpServerImpl implements TftpServer {
     this.metrics.transfers.inc({ result: record.result.kind });
     this.packets.debug(
       {
-        file: escapeWireText(record.file),
+        file: escapeControl(record.file, 128),
         client: record.client,
         result: record.result,
         bytes: record.bytes,

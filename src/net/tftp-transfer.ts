@@ -12,7 +12,8 @@ import {
 import type { Clock } from './clock.js';
 import type { BlockSource } from './tftp-block-source.js';
 import type { TftpClient } from './tftp-file.js';
-import { escapeWireText, type TftpPacketLog } from './tftp-log.js';
+import { escapeControl } from './log-limiter.js';
+import type { TftpPacketLog } from './tftp-log.js';
 import type { TftpMetrics } from './tftp-metrics.js';
 import type { TftpAbortReason, TransferResult } from './tftp-record.js';
 import {
@@ -146,7 +147,7 @@ export class Transfer {
       const packet = decodeTftpPacket(message);
       if (packet.kind === 'error') text = packet.message;
     }
-    this.peerMessage = escapeWireText(text);
+    this.peerMessage = escapeControl(text, 128);
     this.setup.metrics.errors.inc({
       code: code === undefined ? 'none' : String(code),
       direction: 'received',

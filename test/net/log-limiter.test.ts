@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, LogRateLimiter } from '../../src/net/dhcp-log-limiter.js';
+import { escapeControl, LogRateLimiter } from '../../src/net/log-limiter.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 describe('LogRateLimiter', () => {
