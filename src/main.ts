@@ -39,9 +39,12 @@ export class UnsupportedConfigError extends Error {
   override readonly name = 'UnsupportedConfigError';
 }
 
-/** Raised when the store cannot be opened or migrated; `serve` maps it to its own exit code. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+/**
+ * Raised when the store cannot be opened or migrated (its cause is the store's own coded error); `serve` maps it
+ * to its own exit code. Not the store's StoreUnavailableError, which also means "lost the database later".
+ */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
   constructor(override readonly cause: unknown) {
     super(`the store could not be opened: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
@@ -70,11 +73,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   supervisor.add(http);
   addTftp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'tftp'), metrics });
   addDhcp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'dhcp'), metrics });
-  if (config.tftp.enabled) {
-    subsystemLogger(logger, 'tftp').warn(
-      'tftp.enabled is set, but this version of fleetboot has no TFTP listener yet',
-    );
-  }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -105,7 +103,7 @@ async function openMigratedStore(config: FleetbootConfig, logger: Logger): Promi
     return store;
   } catch (error) {
     await store?.close().catch(() => undefined);
-    throw new StoreUnavailableError(error);
+    throw new StoreOpenError(error);
   }
 }
 

@@ -43,6 +43,21 @@ describe('fleetboot serve', () => {
     expect(statSync(path.join(dir, 'data', 'fleetboot.db')).mode & 0o777).toBe(0o600);
   });
 
+  it('starts on its defaults without a warning: nothing there calls for the operator', async () => {
+    const child = serve(scratch());
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    await waitForLogLine(child, (l) => l.msg === 'fleetboot up', 20_000);
+    child.kill('SIGTERM');
+    expect((await waitForExit(child, 10_000)).code).toBe(0);
+    const lines = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    // pino levels: 40 warn, 50 error, 60 fatal.
+    expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
+  });
+
   it('logs that DHCP is off on the defaults (no interface named)', async () => {
     const child = serve(scratch());
     const line = await waitForLogLine(child, (l) => l.subsystem === 'dhcp', 20_000);
