@@ -17,7 +17,7 @@ export function tftpTimelineRecorder(deps: {
   logger: Logger;
 }): (record: TransferRecord) => void {
   return (record) => {
-    void record_(deps, record).catch((error: unknown) => {
+    void recordTransfer(deps, record).catch((error: unknown) => {
       deps.logger.warn(
         { err: error, client: record.client.address },
         'could not record a TFTP transfer event',
@@ -26,7 +26,7 @@ export function tftpTimelineRecorder(deps: {
   };
 }
 
-async function record_(
+async function recordTransfer(
   deps: { leases: LeaseStore; events: EventLog; logger: Logger },
   record: TransferRecord,
 ): Promise<void> {
