@@ -76,6 +76,14 @@ export function isIpxe(request: DhcpMessage): boolean {
   );
 }
 
+/**
+ * The client says it netboots (option 60 PXEClient or HTTPClient, or iPXE), whether or not its PXE options turn out
+ * to be well formed: such a client that is not `netboot` has a problem worth recording (catalogue D21).
+ */
+export function claimsNetboot(client: Pick<ClientClass, 'vendor' | 'ipxe'>): boolean {
+  return client.vendor === 'pxe' || client.vendor === 'http-client' || client.ipxe;
+}
+
 const OPTION_ARCH = 93;
 const OPTION_NIC = 94;
 const OPTION_MACHINE_ID = 97;
@@ -102,8 +110,8 @@ export function classifyClient(request: DhcpMessage): ClientClass {
     ...(uuid === undefined ? {} : { uuid }),
     ...(arch === undefined ? {} : { arch }),
   };
-  const claimsNetboot = vendor === 'pxe' || vendor === 'http-client' || ipxe;
-  if (!claimsNetboot) return { ...base, netboot: false, reason: 'not a PXE, HTTP boot or iPXE client' };
+  if (!claimsNetboot({ vendor, ipxe }))
+    return { ...base, netboot: false, reason: 'not a PXE, HTTP boot or iPXE client' };
   const rejected = new Set(request.rejectedOptions.map((o) => o.code));
   if (rejected.has(OPTION_ARCH)) return { ...base, netboot: false, reason: 'malformed option 93' };
   if (arch === undefined) return { ...base, netboot: false, reason: 'no option 93' };

@@ -1,3 +1,4 @@
+import { claimsNetboot } from '../boot/classify.js';
 import type { JsonObject, JsonValue } from '../inventory/json.js';
 import { IPV4_ANY } from '../values/ipv4.js';
 import type { ExchangeContext } from './context.js';
@@ -15,7 +16,6 @@ export type DetailsContext = Pick<ExchangeContext, 'request' | 'client' | 'ident
 export function requestDetails(ctx: DetailsContext): JsonObject {
   const { request, client, identity, exchange } = ctx;
   const { options } = request;
-  const claimsNetboot = client.ipxe || client.vendor === 'pxe' || client.vendor === 'http-client';
   const out: Record<string, JsonValue> = {
     xid: request.transactionId,
     interface: exchange.interfaceName,
@@ -29,7 +29,7 @@ export function requestDetails(ctx: DetailsContext): JsonObject {
     arch: client.arch,
     uuid: client.uuid,
     // A PXE client whose PXE options were malformed (catalogue D21): why it got no boot information.
-    netbootProblem: claimsNetboot && !client.netboot ? client.reason : undefined,
+    netbootProblem: claimsNetboot(client) && !client.netboot ? client.reason : undefined,
     vendorClass: options.vendorClassIdentifier,
     clientIdentifier: identity.clientIdentifier,
     hostname: options.hostName,

@@ -1,15 +1,14 @@
 import type { BootFileTable } from '../boot/boot-file.js';
 import { classifyClient } from '../boot/classify.js';
-import type { JsonObject } from '../inventory/json.js';
 import { type Lease, LEASE_STATES } from '../inventory/lease.js';
 import type { Clock } from '../net/clock.js';
 import type { DhcpExchange, DhcpHandler, DhcpOutcome } from '../net/dhcp-handler.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { isClientMessageType, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import { isClientMessageType } from '../protocol/dhcp4/index.js';
 import { EncodeError } from '../protocol/errors.js';
 import type { EventLog, InventoryStore, LeaseStore } from '../store/types.js';
-import { formatSubnet, type Ipv4, IPV4_ANY, parseIpv4 } from '../values/ipv4.js';
+import { formatSubnet, type Ipv4, ipv4OrAny } from '../values/ipv4.js';
 import { SubnetLeases } from './address-index.js';
 import { excludedAddresses } from './allocate.js';
 import { compileSubnet, type CompiledSubnet, type EngineConfig, selectSubnet } from './config.js';
@@ -20,19 +19,18 @@ import {
   type ExchangeContext,
   type LeasePolicy,
 } from './context.js';
-import { type DetailsContext, requestDetails } from './details.js';
 import { EventRecorder } from './events.js';
 import { handleDecline } from './full/decline.js';
 import { handleDiscover } from './full/discover.js';
 import { handleInform } from './full/inform.js';
 import { handleRelease } from './full/release.js';
 import { handleRequest } from './full/request.js';
-import type { ProxyContext } from './proxy/context.js';
-import { decideProxy } from './proxy/decide.js';
 import { clientIdentity, type ClientIdentity } from './identity.js';
 import { GroupCommit } from './group-commit.js';
 import { dhcpEngineMetrics } from './metrics.js';
-import { drop, type DropReason } from './outcome.js';
+import { drop, type DropReason, isBadInput } from './outcome.js';
+import { ProxyServer } from './proxy/server.js';
+import { dropBadInput, recordDecision } from './record.js';
 import { ClientSerializer } from './serialize.js';
 import { WarningLimiter } from './warnings.js';
 
@@ -88,22 +86,6 @@ const DEFAULT_POLICY: LeasePolicy = {
 };
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
-/**
- * Reasons that mean the datagram was not a usable client message: nothing about it is written (catalogue I4), it
- * is only counted (by the transport) and logged at debug.
- */
-const BAD_INPUT: ReadonlySet<DropReason> = new Set<DropReason>([
-  'op',
-  'msgtype',
-  'no-identity',
-  'bad-mac',
-  'no-subnet',
-  'port',
-  'malformed-request',
-  'no-address',
-  'duplicate',
-]);
-
 export function createDhcpEngine(options: DhcpEngineOptions): DhcpEngine {
   if (options.config.mode !== 'full' && options.config.mode !== 'proxy') {
     throw new Error(
@@ -124,12 +106,12 @@ class Engine {
   private loaded = false;
   private cancelSweep: (() => void) | undefined;
   private stopped = false;
-  /** proxyDHCP (protocol-digest §2.5): boot information only; the lease store is never read or written. */
-  private readonly proxy: boolean;
+  /** proxyDHCP (protocol-digest §2.5), when that is the mode: boot information only (proxy/server.ts). */
+  private readonly proxy: ProxyServer | undefined;
 
   constructor(private readonly options: DhcpEngineOptions) {
-    this.proxy = options.config.mode === 'proxy';
-    this.subnets = this.proxy ? [] : options.config.subnets.map(compileSubnet);
+    const proxy = options.config.mode === 'proxy';
+    this.subnets = proxy ? [] : options.config.subnets.map(compileSubnet);
     for (const subnet of this.subnets) this.indexes.set(subnet.key, new SubnetLeases(subnet));
     this.logger = options.logger;
     const metrics = options.metrics === undefined ? undefined : dhcpEngineMetrics(options.metrics);
@@ -162,6 +144,15 @@ class Engine {
         warnings.warn(key, fields, message);
       },
     };
+    this.proxy = proxy
+      ? new ProxyServer({
+          clock: options.clock,
+          logger: options.logger,
+          recorder: this.recorder,
+          bootFiles: options.bootFiles,
+          serverAddress: (exchange) => this.serverAddress(exchange),
+        })
+      : undefined;
   }
 
   handler(): DhcpEngine {
@@ -176,7 +167,7 @@ class Engine {
 
   private async start(): Promise<void> {
     this.stopped = false;
-    if (this.proxy) return; // no leases to load or expire
+    if (this.proxy !== undefined) return; // no leases to load or expire
     await this.ready();
     this.scheduleSweep();
   }
@@ -226,7 +217,7 @@ class Engine {
   }
 
   private async sweep(): Promise<number> {
-    if (this.proxy) return 0;
+    if (this.proxy !== undefined) return 0;
     const mono = this.options.clock.monotonic();
     for (const index of this.indexes.values()) index.pruneHolds(mono);
     try {
@@ -257,7 +248,7 @@ class Engine {
   private async dispatch(exchange: DhcpExchange): Promise<DhcpOutcome> {
     const { request } = exchange;
     // Only proxyDHCP answers on port 4011 (protocol-digest §2.5); a full server never sends EDK2 there (§2.4).
-    if (!this.proxy && exchange.localPort !== 67) return this.badInput(exchange, 'port');
+    if (this.proxy === undefined && exchange.localPort !== 67) return this.badInput(exchange, 'port');
     if (request.op !== 'request') {
       this.noteForeignServer(exchange);
       return this.badInput(exchange, 'op'); // catalogue D05
@@ -265,7 +256,7 @@ class Engine {
     if (!isClientMessageType(request.messageType)) return this.badInput(exchange, 'msgtype'); // D10
     const identity = clientIdentity(request);
     if (typeof identity === 'string') return this.badInput(exchange, identity); // D06, D30
-    if (this.proxy) return this.dispatchProxy(exchange, identity);
+    if (this.proxy !== undefined) return this.proxy.handle(exchange, identity);
     const subnet = selectSubnet(this.subnets, request.relayAgentAddress, exchange.interfaceAddress);
     if (subnet === undefined) return this.badInput(exchange, 'no-subnet'); // D25
     try {
@@ -280,46 +271,6 @@ class Engine {
     return this.serializer.run(identity.clientId, signature, () => this.serve(exchange, identity, subnet));
   }
 
-  private async dispatchProxy(exchange: DhcpExchange, identity: ClientIdentity): Promise<DhcpOutcome> {
-    const signature = `${exchange.request.transactionId}:${exchange.request.messageType}:${exchange.localPort}`;
-    if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
-    return this.serializer.run(identity.clientId, signature, () =>
-      Promise.resolve(this.serveProxy(exchange, identity)),
-    );
-  }
-
-  private serveProxy(exchange: DhcpExchange, identity: ClientIdentity): DhcpOutcome {
-    const { request } = exchange;
-    const ctx: ProxyContext = {
-      exchange,
-      request,
-      identity,
-      client: classifyClient(request),
-      serverAddress: this.serverAddress(exchange),
-      now: this.options.clock.now(),
-    };
-    let decision: Decision;
-    try {
-      decision = decideProxy(ctx, this.options.bootFiles);
-    } catch (error) {
-      if (!(error instanceof EncodeError)) throw error;
-      decision = dropDecision('reply-too-big', { detail: error.message });
-    }
-    const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
-    // The site's ordinary clients are not ours: their traffic leaves nothing on any timeline (issue 3 item 3). A
-    // client that claims to netboot but is malformed (catalogue D21) is recorded, so the operator sees why.
-    if (decision.kind === 'drop' && this.quietProxyDrop(ctx, decision.reason)) {
-      this.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped (proxy)');
-      return outcome;
-    }
-    this.record(ctx, decision, { proxy: true, port: exchange.localPort });
-    return outcome;
-  }
-
-  private quietProxyDrop(ctx: ProxyContext, reason: DropReason): boolean {
-    return BAD_INPUT.has(reason) || (reason === 'not-netboot' && !claimsNetboot(ctx));
-  }
-
   private async serve(
     exchange: DhcpExchange,
     identity: ClientIdentity,
@@ -331,11 +282,11 @@ class Engine {
       return dropDecision('reply-too-big', { detail: error.message });
     });
     const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
-    if (decision.kind === 'drop' && BAD_INPUT.has(decision.reason)) {
+    if (decision.kind === 'drop' && isBadInput(decision.reason)) {
       this.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped');
       return outcome;
     }
-    this.record(ctx, decision);
+    recordDecision(this.recorder, this.logger, ctx, decision);
     return outcome;
   }
 
@@ -395,49 +346,8 @@ class Engine {
     }
   }
 
-  /**
-   * Appends the request (and the reply) to the client's timeline and records the contact, after the decision and
-   * off the reply path (events.ts). Each event carries what the decision was about.
-   */
-  private record(
-    ctx: DetailsContext & Pick<ExchangeContext, 'now'>,
-    decision: Decision,
-    extra: JsonObject = {},
-  ): void {
-    const { identity, request, client, now } = ctx;
-    this.recorder.contact({
-      mac: identity.mac,
-      uuid: client.uuid ?? null,
-      arch: client.arch ?? null,
-      vendorClass: request.options.vendorClassIdentifier ?? null,
-      hostname: request.options.hostName ?? null,
-    });
-    const base = { ...requestDetails(ctx), ...extra };
-    const label = messageTypeLabel(request.messageType);
-    if (decision.kind === 'drop') {
-      const details: JsonObject = { ...base, ...decision.details, outcome: decision.reason };
-      this.recorder.event({ at: now, mac: identity.mac, kind: label, details });
-      this.logger.debug({ mac: identity.mac, xid: request.transactionId, reason: decision.reason }, label);
-      return;
-    }
-    this.recorder.event({ at: now, mac: identity.mac, kind: label, details: base });
-    const { reply } = decision;
-    const details: JsonObject = {
-      xid: request.transactionId,
-      ...extra,
-      ...decision.details,
-      destination: `${reply.destination.address}:${reply.destination.port}`,
-    };
-    this.recorder.event({ at: now, mac: identity.mac, kind: reply.label, details });
-    this.logger.debug({ mac: identity.mac, xid: request.transactionId, ...decision.details }, reply.label);
-  }
-
   private badInput(exchange: DhcpExchange, reason: DropReason): DhcpOutcome {
-    this.logger.debug(
-      { interface: exchange.interfaceName, xid: exchange.request.transactionId, reason },
-      'DHCP message dropped',
-    );
-    return drop(reason);
+    return dropBadInput(this.logger, exchange, reason);
   }
 
   // Catalogue D05, S10: an OFFER or ACK on the server port with someone else's server identifier means another DHCP
@@ -447,7 +357,7 @@ class Engine {
     const serverIdentifier = request.options.serverIdentifier;
     if (request.messageType !== 'offer' && request.messageType !== 'ack') return;
     // In proxy mode the site's server answering is the expected state (protocol-digest §2.5), not a rogue.
-    if (this.proxy) return;
+    if (this.proxy !== undefined) return;
     if (serverIdentifier === undefined || serverIdentifier === this.serverAddress(exchange)) return;
     this.deps.metrics?.foreignServers.inc();
     this.deps.warnEvery(
@@ -455,17 +365,5 @@ class Engine {
       { interface: exchange.interfaceName, serverIdentifier },
       'another DHCP server answers on this segment',
     );
-  }
-}
-
-function claimsNetboot(ctx: ProxyContext): boolean {
-  return ctx.client.ipxe || ctx.client.vendor === 'pxe' || ctx.client.vendor === 'http-client';
-}
-
-function ipv4OrAny(text: string): Ipv4 {
-  try {
-    return parseIpv4(text);
-  } catch {
-    return IPV4_ANY;
   }
 }

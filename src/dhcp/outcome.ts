@@ -61,3 +61,23 @@ export interface DropOutcome {
 export function drop(reason: DropReason): DropOutcome {
   return { kind: 'drop', reason };
 }
+
+/**
+ * Reasons that mean the datagram was not a usable client message: nothing about it is written (catalogue I4), it
+ * is only counted (by the transport) and logged at debug.
+ */
+const BAD_INPUT: ReadonlySet<DropReason> = new Set<DropReason>([
+  'op',
+  'msgtype',
+  'no-identity',
+  'bad-mac',
+  'no-subnet',
+  'port',
+  'malformed-request',
+  'no-address',
+  'duplicate',
+]);
+
+export function isBadInput(reason: DropReason): boolean {
+  return BAD_INPUT.has(reason);
+}

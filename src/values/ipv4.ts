@@ -47,6 +47,15 @@ export function ipv4ToBytes(ip: Ipv4): Uint8Array {
 }
 
 export const IPV4_ANY = '0.0.0.0' as Ipv4;
+
+/** A datagram's source address as an Ipv4, or 0.0.0.0 when it is not a dotted quad (an IPv6 peer, a test stub). */
+export function ipv4OrAny(text: string): Ipv4 {
+  try {
+    return parseIpv4(text);
+  } catch {
+    return IPV4_ANY;
+  }
+}
 export const IPV4_BROADCAST = '255.255.255.255' as Ipv4;
 
 export function prefixToMask(prefixLength: number): Ipv4 {

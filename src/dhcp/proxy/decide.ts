@@ -7,7 +7,7 @@ import {
   pxeVendorOptionsOf,
 } from '../../protocol/dhcp4/index.js';
 import { DHCP_CLIENT_PORT, replyDestination } from '../../protocol/dhcp4/delivery.js';
-import { IPV4_ANY, parseIpv4 } from '../../values/ipv4.js';
+import { IPV4_ANY, ipv4OrAny } from '../../values/ipv4.js';
 import { type Decision, dropDecision, replyDecision } from '../context.js';
 import { proxyBoot } from './boot.js';
 import type { ProxyContext } from './context.js';
@@ -92,12 +92,7 @@ function withBootItem(fields: BootReplyFields, bootItem: PxeBootItem): BootReply
 
 function ackDestination(ctx: ProxyContext) {
   const { source } = ctx.exchange;
-  let address = IPV4_ANY;
-  try {
-    address = parseIpv4(source.address);
-  } catch {
-    address = IPV4_ANY;
-  }
+  const address = ipv4OrAny(source.address);
   if (address !== IPV4_ANY) return { address, port: source.port };
   const { clientAddress } = ctx.request;
   if (clientAddress !== IPV4_ANY) return { address: clientAddress, port: DHCP_CLIENT_PORT };

@@ -1,0 +1,81 @@
+import type { BootFileTable } from '../../boot/boot-file.js';
+import { claimsNetboot, classifyClient } from '../../boot/classify.js';
+import type { Clock } from '../../net/clock.js';
+import type { DhcpExchange, DhcpOutcome } from '../../net/dhcp-handler.js';
+import type { Logger } from '../../observability/logger.js';
+import { EncodeError } from '../../protocol/errors.js';
+import type { Ipv4 } from '../../values/ipv4.js';
+import { type Decision, dropDecision } from '../context.js';
+import type { EventRecorder } from '../events.js';
+import type { ClientIdentity } from '../identity.js';
+import { drop, type DropReason, isBadInput } from '../outcome.js';
+import { dropBadInput, recordDecision } from '../record.js';
+import { ClientSerializer } from '../serialize.js';
+import type { ProxyContext } from './context.js';
+import { decideProxy } from './decide.js';
+
+export interface ProxyServerDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly recorder: EventRecorder;
+  readonly bootFiles: BootFileTable;
+  /** Option 54 and siaddr for an exchange (engine.ts: the interface's address unless configured otherwise). */
+  readonly serverAddress: (exchange: DhcpExchange) => Ipv4;
+}
+
+/**
+ * proxyDHCP mode (protocol-digest §2.5) behind the engine's common checks (op, message type, identity): one
+ * client's exchanges in order, the pure decision (decide.ts), and the client's timeline. The lease store is never
+ * read or written: the site's DHCP server owns the addresses.
+ */
+export class ProxyServer {
+  private readonly serializer = new ClientSerializer();
+
+  constructor(private readonly deps: ProxyServerDeps) {}
+
+  handle(exchange: DhcpExchange, identity: ClientIdentity): Promise<DhcpOutcome> {
+    // The port is part of the signature: the same xid arrives as a DISCOVER on 67 and a REQUEST on 4011.
+    const signature = `${exchange.request.transactionId}:${exchange.request.messageType}:${exchange.localPort}`;
+    if (this.serializer.isPending(identity.clientId, signature)) {
+      return Promise.resolve(dropBadInput(this.deps.logger, exchange, 'duplicate'));
+    }
+    return this.serializer.run(identity.clientId, signature, () =>
+      Promise.resolve(this.serve(exchange, identity)),
+    );
+  }
+
+  private serve(exchange: DhcpExchange, identity: ClientIdentity): DhcpOutcome {
+    const { request } = exchange;
+    const ctx: ProxyContext = {
+      exchange,
+      request,
+      identity,
+      client: classifyClient(request),
+      serverAddress: this.deps.serverAddress(exchange),
+      now: this.deps.clock.now(),
+    };
+    let decision: Decision;
+    try {
+      decision = decideProxy(ctx, this.deps.bootFiles);
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error;
+      decision = dropDecision('reply-too-big', { detail: error.message });
+    }
+    const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
+    // The site's ordinary clients are not ours: their traffic leaves nothing on any timeline (issue 3 item 3). A
+    // client that claims to netboot but is malformed (catalogue D21) is recorded, so the operator sees why.
+    if (decision.kind === 'drop' && quietDrop(ctx, decision.reason)) {
+      this.deps.logger.debug({ mac: identity.mac, reason: decision.reason }, 'DHCP message dropped (proxy)');
+      return outcome;
+    }
+    recordDecision(this.deps.recorder, this.deps.logger, ctx, decision, {
+      proxy: true,
+      port: exchange.localPort,
+    });
+    return outcome;
+  }
+}
+
+function quietDrop(ctx: ProxyContext, reason: DropReason): boolean {
+  return isBadInput(reason) || (reason === 'not-netboot' && !claimsNetboot(ctx.client));
+}
