@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import fleetboot from './eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'data/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'data/', 'bench/results/raw/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
