@@ -35,13 +35,13 @@ const MAX_KNOWN_CONTACTS = 100_000;
 /**
  * Writes DHCP events and inventory contacts behind the reply path. Decision: the engine queues them and returns
  * its reply; a drain scheduled with setImmediate, i.e. after the transport's continuation has sent the reply,
- * writes what has queued up: the contacts one by one, then the events in order in one appendMany, so a batch
- * costs one durable commit (an fsync with SQLite's synchronous=FULL) rather than one per event, and keeps up with
+ * writes what has queued up: the contacts in one recordContacts, then the events in order in one appendMany, so
+ * a batch costs two durable commits (an fsync with SQLite's synchronous=FULL) rather than one per event, and keeps up with
  * the lease commits. An event never adds a commit to a client's wait: the only write before a reply is the lease
  * commit (catalogue P1). Events are not the truth, leases are: when the store fails or the queue is full, events
  * are dropped and counted rather than retried or allowed to hold memory.
  *
- * Contacts (`inventory.recordContact`: first contact enrols a `discovered` machine) are written once per MAC and
+ * Contacts (`inventory.recordContacts`: first contact enrols a `discovered` machine) are written once per MAC and
  * whenever the client says something new (a UUID, arch, vendor class or host name it had not sent), not per packet.
  */
 export class EventRecorder {
@@ -112,9 +112,9 @@ export class EventRecorder {
       // Contacts first: they are few (once per MAC and per new detail) and each gives later events their machine id.
       // An event of the batch never depends on a contact queued after it, since a contact precedes its exchange's
       // events in the queue, so writing them ahead keeps every event's machine id what in-order writing gave.
-      for (const item of batch) {
-        if (item.type !== 'contact') continue;
-        await this.writeContact(item.contact);
+      const contacts = batch.flatMap((item) => (item.type === 'contact' ? [item.contact] : []));
+      if (contacts.length > 0) {
+        await this.writeContacts(contacts);
         await nextTurn();
       }
       const events = batch.filter((item): item is EventItem => item.type === 'event');
@@ -127,14 +127,18 @@ export class EventRecorder {
     }
   }
 
-  private async writeContact(contact: Contact): Promise<void> {
+  /** One transaction for the batch (InventoryStore.recordContacts): one durable commit, not one per new machine. */
+  private async writeContacts(contacts: readonly Contact[]): Promise<void> {
     try {
-      const { machine } = await this.options.inventory.recordContact(contact);
-      this.machineIds.set(contact.mac, machine.id);
+      const results = await this.options.inventory.recordContacts(contacts);
+      for (const [i, contact] of contacts.entries()) {
+        const result = results[i];
+        if (result !== undefined) this.machineIds.set(contact.mac, result.machine.id);
+      }
       this.failing = false;
     } catch (error) {
-      this.knownContacts.delete(contact.mac); // try again next time
-      this.failed(1, error);
+      for (const contact of contacts) this.knownContacts.delete(contact.mac); // try again next time
+      this.failed(contacts.length, error);
     }
   }
 

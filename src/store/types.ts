@@ -101,6 +101,13 @@ export interface InventoryStore {
    * concurrently for one MAC: exactly one machine is created.
    */
   recordContact(contact: Contact): Promise<ContactResult>;
+  /**
+   * Records several contacts in one transaction, so they share one durable commit (one fsync with SQLite's
+   * synchronous=FULL) instead of one each: how the DHCP server writes the contacts of a burst of new clients. Each
+   * contact gets what `recordContact` would have given it, in order (a MAC repeated in the batch sees its earlier
+   * contact). All or nothing: an invalid contact (InvalidInputError) fails the call before anything is written.
+   */
+  recordContacts(contacts: readonly Contact[]): Promise<readonly ContactResult[]>;
   get(id: MachineId): Promise<Machine | undefined>;
   getByMac(mac: Mac): Promise<Machine | undefined>;
   /** All machines with this SMBIOS UUID, oldest first; more than one when firmware shares UUIDs. */

@@ -59,6 +59,7 @@ export function brokenInventory(): InventoryStore {
   const fail = () => Promise.reject(unavailable());
   return {
     recordContact: fail,
+    recordContacts: fail,
     get: fail,
     getByMac: fail,
     findByUuid: fail,

@@ -44,6 +44,18 @@ interface Candidates {
 type Learned = Pick<MachineRow, 'uuid' | 'arch' | 'vendor_class' | 'hostname'>;
 
 /** Unique columns of machines and machine_interfaces, and the field a user knows them by. */
+/** What a contact says about the machine, checked; an empty option says nothing. */
+function learnedFrom(contact: Contact): Learned {
+  const { uuid } = contact;
+  return {
+    uuid: uuid === null || uuid === undefined ? null : checkCanonical('uuid', uuid, parseUuid),
+    arch: encodeArch(contact.arch),
+    // An empty option says nothing: it must not fail the contact, nor be learned as a value.
+    vendor_class: checkOptionalText('vendorClass', contact.vendorClass || null),
+    hostname: checkOptionalText('hostname', contact.hostname || null),
+  };
+}
+
 const UNIQUE_FIELDS: Record<string, UniqueField> = {
   mac: 'mac',
   reserved_ip: 'reservedIp',
@@ -54,57 +66,75 @@ export class KyselyInventoryStore implements InventoryStore {
   constructor(private readonly ctx: QueryContext) {}
 
   async recordContact(contact: Contact): Promise<ContactResult> {
-    const mac = checkCanonical('mac', contact.mac, parseMac);
-    const { uuid } = contact;
-    const learned: Learned = {
-      uuid: uuid === null || uuid === undefined ? null : checkCanonical('uuid', uuid, parseUuid),
-      arch: encodeArch(contact.arch),
-      // An empty option says nothing: it must not fail the contact, nor be learned as a value.
-      vendor_class: checkOptionalText('vendorClass', contact.vendorClass || null),
-      hostname: checkOptionalText('hostname', contact.hostname || null),
-    };
-    // A machine forgotten between the lookup and the update is not there to learn about: enrol it again.
-    const known = await this.getByMac(mac);
-    const updated = known && (await this.learn(known, learned));
-    if (updated) return { machine: updated, created: false };
+    const [result] = await this.recordContacts([contact]);
+    if (result === undefined) throw new Error('recordContacts returned no result for one contact');
+    return result;
+  }
 
+  async recordContacts(contacts: readonly Contact[]): Promise<readonly ContactResult[]> {
+    // Checked first: an invalid contact fails the call before anything is written.
+    const checked = contacts.map((contact) => ({
+      mac: checkCanonical('mac', contact.mac, parseMac),
+      learned: learnedFrom(contact),
+    }));
+    if (checked.length === 0) return [];
+    // One transaction, so a burst of new machines costs one durable commit (one fsync with SQLite's
+    // synchronous=FULL), not one each; a contact that has nothing new writes nothing.
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const results: ContactResult[] = [];
+      for (const { mac, learned } of checked) results.push(await this.contactIn(trx, mac, learned));
+      return results;
+    });
+  }
+
+  private async contactIn(trx: Kysely<Database>, mac: Mac, learned: Learned): Promise<ContactResult> {
+    // A machine forgotten between the lookup and the update is not there to learn about: enrol it again.
+    const known = await this.byMac(trx, mac);
+    const updated = known && (await this.learn(trx, known, learned));
+    if (updated) return { machine: updated, created: false };
     const id = this.ctx.newId() as MachineId;
     const now = this.ctx.now();
-    let machine: Machine;
+    // Under a savepoint: on PostgreSQL a failed statement aborts the transaction unless rolled back to one, and on
+    // both dialects the machine row must go again when its interface cannot be added.
+    await sql`savepoint contact`.execute(trx);
     try {
-      machine = await this.ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('machines')
-          .values({
-            id,
-            ...learned,
-            reserved_ip: null,
-            profile: null,
-            state: 'discovered',
-            version: 1,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-        await trx.insertInto('machine_interfaces').values({ mac, machine_id: id, position: 0 }).execute();
-        return this.mustRead(trx, id);
-      });
+      await trx
+        .insertInto('machines')
+        .values({
+          id,
+          ...learned,
+          reserved_ip: null,
+          profile: null,
+          state: 'discovered',
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await trx.insertInto('machine_interfaces').values({ mac, machine_id: id, position: 0 }).execute();
     } catch (error) {
-      // Another contact from the same MAC enrolled it first (two servers, or a retransmission racing us): the
-      // unique MAC rolled our insert back, and theirs is the machine.
+      // Another contact from the same MAC enrolled it first (another server, committed since this transaction
+      // read): the unique MAC refused our insert, and theirs is the machine.
       if (!this.ctx.adapter.uniqueViolation(error)?.includes('mac')) throw error;
-      const winner = await this.getByMac(mac);
+      await sql`rollback to savepoint contact`.execute(trx);
+      await sql`release savepoint contact`.execute(trx);
+      const winner = await this.byMac(trx, mac);
       if (!winner) throw error;
-      return { machine: (await this.learn(winner, learned)) ?? winner, created: false };
+      return { machine: (await this.learn(trx, winner, learned)) ?? winner, created: false };
     }
-    return { machine, created: true };
+    await sql`release savepoint contact`.execute(trx);
+    return { machine: await this.mustRead(trx, id), created: true };
   }
 
   /**
    * Fills in what the machine did not know; never overwrites (see InventoryStore.recordContact). Undefined when the
    * machine is gone.
    */
-  private async learn(machine: Machine, learned: Learned): Promise<Machine | undefined> {
+  private async learn(
+    trx: Kysely<Database>,
+    machine: Machine,
+    learned: Learned,
+  ): Promise<Machine | undefined> {
     const known: Learned = {
       uuid: machine.uuid,
       arch: machine.arch,
@@ -116,25 +146,23 @@ export class KyselyInventoryStore implements InventoryStore {
     );
     // Nothing new (the usual case: every packet repeats what the first one said): no write, no second read.
     if (unknown.length === 0) return machine;
-    return this.ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('machines')
-        .set((eb) => ({
-          uuid: eb.fn.coalesce('uuid', eb.val(learned.uuid)),
-          arch: eb.fn.coalesce('arch', eb.val(learned.arch)),
-          vendor_class: eb.fn.coalesce('vendor_class', eb.val(learned.vendor_class)),
-          hostname: eb.fn.coalesce('hostname', eb.val(learned.hostname)),
-          version: eb('version', '+', 1),
-          updated_at: this.ctx.now(),
-        }))
-        .where('id', '=', machine.id)
-        // Only when something new is learned, so a machine that knows it all is not rewritten on every packet.
-        .where((eb) => eb.or(unknown.map((column) => eb(column, 'is', null))))
-        .execute();
-      // Read back in the same transaction: what this change wrote (or what a concurrent contact wrote first), not
-      // what a later change did; nothing when the machine was forgotten meanwhile.
-      return this.read(trx, machine.id);
-    });
+    await trx
+      .updateTable('machines')
+      .set((eb) => ({
+        uuid: eb.fn.coalesce('uuid', eb.val(learned.uuid)),
+        arch: eb.fn.coalesce('arch', eb.val(learned.arch)),
+        vendor_class: eb.fn.coalesce('vendor_class', eb.val(learned.vendor_class)),
+        hostname: eb.fn.coalesce('hostname', eb.val(learned.hostname)),
+        version: eb('version', '+', 1),
+        updated_at: this.ctx.now(),
+      }))
+      .where('id', '=', machine.id)
+      // Only when something new is learned, so a machine that knows it all is not rewritten on every packet.
+      .where((eb) => eb.or(unknown.map((column) => eb(column, 'is', null))))
+      .execute();
+    // Read back in the same transaction: what this change wrote (or what a concurrent contact wrote first), not
+    // what a later change did; nothing when the machine was forgotten meanwhile.
+    return this.read(trx, machine.id);
   }
 
   async get(id: MachineId): Promise<Machine | undefined> {
@@ -142,15 +170,18 @@ export class KyselyInventoryStore implements InventoryStore {
   }
 
   async getByMac(mac: Mac): Promise<Machine | undefined> {
-    const row = await this.machines(this.ctx.db)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('machine_interfaces')
-            .select(sql.lit(1).as('one'))
-            .whereRef('machine_interfaces.machine_id', '=', 'machines.id')
-            .where('machine_interfaces.mac', '=', mac),
-        ),
+    return this.byMac(this.ctx.db, mac);
+  }
+
+  private async byMac(db: Kysely<Database>, mac: Mac): Promise<Machine | undefined> {
+    // By the id its interface names: SQLite runs an EXISTS over machines as a scan of every machine (a lookup cost
+    // that grew with the fleet, on every DHCP contact), and this as two primary-key searches. Still one statement.
+    const row = await this.machines(db)
+      .where('machines.id', '=', (eb) =>
+        eb
+          .selectFrom('machine_interfaces')
+          .select('machine_interfaces.machine_id')
+          .where('machine_interfaces.mac', '=', mac),
       )
       .executeTakeFirst();
     return row && decodeMachine(row);

@@ -96,6 +96,43 @@ export function inventoryConformance(harness: StoreHarness): void {
       expect((await store.inventory.list()).total).toBe(1);
     });
 
+    it('records a batch of contacts as one contact at a time would, in order', async () => {
+      const one = await fresh(harness);
+      const many = await fresh(harness);
+      const known = [{ mac: mac(1), arch: 7 }];
+      const batch = [
+        { mac: mac(2), uuid: uuid(2), arch: 7, vendorClass: 'PXEClient:Arch:00007:UNDI:003016' }, // new
+        { mac: mac(1), vendorClass: 'iPXE', arch: 0 }, // known: learns the vendor class, keeps arch 7
+        { mac: mac(3) }, // new, says nothing
+        { mac: mac(2), hostname: 'web-2' }, // enrolled earlier in this batch: learns the hostname
+        { mac: mac(1), vendorClass: 'iPXE' }, // nothing new
+      ];
+      for (const c of known) await one.store.inventory.recordContact(c);
+      await many.store.inventory.recordContacts(known);
+      const expected = [];
+      for (const c of batch) expected.push(await one.store.inventory.recordContact(c));
+      const results = await many.store.inventory.recordContacts(batch);
+      // Ids are random: compare each result with its machine's id left out, and the ids by which results share one.
+      const view = (rs: readonly { machine: { id: string }; created: boolean }[]) =>
+        rs.map(({ machine: { id, ...rest }, created }) => ({
+          created,
+          rest,
+          same: rs.findIndex((r) => r.machine.id === id),
+        }));
+      expect(view(results)).toEqual(view(expected));
+      expect(results.map((r) => r.created)).toEqual([true, false, true, false, false]);
+      expect((await many.store.inventory.list()).total).toBe(3);
+      expect(await many.store.inventory.recordContacts([])).toEqual([]);
+    });
+
+    it('refuses a batch with an invalid contact before writing any of it', async () => {
+      const { store } = await fresh(harness);
+      await expect(
+        store.inventory.recordContacts([{ mac: mac(1) }, { mac: 'not a mac' as Mac }]),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+      expect((await store.inventory.list()).total).toBe(0);
+    });
+
     it('trusts typed lookup keys: one not in canonical form matches nothing and throws nothing', async () => {
       // Design §8.5: MACs and UUIDs are parsed at the edge; the store neither re-parses nor re-spells them.
       const { store } = await fresh(harness);
