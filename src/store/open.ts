@@ -35,19 +35,22 @@ export async function openStore(url: string | StoreLocation, options: OpenStoreO
   const location = typeof url === 'string' ? parseStoreUrl(url, options.dataDir) : url;
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const now = options.now ?? Date.now;
-  const { db, adapter, migrationSchema } =
+  const { db, adapter, migrationSchema, sqlite } =
     location.dialect === 'sqlite'
       ? openSqlite({
           file: location.file,
           busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
           logger,
         })
-      : await openPostgres({
-          url: location.url,
-          schema: options.postgresSchema,
-          poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
-          connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-          logger,
-        });
-  return new KyselyStore({ db, adapter, logger, now, migrationSchema });
+      : {
+          ...(await openPostgres({
+            url: location.url,
+            schema: options.postgresSchema,
+            poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+            connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+            logger,
+          })),
+          sqlite: undefined,
+        };
+  return new KyselyStore({ db, adapter, logger, now, migrationSchema, sqlite });
 }

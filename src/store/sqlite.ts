@@ -25,6 +25,8 @@ export function openSqlite(options: SqliteOptions): {
   db: Kysely<Database>;
   adapter: SqlAdapter;
   migrationSchema: undefined;
+  /** The connection under `db`, for statements prepared by hand (QueryContext.sqlite). */
+  sqlite: SqliteDatabase.Database;
 } {
   const { file, busyTimeoutMs, logger } = options;
   const memory = file === ':memory:';
@@ -47,6 +49,7 @@ export function openSqlite(options: SqliteOptions): {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
     adapter: sqliteAdapter(file),
     migrationSchema: undefined, // SQLite has no schemas
+    sqlite,
   };
 }
 

@@ -1,5 +1,6 @@
 // A Store from a Kysely instance of either dialect: the query modules are shared, the adapter holds what differs.
 import { randomUUID } from 'node:crypto';
+import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
 import type { SqlAdapter } from './adapter.js';
@@ -40,6 +41,8 @@ export class KyselyStore implements Store {
     readonly now: () => number;
     /** PostgreSQL: the schema the tables live in, for the Migrator's bookkeeping tables. */
     readonly migrationSchema: string | undefined;
+    /** SQLite: the connection under `db` (QueryContext.sqlite). */
+    readonly sqlite?: SqliteDatabase.Database | undefined;
   }) {
     const { adapter, logger, now } = options;
     this.monitor = new HealthMonitor(logger);
@@ -52,7 +55,28 @@ export class KyselyStore implements Store {
     this.adapter = adapter;
     this.logger = logger;
     this.migrationSchema = options.migrationSchema;
-    const ctx: QueryContext = { db, adapter, now, newId: randomUUID, logger };
+    const sqlite = options.sqlite;
+    const ctx: QueryContext = {
+      db,
+      adapter,
+      now,
+      newId: randomUUID,
+      logger,
+      ...(sqlite === undefined
+        ? {}
+        : {
+            sqlite: {
+              database: sqlite,
+              // Kysely's SQLite driver has one connection behind a lock; holding it keeps Kysely's queries (and
+              // transactions) out while `work` runs. Success proves the database is there, as for Kysely's queries.
+              exclusive: async <T>(work: () => T): Promise<T> => {
+                const result = await db.connection().execute(() => Promise.resolve(work()));
+                this.monitor.up();
+                return result;
+              },
+            },
+          }),
+    };
     const translate = (error: unknown) => this.translate(error);
     this.dialect = adapter.dialect;
     this.inventory = guarded(new KyselyInventoryStore(ctx), translate);

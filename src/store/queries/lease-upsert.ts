@@ -31,6 +31,24 @@ export function leaseRow(lease: Lease, now: number): Insertable<LeasesTable> {
 }
 
 /**
+ * The rows of a batch (LeaseStore.commitMany), each checked before any statement runs: an invalid lease is answered
+ * with its InvalidInputError and takes no part in the transaction, as `commit` would refuse it.
+ */
+export function leaseRows(
+  leases: readonly Lease[],
+  now: number,
+): (Insertable<LeasesTable> | InvalidInputError)[] {
+  return leases.map((lease) => {
+    try {
+      return leaseRow(lease, now);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return error;
+      throw error;
+    }
+  });
+}
+
+/**
  * Writes the row, or throws LeaseConflictError naming the holder. A unique violation is rethrown as it came when
  * `onViolation` is given, after the callback ran (commitMany rolls back to its savepoint there, which PostgreSQL
  * needs before the transaction can read the holder).

@@ -12,11 +12,17 @@ import type { LeaseCommitResult, LeaseStore } from '../types.js';
 import type { QueryContext } from './context.js';
 import { decodeAll } from './decode.js';
 import { decodeLease } from './lease-codec.js';
-import { leaseAt, leaseRow, upsertLease } from './lease-upsert.js';
+import { SqliteLeaseBatch } from './lease-batch-sqlite.js';
+import { leaseAt, leaseRow, leaseRows, upsertLease } from './lease-upsert.js';
 import { checkEpochMs } from './validate.js';
 
 export class KyselyLeaseStore implements LeaseStore {
-  constructor(private readonly ctx: QueryContext) {}
+  /** On SQLite, commitMany's prepared statements (lease-batch-sqlite.ts); PostgreSQL runs the Kysely path. */
+  private readonly sqliteBatch: SqliteLeaseBatch | undefined;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.sqliteBatch = ctx.sqlite === undefined ? undefined : new SqliteLeaseBatch(ctx.sqlite, ctx.adapter);
+  }
 
   async findByClient(subnet: Ipv4Subnet, clientId: ClientId): Promise<Lease | undefined> {
     const row = await this.ctx.db
@@ -44,15 +50,8 @@ export class KyselyLeaseStore implements LeaseStore {
 
   async commitMany(leases: readonly Lease[]): Promise<readonly LeaseCommitResult[]> {
     const now = this.ctx.now();
-    // Invalid leases are answered before the transaction and take no part in it, as `commit` would refuse them.
-    const rows = leases.map((lease) => {
-      try {
-        return leaseRow(lease, now);
-      } catch (error) {
-        if (error instanceof InvalidInputError) return error;
-        throw error;
-      }
-    });
+    if (this.sqliteBatch !== undefined) return this.sqliteBatch.commitMany(leases, now);
+    const rows = leaseRows(leases, now);
     const refused = (error: InvalidInputError): LeaseCommitResult => ({ ok: false, error });
     if (rows.every((row) => row instanceof InvalidInputError)) return rows.map(refused);
     return this.ctx.db.transaction().execute(async (trx) => {
@@ -71,8 +70,7 @@ export class KyselyLeaseStore implements LeaseStore {
 
   /**
    * One lease of a batch under its own savepoint: on PostgreSQL a failed statement aborts the whole transaction
-   * unless it is rolled back to a savepoint, and a conflict must cost only its own lease. SQLite would undo just
-   * the statement anyway; the savepoint keeps the two dialects one code path, at the price of two cheap statements.
+   * unless it is rolled back to a savepoint, and a conflict must cost only its own lease.
    */
   private async commitInBatch(
     trx: Kysely<Database>,
