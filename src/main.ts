@@ -7,6 +7,8 @@ import { HotFileCache } from './net/tftp-hot-cache.js';
 import { createTftpFileSource } from './net/tftp-files.js';
 import { createTftpServer } from './net/tftp-server.js';
 import { tftpTimelineRecorder } from './tftp-timeline.js';
+import { bootConfigFiles } from './tftp-boot-configs.js';
+import { isEmptyBootTable, planFromTable } from './boot/config-table.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
 import { Supervisor, type Service } from './net/supervisor.js';
@@ -185,8 +187,9 @@ function refuseUnbuiltModes(config: FleetbootConfig): void {
 }
 
 /**
- * TFTP over the configured roots. The per-machine files the provisioning issue generates (pxelinux.cfg/…, GRUB's
- * grub.cfg) will arrive as the file source's virtual files; until then only the roots are served.
+ * TFTP over the configured roots, with the per-machine pxelinux and GRUB config files generated first when
+ * `tftp.bootConfigs` has entries. Provisioning's decideBoot (issue 5 item 5) replaces `planFromTable` as the
+ * `decide` of bootConfigFiles; nothing else changes.
  */
 function addTftp(
   supervisor: Supervisor,
@@ -196,7 +199,21 @@ function addTftp(
   if (!config.tftp.enabled) return;
   if (config.tftp.roots.length === 0)
     logger.info('tftp.roots is empty: every request is answered "file not found"');
-  const files = createTftpFileSource({ roots: config.tftp.roots, cache: new HotFileCache({ metrics }) });
+  const table = config.tftp.bootConfigs;
+  const virtualFiles = isEmptyBootTable(table)
+    ? undefined
+    : bootConfigFiles({
+        leases: store.leases,
+        inventory: store.inventory,
+        decide: (client) => Promise.resolve(planFromTable(table, client)),
+        now: () => clock.now(),
+        logger,
+      });
+  const files = createTftpFileSource({
+    roots: config.tftp.roots,
+    cache: new HotFileCache({ metrics }),
+    ...(virtualFiles === undefined ? {} : { virtualFiles }),
+  });
   const onTransfer = tftpTimelineRecorder({ leases: store.leases, events: store.events, logger });
   supervisor.add(createTftpServer({ config: config.tftp, files, clock, logger, metrics, onTransfer }));
 }

@@ -3,6 +3,7 @@ import { parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
 import { parseMac } from '../values/mac.js';
 import { resolveStoreSpec } from '../values/store-location.js';
 import { KINDS } from './kinds.js';
+import { buildBootEntry } from './boot-rules.js';
 import { leaseTimers } from './rules.js';
 import type { RawConfig, RawSubnet } from './schema.js';
 import type { DhcpSubnet, FleetbootConfig } from './types.js';
@@ -36,6 +37,15 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       retries: raw.tftp.retries,
       maxTransfers: raw.tftp.maxTransfers,
       maxPerClient: raw.tftp.maxPerClient,
+      bootConfigs: {
+        ...(raw.tftp.bootConfigs.default === undefined
+          ? {}
+          : { default: buildBootEntry(raw.tftp.bootConfigs.default) }),
+        machines: raw.tftp.bootConfigs.machines.map((m) => ({
+          ...buildBootEntry(m),
+          mac: parseMac(m.mac),
+        })),
+      },
     },
     dhcp: {
       mode: raw.dhcp.mode,

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import { InvalidValueError } from '../values/brand.js';
 import { type Hostname, HOSTNAME_EXPECTED, parseHostname } from '../values/hostname.js';
 import { type Ipv4, type Ipv4Subnet, parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
+import { BOOT_PATH_EXPECTED, LINE_TEXT_EXPECTED, parseBootPath, parseLineText } from '../values/boot-text.js';
 import { type Mac, parseMac } from '../values/mac.js';
 import { parseStoreSpec, STORE_EXPECTED, type StoreSpec } from '../values/store-location.js';
 
@@ -153,8 +154,36 @@ const dnsName: ValueKind<Hostname> = {
   parse: parseHostname,
 };
 
+// Written into generated pxelinux and GRUB files (src/boot/render-*.ts), which refuse the same values.
+const bootPath: ValueKind<string> = {
+  format: 'boot-path',
+  label: 'TFTP path',
+  expected: BOOT_PATH_EXPECTED,
+  example: 'debian-installer/amd64/linux',
+  parse: parseBootPath,
+};
+
+const lineText: ValueKind<string> = {
+  format: 'line-text',
+  label: 'text (one line)',
+  expected: LINE_TEXT_EXPECTED,
+  example: 'auto=true priority=critical',
+  parse: parseLineText,
+};
+
 /** Every kind, keyed by name; `format` values are unique so docs and errors can find a kind from a schema. */
-export const KINDS = { ipv4, cidr, mac, hostPort, store, httpUrl, interfaceName, dnsName } as const;
+export const KINDS = {
+  ipv4,
+  cidr,
+  mac,
+  hostPort,
+  store,
+  httpUrl,
+  interfaceName,
+  dnsName,
+  bootPath,
+  lineText,
+} as const;
 
 export type KindName = keyof typeof KINDS;
 

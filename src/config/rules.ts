@@ -16,6 +16,7 @@ import {
 } from '../values/ipv4.js';
 import { isOneOf, isRecord } from '../values/guards.js';
 import { parseMac } from '../values/mac.js';
+import { checkBootConfigs } from './boot-rules.js';
 import type { ConfigPath } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
 import {
@@ -46,7 +47,11 @@ export interface RuleProblem {
 
 export function checkRules(config: unknown): RuleProblem[] {
   const root = asRecord(config);
-  return [...checkTftp(root.tftp), ...checkDhcp(asRecord(root.dhcp))];
+  return [
+    ...checkTftp(root.tftp),
+    ...checkBootConfigs(asRecord(root.tftp).bootConfigs),
+    ...checkDhcp(asRecord(root.dhcp)),
+  ];
 }
 
 function checkTftp(tftp: unknown): RuleProblem[] {

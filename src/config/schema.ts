@@ -11,7 +11,10 @@ export { DHCP_MODES, LOG_LEVELS };
 export type { FleetbootConfig } from './types.js';
 
 /** A string of a known kind (kinds.ts): checked by its parser, so the schema and the loader agree exactly. */
-function valueOf(kind: KindName, options: { description?: string; default?: string } = {}) {
+function valueOf(
+  kind: KindName,
+  options: { description?: string; default?: string; maxLength?: number } = {},
+) {
   const k = KINDS[kind];
   // An example helps editors where there is no default to show.
   const example = options.default === undefined ? { examples: [k.example] } : {};
@@ -62,6 +65,64 @@ function integer(description: string, min: number, max: number | undefined, def:
   });
 }
 
+const bootEntryProperties = {
+  label: Type.Optional(
+    valueOf('lineText', { maxLength: 200, description: 'What the console shows for this entry.' }),
+  ),
+  kernel: Type.Optional(
+    valueOf('bootPath', {
+      description:
+        'Kernel to load, relative to the TFTP root (a file of `tftp.roots`). Leave out with `localboot`.',
+    }),
+  ),
+  initrd: Type.Array(valueOf('bootPath'), {
+    default: [],
+    description: 'Initial ramdisks loaded with the kernel, in order, relative to the TFTP root.',
+  }),
+  append: valueOf('lineText', {
+    default: '',
+    // x86 Linux's COMMAND_LINE_SIZE.
+    maxLength: 2048,
+    description: 'The kernel command line, as one line.',
+  }),
+  localboot: Type.Boolean({
+    default: false,
+    description:
+      'Boot from the local disk instead of a kernel: pxelinux `LOCALBOOT 0`, GRUB `exit` (back to the firmware).',
+  }),
+};
+
+export const BootEntrySchema = Type.Object(bootEntryProperties, {
+  description: 'What a client boots: a kernel with `kernel`, or its local disk with `localboot: true`.',
+  additionalProperties: false,
+});
+
+export const MachineBootEntrySchema = Type.Object(
+  {
+    mac: valueOf('mac', { description: 'MAC address of the machine this entry is for.' }),
+    ...bootEntryProperties,
+  },
+  { description: 'What one machine boots.', additionalProperties: false },
+);
+
+export const BootConfigsSchema = section(
+  'Per-machine pxelinux and GRUB config files, generated on request until profiles are built: fleetboot answers ' +
+    'the pxelinux search (`pxelinux.cfg/<uuid>`, `01-<mac>`, hex-IP prefixes, `default`) and `grub.cfg` for ' +
+    'the client that asks, identified by its DHCP lease. Empty (the default): those names come from `tftp.roots`.',
+  {
+    default: Type.Optional(
+      Type.Object(bootEntryProperties, {
+        description: 'For every client without an entry of its own. Leave out to send such clients nothing.',
+        additionalProperties: false,
+      }),
+    ),
+    machines: Type.Array(MachineBootEntrySchema, {
+      default: [],
+      description: 'Entries by MAC address; each MAC at most once.',
+    }),
+  },
+);
+
 export const TftpSchema = section('The TFTP server that hands the first boot loader to PXE firmware.', {
   enabled: Type.Boolean({
     default: true,
@@ -109,6 +170,7 @@ export const TftpSchema = section('The TFTP server that hands the first boot loa
     undefined,
     8,
   ),
+  bootConfigs: BootConfigsSchema,
 });
 
 export const PoolSchema = Type.Object(
@@ -235,3 +297,4 @@ export type RawPool = Static<typeof PoolSchema>;
 export type RawReservation = Static<typeof ReservationSchema>;
 export type RawDhcp = Static<typeof DhcpSchema>;
 export type RawTftp = Static<typeof TftpSchema>;
+export type RawBootEntry = Static<typeof BootEntrySchema>;

@@ -44,7 +44,25 @@ export interface TftpConfig {
   readonly retries: number;
   readonly maxTransfers: number;
   readonly maxPerClient: number;
+  /** Checked: each entry one action, each MAC once. The shape of src/boot/config-table.ts BootTable. */
+  readonly bootConfigs: BootConfigs;
 }
+
+export interface BootConfigs {
+  readonly default?: BootConfigEntry;
+  readonly machines: readonly (BootConfigEntry & { readonly mac: Mac })[];
+}
+
+/** Paths relative to the TFTP root, text on one line (src/values/boot-text.ts). */
+export type BootConfigEntry =
+  | {
+      readonly action: 'linux';
+      readonly label?: string;
+      readonly kernel: string;
+      readonly initrd: readonly string[];
+      readonly append: string;
+    }
+  | { readonly action: 'local'; readonly label?: string };
 
 /**
  * When `mode` is not `off`, `interfaces` is not empty; when it is `full` or `auto`, `subnets` is not empty. The

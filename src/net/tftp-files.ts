@@ -24,11 +24,21 @@ export type { TftpClient, TftpFile, TftpFileSource, TftpOpenResult, TftpRefusal 
  * Files that exist only as an answer to one client: pxelinux.cfg/<uuid>, 01-<mac>, the hex-IP prefixes and
  * `default`, GRUB's grub.cfg per requesting IP (issue 4, item 3). Given the canonical path (`resolveTftpPath`: no
  * leading slash, `/` separators, e.g. `pxelinux.cfg/01-52-54-00-12-34-56`, `grub/grub.cfg`) and the client, it
- * returns the content, or `undefined` for "not one of mine" so the roots are searched. A rejection is a server
+ * returns the content, `VIRTUAL_NOT_FOUND`, or `undefined` for "not one of mine" so the roots are searched. A rejection is a server
  * error for that request (ERROR 0), never a fall-back to the roots: a policy that cannot answer (the store is
  * down) must not let a static default config boot a machine into an installer (design.md §1.8).
  */
-export type VirtualFiles = (path: string, client: TftpClient) => Promise<Uint8Array | undefined>;
+export type VirtualFiles = (
+  path: string,
+  client: TftpClient,
+) => Promise<Uint8Array | typeof VIRTUAL_NOT_FOUND | undefined>;
+
+/**
+ * A virtual-file policy's "this name is mine, and there is no such file for this client": ERROR 1, and the roots
+ * are not searched (a copied netboot tree's static `pxelinux.cfg/default` must not answer a client the policy
+ * has decided to send on to its next search step).
+ */
+export const VIRTUAL_NOT_FOUND = 'not-found';
 
 export interface TftpFileSourceOptions {
   /** Read-only directories, searched in order after the virtual files (`tftp.roots`). */
@@ -60,12 +70,13 @@ export function createTftpFileSource(options: TftpFileSourceOptions): TftpFileSo
       if (!resolved.ok) return { kind: 'refused', reason: resolved.reason };
       const relative = resolved.relative;
       if (options.virtualFiles !== undefined) {
-        let bytes: Uint8Array | undefined;
+        let bytes: Uint8Array | typeof VIRTUAL_NOT_FOUND | undefined;
         try {
           bytes = await options.virtualFiles(relative, client);
         } catch {
           return { kind: 'refused', reason: 'virtual-error' };
         }
+        if (bytes === VIRTUAL_NOT_FOUND) return { kind: 'refused', reason: 'not-found' };
         if (bytes !== undefined)
           return { kind: 'file', file: memoryFile(relative, 'virtual', undefined, bytes) };
       }

@@ -61,7 +61,9 @@ describe('configJsonSchema', () => {
     expect(subnet.required).toEqual(['subnet']);
     expect(at(subnet, 'properties', 'pools', 'items').required).toEqual(['start', 'end']);
     expect(at(subnet, 'properties', 'reservations', 'items').required).toEqual(['mac', 'ip']);
-    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(3);
+    const bootConfigs = at(schema, 'properties', 'tftp', 'properties', 'bootConfigs', 'properties');
+    expect(at(bootConfigs, 'machines', 'items').required).toEqual(['mac']);
+    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(4);
   });
 
   it('accepts the starter config and refuses the typo of issue 2, as a stand-alone JSON Schema', () => {

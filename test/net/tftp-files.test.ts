@@ -3,7 +3,11 @@ import { chmodSync, linkSync, mkdirSync, renameSync, symlinkSync, utimesSync, wr
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TftpFile, TftpOpenResult } from '../../src/net/tftp-file.js';
-import { createTftpFileSource, type TftpFileSourceOptions } from '../../src/net/tftp-files.js';
+import {
+  createTftpFileSource,
+  type TftpFileSourceOptions,
+  VIRTUAL_NOT_FOUND,
+} from '../../src/net/tftp-files.js';
 import { HotFileCache } from '../../src/net/tftp-hot-cache.js';
 import { lookUpInRoot, openFound, RootFileRefused } from '../../src/net/tftp-root-file.js';
 import { makeTree, openFds, patterned, type TftpTree } from './tftp-fixtures/fs.js';
@@ -194,6 +198,12 @@ describe('TFTP file source: virtual files', () => {
     );
     expect(result.kind === 'file' && result.file.origin).toBe('root');
     if (result.kind === 'file') await result.file.close();
+  });
+
+  it('answers "not found" without searching the roots when the policy says the name is its own', async () => {
+    tree.write('pxelinux.cfg/01-52-54-00-00-00-09', 'static file of another machine');
+    const files = source({ virtualFiles: () => Promise.resolve(VIRTUAL_NOT_FOUND) });
+    expectRefused(await files.open('pxelinux.cfg/01-52-54-00-00-00-09', client), 'not-found');
   });
 
   it('fails closed when the policy fails: no fall-back to a static file of the same name', async () => {
