@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { defaultBootFileTable, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
+import { decideAutoMode } from './dhcp/probe/auto-mode.js';
+import { probeSegment, type SegmentProbe } from './dhcp/probe/segment.js';
 import { createDhcpListeners } from './net/dhcp-listener.js';
 import { HotFileCache } from './net/tftp-hot-cache.js';
 import { createTftpFileSource } from './net/tftp-files.js';
@@ -11,7 +13,7 @@ import { bootConfigFiles } from './tftp-boot-configs.js';
 import { isEmptyBootTable, planFromTable } from './boot/config-table.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
-import { Supervisor, type Service } from './net/supervisor.js';
+import { StartupError, Supervisor, type Service } from './net/supervisor.js';
 import { createLogger, subsystemLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { openStore } from './store/open.js';
@@ -36,11 +38,6 @@ export interface StartOptions {
   readonly clock?: Clock;
 }
 
-/** A configuration this version cannot serve (it is valid, but the feature is not built); exit code 3. */
-export class UnsupportedConfigError extends Error {
-  override readonly name = 'UnsupportedConfigError';
-}
-
 /**
  * Raised when the store cannot be opened or migrated (its cause is the store's own coded error); `serve` maps it
  * to its own exit code. Not the store's StoreUnavailableError, which also means "lost the database later".
@@ -61,7 +58,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
-  refuseUnbuiltModes(config);
+  const dhcpMode = await resolveDhcpMode(config, clock, subsystemLogger(logger, 'dhcp'));
 
   // 0750: the data directory holds the database, whose rows include install tokens (catalogue S14).
   await mkdir(config.dataDir, { recursive: true, mode: 0o750 });
@@ -74,7 +71,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
   addTftp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'tftp'), metrics });
-  addDhcp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'dhcp'), metrics });
+  addDhcp(supervisor, {
+    config,
+    mode: dhcpMode,
+    store,
+    clock,
+    logger: subsystemLogger(logger, 'dhcp'),
+    metrics,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -171,19 +175,35 @@ export function healthOf(states: Readonly<Record<string, string>>): HealthReport
   return { status, components };
 }
 
+/** The DHCP mode served: as configured, or what `auto` chose. */
+type ServedDhcpMode = Exclude<FleetbootConfig['dhcp']['mode'], 'auto'>;
+
 /**
- * Auto mode is valid configuration but not built yet (it needs a start-up probe for another DHCP server): refuse it
- * at start, never serve silently.
+ * `dhcp.mode: auto` (issue 3 item 3): before anything listens, probe each named interface's segment for another
+ * DHCP server (dhcp/probe/), choose proxy if one answers and full otherwise, and say which and why. A probe that
+ * cannot run (no such interface, port 68 taken by a DHCP client on it) fails the start: guessing "full" could put
+ * a second address server on the site's network.
  */
-function refuseUnbuiltModes(config: FleetbootConfig): void {
+async function resolveDhcpMode(
+  config: FleetbootConfig,
+  clock: Clock,
+  logger: Logger,
+): Promise<ServedDhcpMode> {
   const { mode, interfaces } = config.dhcp;
-  if (mode === 'auto' && interfaces.length > 0) {
-    throw new UnsupportedConfigError(
-      `dhcp.mode "${mode}" is not available in this version of fleetboot; use "full" (fleetboot hands out ` +
-        'addresses on the named interfaces), "proxy" (boot information only, beside the network\'s DHCP server) ' +
-        'or "off"',
+  if (mode !== 'auto' || interfaces.length === 0) return mode === 'auto' ? 'off' : mode;
+  logger.info({ interfaces }, 'dhcp.mode auto: probing for another DHCP server before serving');
+  let probes: SegmentProbe[];
+  try {
+    probes = await Promise.all(
+      interfaces.map((interfaceName) => probeSegment({ interfaceName, clock, logger, stopAtFirst: true })),
     );
+  } catch (error) {
+    throw new StartupError('dhcp-probe', error);
   }
+  const decision = decideAutoMode(probes);
+  const servers = probes.flatMap((p) => p.servers.map((s) => ({ interface: p.interfaceName, ...s })));
+  logger.info({ mode: decision.mode, servers }, `dhcp.mode auto chose ${decision.mode}: ${decision.reason}`);
+  return decision.mode;
 }
 
 /**
@@ -224,10 +244,17 @@ function addTftp(
  */
 function addDhcp(
   supervisor: Supervisor,
-  deps: { config: FleetbootConfig; store: Store; clock: Clock; logger: Logger; metrics: Metrics },
+  deps: {
+    config: FleetbootConfig;
+    mode: ServedDhcpMode;
+    store: Store;
+    clock: Clock;
+    logger: Logger;
+    metrics: Metrics;
+  },
 ): void {
-  const { config, store, clock, logger, metrics } = deps;
-  const { mode, interfaces } = config.dhcp;
+  const { config, mode, store, clock, logger, metrics } = deps;
+  const { interfaces } = config.dhcp;
   if (mode === 'off' || interfaces.length === 0) {
     logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
     return;
@@ -237,7 +264,7 @@ function addDhcp(
   }
   const httpBase = config.http.publicUrl ?? `http://${NEXT_SERVER_TOKEN}:${config.http.listen.port}`;
   const engine = createDhcpEngine({
-    config: config.dhcp,
+    config: { ...config.dhcp, mode },
     leases: store.leases,
     inventory: store.inventory,
     events: store.events,

@@ -246,7 +246,8 @@ export const DhcpSchema = section(
       description:
         '`off`: answer no DHCP. `proxy`: proxyDHCP (PXE 2.1 specification): send only boot information, next to ' +
         'the network’s existing DHCP server. `full`: authoritative DHCP server leasing addresses from `subnets`. ' +
-        '`auto`: proxy while another DHCP server answers on the interface, full otherwise.',
+        '`auto`: at start, send a DISCOVER from each interface (3 tries, 6 s); proxy if another DHCP server ' +
+        'answers, full otherwise. The choice and the server that answered are logged; it holds until restart.',
     }),
     interfaces: Type.Array(valueOf('interfaceName'), {
       default: [],

@@ -90,7 +90,7 @@ dhcp:
   #        handing out addresses. The safe choice on a network you share.
   # full:  be THE DHCP server on the interfaces below, leasing addresses from the subnets below. Only where
   #        no other DHCP server runs.
-  # auto:  proxy while another DHCP server answers, full otherwise.
+  # auto:  at start, ask the network: proxy if another DHCP server answers, full otherwise (logged).
   # off:   no DHCP; your own DHCP server points machines at fleetboot.
   mode: ${mode}
   # DHCP is answered on these interfaces only, never on one you did not name.

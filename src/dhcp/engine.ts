@@ -35,7 +35,7 @@ import { ClientSerializer } from './serialize.js';
 import { WarningLimiter } from './warnings.js';
 
 export interface DhcpEngineOptions {
-  /** config's `dhcp` section (DhcpConfig is assignable); modes `full` and `proxy` are served. */
+  /** config's `dhcp` section (DhcpConfig is assignable); modes `full` and `proxy` (auto resolved first, main.ts). */
   readonly config: EngineConfig;
   readonly leases: LeaseStore;
   readonly inventory: InventoryStore;
@@ -88,8 +88,10 @@ const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export function createDhcpEngine(options: DhcpEngineOptions): DhcpEngine {
   if (options.config.mode !== 'full' && options.config.mode !== 'proxy') {
+    // main.ts turns `auto` into one of them with the start-up probe (dhcp/probe/) before building the engine.
     throw new Error(
-      `the DHCP engine serves modes "full" and "proxy"; mode "${options.config.mode}" is not built yet`,
+      `the DHCP engine serves modes "full" and "proxy"; mode "${options.config.mode}" is resolved by the ` +
+        'start-up probe before the engine is built',
     );
   }
   return new Engine(options).handler();

@@ -8,7 +8,7 @@ import type { LogRate } from './log-limiter.js';
 import { dhcpTransportMetrics } from './dhcp-metrics.js';
 import type { Service } from './supervisor.js';
 import { type InterfaceTable, interfaceIpv4 } from './udp-interface-address.js';
-import { type InterfaceSocket, openInterfaceSocket } from './udp-interface-socket.js';
+import { type InterfaceSocket, openInterfaceSocket, sendDatagram } from './udp-interface-socket.js';
 import type { NetDeviceAddon } from './udp-netdev-addon.js';
 
 export interface DhcpListenerOptions {
@@ -197,20 +197,8 @@ function sendFrom(
   bytes: Uint8Array,
   destination: DhcpDestination,
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (socket === undefined) {
-      reject(new Error('no socket for the port the request came in on'));
-      return;
-    }
-    try {
-      socket.socket.send(bytes, destination.port, destination.address, (error) => {
-        if (error) reject(error);
-        else resolve();
-      });
-    } catch (error) {
-      reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
+  if (socket === undefined) return Promise.reject(new Error('no socket for the port the request came in on'));
+  return sendDatagram(socket, bytes, destination);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -21,3 +21,17 @@ export function ipv4InterfaceNames(table: InterfaceTable = networkInterfaces()):
     .map(([name]) => name)
     .sort();
 }
+
+/** The interface's MAC (as os.networkInterfaces() reports it), or undefined when it has no address listed. */
+export function interfaceMac(name: string, table: InterfaceTable = networkInterfaces()): string | undefined {
+  return table[name]?.find((info) => info.family === 'IPv4')?.mac;
+}
+
+/** Every IPv4 address of this host, on any interface: what "sent by us" means for a datagram's source. */
+export function hostIpv4Addresses(table: InterfaceTable = networkInterfaces()): Set<Ipv4> {
+  const out = new Set<Ipv4>();
+  for (const infos of Object.values(table)) {
+    for (const info of infos ?? []) if (info.family === 'IPv4') out.add(parseIpv4(info.address));
+  }
+  return out;
+}

@@ -141,6 +141,24 @@ class OpenSocket implements InterfaceSocket {
   }
 }
 
+/** Sends one datagram; resolves once the kernel took it, rejects with the send error (never throws). */
+export function sendDatagram(
+  socket: InterfaceSocket,
+  bytes: Uint8Array,
+  destination: { readonly address: string; readonly port: number },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      socket.socket.send(bytes, destination.port, destination.address, (error) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
 /**
  * dgram adopts the descriptor with the documented `bind({ fd })` (nodejs/node#21745), which starts receiving at
  * once and emits 'listening' synchronously. If it refuses the descriptor, the caller still owns and closes it.

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
  */
 export interface NetDeviceAddon {
   /**
-   * A new non-blocking AF_INET UDP socket with SO_REUSEADDR, pinned to `interfaceName` with SO_BINDTODEVICE and
-   * then bound to 0.0.0.0:`port`; returns its file descriptor, for `dgram.Socket#bind({ fd })`. Pinning before
+   * A new non-blocking AF_INET UDP socket (without SO_REUSEADDR: docs/dhcp-interfaces.md), pinned to
+   * `interfaceName` with SO_BINDTODEVICE and then bound to 0.0.0.0:`port`; returns its file descriptor, for `dgram.Socket#bind({ fd })`. Pinning before
    * bind(2) means no datagram from another interface is ever queued on it. Throws an Error whose `code` is the
    * errno name (ENODEV: no such interface; EACCES: port < 1024 without CAP_NET_BIND_SERVICE).
    */

@@ -77,20 +77,6 @@ describe('fleetboot serve', () => {
     expect(stderr).toMatch(/fleetboot\.yaml:2:\d+: http\.listen/);
   });
 
-  it('exits 3 rather than serve a DHCP mode this version does not have', async () => {
-    const dir = scratch();
-    writeFileSync(
-      path.join(dir, 'fleetboot.yaml'),
-      'dhcp:\n  mode: auto\n  interfaces: [lo]\n  subnets:\n    - subnet: 198.18.0.0/24\n' +
-        '      pools: [{ start: 198.18.0.100, end: 198.18.0.199 }]\n',
-    );
-    const child = serve(dir);
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    expect((await waitForExit(child, 20_000)).code).toBe(3);
-    expect(stderr).toMatch(/dhcp\.mode "auto" is not available in this version/);
-  });
-
   it('exits 1 when its HTTP port is taken and stays taken', async () => {
     const dir = scratch();
     const first = serve(dir);

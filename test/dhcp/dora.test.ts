@@ -260,7 +260,7 @@ describe('reply options (RFC 2131 §4.3.1, RFC 2132; protocol-digest §1.4, §10
 });
 
 describe('createDhcpEngine', () => {
-  it('refuses a mode it does not serve yet, rather than answering wrongly', () => {
+  it('refuses mode auto, which the start-up probe must resolve to full or proxy first', () => {
     const clock = new FakeClock();
     const { logger } = memoryLogger();
     const config = { ...dhcpConfig([LAN_SUBNET]), mode: 'auto' as const };
@@ -284,6 +284,6 @@ describe('createDhcpEngine', () => {
         logger,
         bootFiles: defaultBootFileTable(),
       }),
-    ).toThrow(/mode "auto" is not built yet/);
+    ).toThrow(/mode "auto" is resolved by the start-up probe/);
   });
 });

@@ -1,11 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { LabProcess } from '../../src/lab/index.js';
-import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
+import { TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
+import {
+  dhclientOnce,
+  startFleetboot,
+  startSiteDnsmasq,
+  stopDhclient,
+  writeDhcpLabConfig,
+} from './fixtures/lab-peers.js';
 
 const PXE_CLIENT = fileURLToPath(new URL('./fixtures/pxe-proxy-client.ts', import.meta.url));
 const FLEETBOOT = '198.18.0.1';
@@ -41,43 +48,18 @@ describeLab('fleetboot serve with dhcp.mode proxy beside dnsmasq', () => {
     const pxe = await lab().addHost('pxe', { switch: sw, mac: '52:54:00:fc:00:01' });
     const plain = await lab().addHost('plain', { switch: sw, mac: '52:54:00:fc:00:02' });
 
-    const dnsmasq = site.run('dnsmasq', [
-      '--no-daemon',
-      '--conf-file=/dev/null',
-      '--port=0',
-      `--interface=${site.interfaces[0]!.name}`,
-      '--bind-interfaces',
-      '--dhcp-range=198.18.0.100,198.18.0.150,255.255.255.0,10m',
-      `--dhcp-leasefile=${path.join(dir, 'dnsmasq.leases')}`,
-      `--pid-file=${path.join(dir, 'dnsmasq.pid')}`,
-      '--user=root',
-      '--no-ping',
-      '--log-facility=-',
-    ]);
-    await dnsmasq.waitForLine(/started/, { timeoutMs: 10_000, stream: 'stderr' });
+    const dnsmasq = await startSiteDnsmasq(site, {
+      interfaceName: site.interfaces[0]!.name,
+      range: '198.18.0.100,198.18.0.150,255.255.255.0,10m',
+      dir,
+      noPing: true,
+    });
 
-    const configFile = path.join(dir, 'fleetboot.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `dataDir: ${path.join(dir, 'data')}`,
-        `http: {listen: "${FLEETBOOT}:8080"}`,
-        'tftp: {enabled: false}',
-        'dhcp:',
-        '  mode: proxy',
-        `  interfaces: [${server.interfaces[0]!.name}]`,
-        '',
-      ].join('\n'),
-    );
-    const fleetboot = server.run(process.execPath, [
-      '--import',
-      TSX_LOADER,
-      CLI_MAIN,
-      'serve',
-      '-c',
-      configFile,
+    const configFile = writeDhcpLabConfig(dir, `${FLEETBOOT}:8080`, [
+      'mode: proxy',
+      `interfaces: [${server.interfaces[0]!.name}]`,
     ]);
-    await fleetboot.waitForLine(/"msg":"fleetboot up"/, { timeoutMs: 30_000, stream: 'stderr' });
+    const fleetboot = await startFleetboot(server, configFile);
 
     const client = (args: object) =>
       pxe.run(process.execPath, [
@@ -128,27 +110,12 @@ describeLab('fleetboot serve with dhcp.mode proxy beside dnsmasq', () => {
       },
     ]);
 
-    // An ordinary client: its lease from dnsmasq, and fleetboot silent. -sf /bin/true: its script would rewrite
-    // the host's /etc/resolv.conf (shared filesystem).
-    const bound = await plain.exec(
-      'dhclient',
-      [
-        '-1',
-        '-v',
-        '-sf',
-        '/bin/true',
-        '-lf',
-        path.join(dir, 'dhclient.leases'),
-        '-pf',
-        path.join(dir, 'dhclient.pid'),
-        plain.interfaces[0]!.name,
-      ],
-      { timeoutMs: 30_000 },
-    );
+    // An ordinary client: its lease from dnsmasq, and fleetboot silent.
+    const bound = await dhclientOnce(plain, dir);
     expect(bound.stderr).toMatch(new RegExp(`DHCPOFFER of 198\\.18\\.0\\.1[0-5]\\d from ${SITE}`));
     expect(bound.stderr).toMatch(/bound to 198\.18\.0\.1[0-5]\d/);
     expect(bound.stderr).not.toContain(`from ${FLEETBOOT}`);
-    await plain.exec('dhclient', ['-x', '-pf', path.join(dir, 'dhclient.pid')], { timeoutMs: 10_000 });
+    await stopDhclient(plain, dir);
 
     const metrics = await server.exec(process.execPath, [
       '-e',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startServer, StoreOpenError, UnsupportedConfigError } from '../../main.js';
+import { startServer, StoreOpenError } from '../../main.js';
 import { StartupError } from '../../net/supervisor.js';
 import { ExitCode } from '../exit-codes.js';
 import { CommandError, type CliIo } from '../io.js';
@@ -22,7 +22,6 @@ export function registerServe(program: Command, io: CliIo): void {
         server = await startServer({ config });
       } catch (error) {
         if (error instanceof StoreOpenError) throw new CommandError(error.message, ExitCode.store);
-        if (error instanceof UnsupportedConfigError) throw new CommandError(error.message, ExitCode.config);
         if (error instanceof StartupError) throw new CommandError(error.message, ExitCode.failure);
         throw error;
       }

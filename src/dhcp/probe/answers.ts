@@ -1,0 +1,59 @@
+import { clientMac, type DhcpMessage } from '../../protocol/dhcp4/index.js';
+import { type Ipv4, IPV4_ANY, ipv4OrAny } from '../../values/ipv4.js';
+import type { ProbeIdentity } from './discover.js';
+
+/** What the probe knows about itself, to tell another server's answer from its own and from unrelated traffic. */
+export interface ProbeSelf extends ProbeIdentity {
+  /** Our addresses (every interface's): a reply naming one of them as its server came from this host. */
+  readonly ownAddresses: ReadonlySet<Ipv4>;
+}
+
+/** Another DHCP server, seen on the segment. */
+export interface ForeignServer {
+  /** Option 54 (RFC 2131 §4.3.1: MUST be in an OFFER and an ACK), else the datagram's IP source. */
+  readonly server: Ipv4;
+  /** The datagram's IP source: a relay's address when the server is behind one. */
+  readonly source: Ipv4;
+  /** The address it handed out (yiaddr). */
+  readonly offered: Ipv4;
+  readonly type: 'offer' | 'ack';
+  /** It answered our probe (our xid and chaddr), rather than another client whose broadcast answer we overheard. */
+  readonly answeredProbe: boolean;
+}
+
+/** Why a datagram received by the probe says nothing about another server. */
+export type IgnoredReason = 'not-a-reply' | 'not-offer-or-ack' | 'own' | 'no-address';
+
+export type ProbeAnswer =
+  | { readonly kind: 'server'; readonly server: ForeignServer }
+  | { readonly kind: 'ignored'; readonly reason: IgnoredReason };
+
+/**
+ * Reads one datagram the probe's port-68 socket received. A server that leases addresses shows itself with an
+ * OFFER or ACK whose yiaddr is an address. Answers to other clients count too: DHCP servers broadcast them to
+ * port 68 when the client asks (RFC 2131 §4.1), and an overheard OFFER proves a server as well as an answer to us.
+ * Ignored:
+ * - our own packets: a reply naming one of our addresses as server or coming from one (our own full-mode server
+ *   answering the probe, or a looped-back broadcast) — `own`;
+ * - proxyDHCP replies (yiaddr 0.0.0.0, protocol-digest §2.5): such a server hands out no addresses, so it is no
+ *   reason to stay out of the way — `no-address`;
+ * - NAKs, INFORM ACKs without an address, and client messages.
+ */
+export function readProbeAnswer(message: DhcpMessage, sourceAddress: string, self: ProbeSelf): ProbeAnswer {
+  if (message.op !== 'reply') return ignored('not-a-reply');
+  const type = message.messageType;
+  if (type !== 'offer' && type !== 'ack') return ignored('not-offer-or-ack');
+  const source = ipv4OrAny(sourceAddress);
+  const server = message.options.serverIdentifier ?? source;
+  if (self.ownAddresses.has(server) || self.ownAddresses.has(source)) return ignored('own');
+  if (message.yourAddress === IPV4_ANY) return ignored('no-address');
+  const answeredProbe = message.transactionId === self.transactionId && clientMac(message) === self.mac;
+  return {
+    kind: 'server',
+    server: { server, source, offered: message.yourAddress, type, answeredProbe },
+  };
+}
+
+function ignored(reason: IgnoredReason): ProbeAnswer {
+  return { kind: 'ignored', reason };
+}

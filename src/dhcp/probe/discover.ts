@@ -1,0 +1,50 @@
+import { BROADCAST_FLAG, type DhcpMessage } from '../../protocol/dhcp4/index.js';
+import { IPV4_ANY } from '../../values/ipv4.js';
+import { type Mac, macToBytes } from '../../values/mac.js';
+
+/**
+ * Option 60 of our probe: a site administrator who finds the DISCOVER in their server's log can tell what sent it
+ * (dnsmasq logs the vendor class with --log-dhcp; Kea and ISC dhcpd can match on it). It is deliberately not
+ * `PXEClient`, so no proxyDHCP server (another fleetboot, dnsmasq in proxy mode) answers: only servers that lease
+ * addresses to ordinary clients should.
+ */
+export const PROBE_VENDOR_CLASS = 'fleetboot-probe';
+
+export interface ProbeIdentity {
+  /** The probing interface's own MAC: honest in the other server's logs, and never a machine we would enroll. */
+  readonly mac: Mac;
+  readonly transactionId: number;
+}
+
+/**
+ * The DISCOVER that asks "is there a DHCP server on this segment?" (issue 3 item 3; catalogue §5 rogue-server
+ * row: "probe DISCOVER at startup and periodically"). It is an ordinary client's DISCOVER (RFC 2131 §4.4.1) with
+ * the BROADCAST flag: our socket on port 68 cannot receive a reply unicast to an address the server offers us
+ * (§4.1: without the flag, a server may unicast to yiaddr), so we ask for a broadcast (§4.1, "if the broadcast bit
+ * is set … broadcast DHCPOFFER and DHCPACK messages to 0xffffffff").
+ */
+export function probeDiscover(probe: ProbeIdentity): DhcpMessage {
+  return {
+    op: 'request',
+    hardwareType: 1,
+    clientHardwareAddress: macToBytes(probe.mac),
+    hops: 0,
+    transactionId: probe.transactionId,
+    secondsElapsed: 0,
+    flags: BROADCAST_FLAG,
+    clientAddress: IPV4_ANY,
+    yourAddress: IPV4_ANY,
+    nextServerAddress: IPV4_ANY,
+    relayAgentAddress: IPV4_ANY,
+    serverHostName: '',
+    bootFile: '',
+    messageType: 'discover',
+    options: {
+      // Subnet mask, router, DNS, lease time, server identifier: what any client asks for (dhclient asks more).
+      parameterRequestList: [1, 3, 6, 51, 54],
+      vendorClassIdentifier: PROBE_VENDOR_CLASS,
+    },
+    otherOptions: [],
+    rejectedOptions: [],
+  };
+}

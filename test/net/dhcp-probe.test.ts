@@ -1,0 +1,176 @@
+// The probe's transport and the whole segment probe on the loopback interface of the test's own namespace, with a
+// small DHCP "server" of the test's own on 127.0.0.2 and ephemeral ports: how many DISCOVERs leave, what ends the
+// probe, and that our own answers are not taken for another server's.
+import { createSocket, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { probeDiscover } from '../../src/dhcp/probe/discover.js';
+import { probeSegment } from '../../src/dhcp/probe/segment.js';
+import { systemClock } from '../../src/net/clock.js';
+import { type DhcpProbeTiming, runDhcpProbe } from '../../src/net/dhcp-probe.js';
+import type { InterfaceTable } from '../../src/net/udp-interface-address.js';
+import {
+  decodeDhcpMessage,
+  type DhcpMessage,
+  encodeDhcpMessage,
+  replyTo,
+} from '../../src/protocol/dhcp4/index.js';
+import { parseIpv4 } from '../../src/values/ipv4.js';
+import { parseMac } from '../../src/values/mac.js';
+import { memoryLogger } from '../support/logger.js';
+
+const DISCOVER = encodeDhcpMessage(probeDiscover({ mac: parseMac('52:54:00:00:00:01'), transactionId: 42 }));
+const TIMING: DhcpProbeTiming = { attempts: 3, intervalMs: 40, waitMs: 300 };
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close();
+});
+
+/** A UDP socket on 127.0.0.2 that answers each DISCOVER with what `answer` makes of it (nothing when undefined). */
+async function fakeServer(answer: (discover: DhcpMessage) => Uint8Array[] | undefined) {
+  const socket = createSocket('udp4');
+  sockets.push(socket);
+  const seen: DhcpMessage[] = [];
+  socket.on('message', (bytes, remote) => {
+    const discover = decodeDhcpMessage(bytes);
+    seen.push(discover);
+    for (const reply of answer(discover) ?? []) socket.send(reply, remote.port, remote.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.2', resolve));
+  return { seen, destination: { address: '127.0.0.2', port: socket.address().port } };
+}
+
+function offerFrom(server: string, discover: DhcpMessage): Uint8Array {
+  const base = replyTo(discover, 'offer');
+  return encodeDhcpMessage({
+    ...base,
+    yourAddress: parseIpv4('198.18.0.150'),
+    options: { ...base.options, serverIdentifier: parseIpv4(server) },
+  });
+}
+
+describe('runDhcpProbe', () => {
+  it('sends every attempt and listens the whole wait when told to go on', async () => {
+    const server = await fakeServer((d) => [offerFrom('198.18.0.2', d), Uint8Array.of(1, 2, 3)]);
+    const heard: DhcpMessage[] = [];
+    const result = await runDhcpProbe({
+      interfaceName: 'lo',
+      request: DISCOVER,
+      timing: TIMING,
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      clientPort: 0,
+      destination: server.destination,
+      onMessage: (message) => {
+        heard.push(message);
+        return false;
+      },
+    });
+    expect(server.seen).toHaveLength(3);
+    expect(result).toMatchObject({ sent: 3, received: 6, undecodable: 3, endedEarly: false });
+    expect(heard).toHaveLength(3);
+  });
+
+  it('ends at once when onMessage says so, sending no more DISCOVERs', async () => {
+    const server = await fakeServer((d) => [offerFrom('198.18.0.2', d)]);
+    const result = await runDhcpProbe({
+      interfaceName: 'lo',
+      request: DISCOVER,
+      timing: { attempts: 3, intervalMs: 1000, waitMs: 5000 },
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      clientPort: 0,
+      destination: server.destination,
+      onMessage: () => true,
+    });
+    expect(result).toMatchObject({ sent: 1, received: 1, endedEarly: true });
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('fails, saying why, when no DISCOVER could be sent', async () => {
+    const { logger, lines } = memoryLogger('debug');
+    const failed = runDhcpProbe({
+      interfaceName: 'lo',
+      request: DISCOVER,
+      timing: { attempts: 2, intervalMs: 10, waitMs: 50 },
+      clock: systemClock,
+      logger,
+      clientPort: 0,
+      destination: { address: '127.0.0.2', port: 0 }, // port 0: dgram refuses every send
+      onMessage: () => false,
+    });
+    await expect(failed).rejects.toThrow(/the DHCP probe on lo could not send a DISCOVER: .*port/i);
+    expect(lines().filter((l) => l.msg === 'DHCP probe: a DISCOVER could not be sent')).toHaveLength(2);
+  });
+
+  it('refuses timings that could not send every attempt inside the wait', async () => {
+    const probe = runDhcpProbe({
+      interfaceName: 'lo',
+      request: new Uint8Array(300),
+      timing: { attempts: 3, intervalMs: 100, waitMs: 200 },
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      onMessage: () => false,
+    });
+    await expect(probe).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('probeSegment', () => {
+  // lo as a segment whose MAC is a real one (the kernel's lo has 00:00:00:00:00:00) and whose only address is
+  // 127.0.0.1, so the fake server on 127.0.0.2 is "another host".
+  const table = (): InterfaceTable => ({
+    lo: (networkInterfaces().lo ?? [])
+      .filter((i) => i.family === 'IPv4')
+      .map((i) => ({ ...i, mac: '52:54:00:00:00:7f' })),
+  });
+
+  const probeLo = (destination: { address: string; port: number }, stopAtFirst: boolean) =>
+    probeSegment({
+      interfaceName: 'lo',
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      timing: TIMING,
+      stopAtFirst,
+      interfaces: table,
+      clientPort: 0,
+      destination,
+    });
+
+  it('names another server that answers, and ignores our own server answering the same probe', async () => {
+    const server = await fakeServer((d) => [offerFrom('127.0.0.1', d), offerFrom('198.18.0.2', d)]);
+    const found = await probeLo(server.destination, false);
+    expect(found.servers).toEqual([
+      {
+        server: '198.18.0.2',
+        source: '127.0.0.2',
+        offered: '198.18.0.150',
+        type: 'offer',
+        answeredProbe: true,
+      },
+    ]);
+    // Each DISCOVER came from the interface's MAC, with one xid for all three (a client's retransmission).
+    expect(server.seen.map((d) => Buffer.from(d.clientHardwareAddress).toString('hex'))).toEqual(
+      Array(3).fill('52540000007f'),
+    );
+    expect(new Set(server.seen.map((d) => d.transactionId)).size).toBe(1);
+  });
+
+  it('finds nothing where only our own server answers', async () => {
+    const server = await fakeServer((d) => [offerFrom('127.0.0.1', d)]);
+    const found = await probeLo(server.destination, true);
+    expect(found.servers).toEqual([]);
+    expect(found.transport).toMatchObject({ sent: 3, received: 3, endedEarly: false });
+  });
+
+  it('says so when the interface has no address to probe from', async () => {
+    const probe = probeSegment({
+      interfaceName: 'fbnone0',
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      stopAtFirst: true,
+      interfaces: table,
+    });
+    await expect(probe).rejects.toThrow(/cannot probe fbnone0 for another DHCP server/);
+  });
+});
