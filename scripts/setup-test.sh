@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on Debian 12, then returns: the npm dependencies, the real peers the
-# interop tests run inside network namespaces (DHCP and TFTP clients, capture tools), and a PostgreSQL server
+# interop tests run inside network namespaces (DHCP and TFTP clients, capture tools, QEMU with SeaBIOS/iPXE and
+# OVMF firmware, Debian's pxelinux and iPXE loaders), and a PostgreSQL server
 # for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ apt_install \
   isc-dhcp-client udhcpc dnsmasq-base \
   tftp-hpa atftp \
   tcpdump tshark \
+  qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common \
   postgresql
 scripts/ci/postgres.sh
 say "ready: 'npm test' runs the suite"

@@ -1,0 +1,149 @@
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, expect, it } from 'vitest';
+import type { MachineEvent } from '../../src/inventory/event.js';
+import type { Host, LabProcess } from '../../src/lab/index.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { parseMac } from '../../src/values/mac.js';
+import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
+import { describeLab, useLab } from '../support/lab.js';
+import { startQemu } from './fixtures/qemu.js';
+
+// Issue 4 "Real peers": real firmware PXE-boots from `fleetboot serve` (DHCP full + TFTP) on a lab bridge, under
+// QEMU's software emulation. Debian's binaries: OVMF (ovmf), iPXE (ipxe, ipxe-qemu), pxelinux (pxelinux,
+// syslinux-common), all installed by scripts/setup-test.sh.
+
+const SERVER = '198.18.0.1';
+const SNPONLY = '/usr/lib/ipxe/snponly.efi';
+
+/** A TFTP root the test owns: copies, world-readable, one link each (what fleetboot's roots require). */
+function makeRoot(dir: string, files: Record<string, string>): string {
+  const root = path.join(dir, 'tftp');
+  for (const [name, source] of Object.entries(files)) {
+    const target = path.join(root, name);
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    copyFileSync(source, target);
+    chmodSync(target, 0o644);
+  }
+  return root;
+}
+
+async function startFleetboot(
+  server: Host,
+  dir: string,
+  tftpRoot: string,
+  extra: string[] = [],
+): Promise<LabProcess> {
+  const configFile = path.join(dir, 'fleetboot.yaml');
+  writeFileSync(
+    configFile,
+    [
+      `dataDir: ${path.join(dir, 'data')}`,
+      `http: {listen: "${SERVER}:8080"}`,
+      `tftp: {listen: "${SERVER}:69", roots: [${tftpRoot}]}`,
+      'dhcp:',
+      '  mode: full',
+      `  interfaces: [${server.interfaces[0]!.name}]`,
+      '  subnets:',
+      '    - subnet: 198.18.0.0/24',
+      '      pools: [{start: 198.18.0.100, end: 198.18.0.199}]',
+      `      dns: [${SERVER}]`,
+      '      leaseTime: 600',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  const fleetboot = server.run(process.execPath, [
+    '--import',
+    TSX_LOADER,
+    CLI_MAIN,
+    'serve',
+    '-c',
+    configFile,
+  ]);
+  await fleetboot.waitForLine(/"msg":"fleetboot up"/, { timeoutMs: 30_000, stream: 'stderr' });
+  return fleetboot;
+}
+
+/** Polls the machine's timeline (fleetboot's own SQLite file, read beside it: WAL) until `done` holds. */
+async function waitForTimeline(
+  store: Store,
+  mac: string,
+  done: (events: readonly MachineEvent[]) => boolean,
+  timeoutMs: number,
+): Promise<readonly MachineEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Oldest first: DHCP and TFTP append their events off the reply path, so order by when they happened.
+    const events = [...(await store.events.list({ mac: parseMac(mac), limit: 500 }))].sort(
+      (a, b) => a.at - b.at || a.id - b.id,
+    );
+    if (done(events)) return events;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timeline of ${mac} after ${timeoutMs} ms:\n${events.map((e) => `${e.kind} ${JSON.stringify(e.details)}`).join('\n')}`,
+      );
+    }
+    await sleep(500);
+  }
+}
+
+const tftpOf = (events: readonly MachineEvent[]) =>
+  events.filter((e) => e.kind === 'TFTP RRQ').map((e) => e.details);
+
+describeLab('QEMU PXE clients booting from fleetboot serve', () => {
+  const lab = useLab('qemupxe');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-e2e-qemu-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('OVMF (UEFI x64) gets the arch-7 loader and fetches it through the tsize probe', async () => {
+    const sw = await lab().addSwitch();
+    const server = await lab().addHost('server', { switch: sw, address: `${SERVER}/24` });
+    const root = makeRoot(dir, { 'snponly.efi': SNPONLY });
+    const fleetboot = await startFleetboot(server, dir, root);
+    const store = await openStore(
+      { dialect: 'sqlite', file: path.join(dir, 'data', 'fleetboot.db') },
+      { dataDir: dir },
+    );
+    const mac = '52:54:00:fd:00:07';
+    const vm = startQemu(await lab().addTap(sw), {
+      firmware: 'uefi',
+      mac,
+      uuid: '8f2e1a40-5c3b-4d21-9e7f-0a1b2c3d4e07',
+      dir,
+    });
+    try {
+      const size = statSync(SNPONLY).size;
+      // EDK2 (protocol-digest §2.8 item 2): an RRQ with tsize, aborted with ERROR 8 after the OACK, then the
+      // transfer itself.
+      const events = await waitForTimeline(
+        store,
+        mac,
+        (e) => tftpOf(e).some((d) => d.file === 'snponly.efi' && d.result === 'ok'),
+        240_000,
+      );
+      // The firmware's own DHCP exchange comes first (then the loader's: iPXE, which gets its script URL).
+      const discover = events.find((e) => e.kind === 'DHCPDISCOVER');
+      expect(discover?.details).toMatchObject({ arch: 7, firmware: 'uefi-x64', ipxe: false });
+      const offer = events.find((e) => e.kind === 'DHCPOFFER');
+      expect(offer?.details).toMatchObject({ bootFile: 'snponly.efi', bootVia: 'tftp' });
+      const transfers = tftpOf(events).filter((d) => d.file === 'snponly.efi');
+      expect(transfers[0]).toMatchObject({ result: 'probe', tsize: size });
+      expect(transfers.find((d) => d.result === 'ok')).toMatchObject({ bytes: size, size });
+      // The firmware's own words on its serial console, then the loader's: iPXE starting proves the bytes ran.
+      await vm.waitForSerial(/Station IP address is 198\.18\.0\.1\d\d/, 30_000);
+      await vm.waitForSerial(new RegExp(`NBP filesize is ${size} Bytes`), 30_000);
+      await vm.waitForSerial(/NBP file downloaded successfully/, 30_000);
+      await vm.waitForSerial(/iPXE initialising devices/, 60_000);
+    } finally {
+      await vm.stop();
+      await store.close();
+      await fleetboot.stop(10_000);
+    }
+  }, 330_000);
+});
