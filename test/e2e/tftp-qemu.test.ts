@@ -8,8 +8,8 @@ import type { Host, LabProcess } from '../../src/lab/index.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { parseMac } from '../../src/values/mac.js';
-import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
+import { startFleetboot } from './fixtures/lab-peers.js';
 import { startQemu } from './fixtures/qemu.js';
 
 // Issue 4 "Real peers": real firmware PXE-boots from `fleetboot serve` (DHCP full + TFTP) on a lab bridge, under
@@ -31,7 +31,7 @@ function makeRoot(dir: string, files: Record<string, string>): string {
   return root;
 }
 
-async function startFleetboot(
+async function serveBootLab(
   server: Host,
   dir: string,
   tftpRoot: string,
@@ -56,16 +56,7 @@ async function startFleetboot(
       '',
     ].join('\n'),
   );
-  const fleetboot = server.run(process.execPath, [
-    '--import',
-    TSX_LOADER,
-    CLI_MAIN,
-    'serve',
-    '-c',
-    configFile,
-  ]);
-  await fleetboot.waitForLine(/"msg":"fleetboot up"/, { timeoutMs: 30_000, stream: 'stderr' });
-  return fleetboot;
+  return startFleetboot(server, configFile);
 }
 
 /** Polls the machine's timeline (fleetboot's own SQLite file, read beside it: WAL) until `done` holds. */
@@ -105,7 +96,7 @@ describeLab('QEMU PXE clients booting from fleetboot serve', () => {
     const sw = await lab().addSwitch();
     const server = await lab().addHost('server', { switch: sw, address: `${SERVER}/24` });
     const root = makeRoot(dir, { 'snponly.efi': SNPONLY });
-    const fleetboot = await startFleetboot(server, dir, root);
+    const fleetboot = await serveBootLab(server, dir, root);
     const store = await openStore(
       { dialect: 'sqlite', file: path.join(dir, 'data', 'fleetboot.db') },
       { dataDir: dir },
