@@ -15,6 +15,7 @@ apt_install \
   tftp-hpa atftp \
   tcpdump tshark \
   qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common \
+  gnupg dpkg-dev apt xz-utils \
   postgresql
 scripts/ci/postgres.sh
 say "ready: 'npm test' runs the suite"

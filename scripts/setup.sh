@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 require_node
 # better-sqlite3 compiles against Node's headers when no prebuilt binary can be fetched.
 apt_install python3 make g++
+# The package cache reads .xz Packages indexes with xz (Node has no xz decoder).
+apt_install xz-utils
 say "installing npm dependencies (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
 say "building"

@@ -1,5 +1,14 @@
 import { mkdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
 import { defaultBootFileTable, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
+import { readAptSources } from './cache/apt-sources-read.js';
+import { createCacheListener } from './cache/cache-listener.js';
+import { createCacheMetrics } from './cache/cache-metrics.js';
+import { defaultClientNetworks } from './cache/client-access.js';
+import { PackageCache } from './cache/package-cache.js';
+import { repositoriesFromSources, type Repository } from './cache/repositories.js';
+import { createUpstreamClient } from './cache/upstream.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
 import { decideAutoMode } from './dhcp/probe/auto-mode.js';
@@ -18,6 +27,7 @@ import { createLogger, subsystemLogger, type Logger } from './observability/logg
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
+import { parseIpv4Interface, type Ipv4Subnet } from './values/ipv4.js';
 import { VERSION } from './version.js';
 
 /** A running fleetboot: what `serve` holds until a signal arrives, and what tests start and stop. */
@@ -79,6 +89,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger: subsystemLogger(logger, 'dhcp'),
     metrics,
   });
+  await addCache(supervisor, { config, clock, logger: subsystemLogger(logger, 'cache'), metrics });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -286,4 +297,65 @@ function addDhcp(
     supervisor.add(listener);
   }
   logger.info({ mode, interfaces }, 'DHCP enabled');
+}
+
+/**
+ * The package cache (issue 7), on its own listener, when enabled. Repositories come from cache.repositories or,
+ * when none are named, from this server's own apt sources; clients from cache.allow or, when none are named,
+ * from the networks fleetboot serves.
+ */
+async function addCache(
+  supervisor: Supervisor,
+  deps: { config: FleetbootConfig; clock: Clock; logger: Logger; metrics: Metrics },
+): Promise<void> {
+  const { config, clock, logger, metrics } = deps;
+  if (!config.cache.enabled) return;
+  const repositories = await cacheRepositories(config, logger);
+  const allow =
+    config.cache.allow.length > 0
+      ? config.cache.allow
+      : defaultClientNetworks(
+          config.dhcp.subnets.map((s) => s.subnet),
+          interfaceSubnets(config.dhcp.mode === 'off' ? [] : config.dhcp.interfaces),
+        );
+  const cache = new PackageCache({
+    repositories,
+    allow,
+    root: path.join(config.dataDir, 'cache'),
+    quotaBytes: config.cache.maxSizeBytes,
+    indexMaxAgeMs: config.cache.indexMaxAgeSeconds * 1000,
+    upstream: createUpstreamClient({ userAgent: `fleetboot/${VERSION} (package cache)`, timeoutMs: 30_000 }),
+    logger,
+    metrics: createCacheMetrics(metrics),
+    now: () => clock.now(),
+  });
+  supervisor.add(createCacheListener({ listen: config.cache.listen, cache, logger }));
+  logger.info(
+    { proxyUrl: config.cache.proxyUrl, allow: allow.map((n) => `${n.network}/${n.prefixLength}`) },
+    'package cache enabled',
+  );
+}
+
+async function cacheRepositories(config: FleetbootConfig, logger: Logger): Promise<Repository[]> {
+  if (config.cache.repositories.length > 0) return [...config.cache.repositories];
+  const { sources, problems } = await readAptSources(config.cache.aptSources);
+  for (const problem of problems) logger.warn(problem, 'apt sources: line skipped');
+  const repositories = repositoriesFromSources(sources);
+  if (repositories.length === 0) {
+    logger.warn(
+      { aptSources: config.cache.aptSources },
+      'no http(s) repository in the apt sources and none in cache.repositories: the cache refuses every request',
+    );
+  }
+  return repositories;
+}
+
+/** The IPv4 subnets of the named interfaces, as the kernel has them now. */
+function interfaceSubnets(names: readonly string[]): Ipv4Subnet[] {
+  const all = networkInterfaces();
+  return names.flatMap((name) =>
+    (all[name] ?? [])
+      .filter((a) => a.family === 'IPv4' && a.cidr !== null)
+      .map((a) => parseIpv4Interface(a.cidr ?? '').subnet),
+  );
 }

@@ -5,8 +5,8 @@ import { resolveStoreSpec } from '../values/store-location.js';
 import { KINDS } from './kinds.js';
 import { buildBootEntry } from './boot-rules.js';
 import { leaseTimers } from './rules.js';
-import type { RawConfig, RawSubnet } from './schema.js';
-import type { DhcpSubnet, FleetbootConfig } from './types.js';
+import type { RawCache, RawConfig, RawSubnet } from './schema.js';
+import type { CacheConfig, DhcpSubnet, FleetbootConfig, ListenAddress } from './types.js';
 
 /** The directory a relative path in the setting at `key` (such as `dataDir`) is relative to. */
 export type BaseDir = (key: readonly string[]) => string;
@@ -52,7 +52,37 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       interfaces: raw.dhcp.interfaces.map((name) => KINDS.interfaceName.parse(name)),
       subnets: raw.dhcp.subnets.map(buildSubnet),
     },
+    cache: buildCache(raw.cache, raw.http.publicUrl, baseDir),
   };
+}
+
+function buildCache(raw: RawCache, httpPublicUrl: string | undefined, baseDir: BaseDir): CacheConfig {
+  const listen = KINDS.hostPort.parse(raw.listen);
+  const proxyUrl =
+    raw.publicUrl === undefined
+      ? defaultProxyUrl(listen, httpPublicUrl)
+      : `${KINDS.httpUrl.parse(raw.publicUrl)}/`;
+  return {
+    enabled: raw.enabled,
+    listen,
+    ...(proxyUrl === undefined ? {} : { proxyUrl }),
+    repositories: raw.repositories.map((r) => ({ name: r.name, upstream: KINDS.httpUrl.parse(r.upstream) })),
+    aptSources: path.resolve(baseDir(['cache', 'aptSources']), raw.aptSources),
+    allow: raw.allow.map((cidr) => KINDS.cidr.parse(cidr)),
+    maxSizeBytes: raw.maxMegabytes * 1024 * 1024,
+    indexMaxAgeSeconds: raw.indexMaxAge,
+  };
+}
+
+/**
+ * How a machine reaches the cache when cache.publicUrl is not set: the host machines already use for HTTP
+ * (http.publicUrl) with the cache's port, else the listen address when it is a specific one.
+ */
+function defaultProxyUrl(listen: ListenAddress, httpPublicUrl: string | undefined): string | undefined {
+  if (listen.port === 0) return undefined;
+  if (httpPublicUrl !== undefined) return `http://${new URL(httpPublicUrl).hostname}:${listen.port}/`;
+  if (listen.host === '0.0.0.0' || listen.host === '::') return undefined;
+  return `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
 }
 
 function buildSubnet(raw: RawSubnet): DhcpSubnet {

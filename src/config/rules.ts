@@ -51,7 +51,29 @@ export function checkRules(config: unknown): RuleProblem[] {
     ...checkTftp(root.tftp),
     ...checkBootConfigs(asRecord(root.tftp).bootConfigs),
     ...checkDhcp(asRecord(root.dhcp)),
+    ...checkCache(asRecord(root.cache)),
   ];
+}
+
+// A repository name is the first segment of mirror-style URLs and its directory in the cache: one per name.
+function checkCache(cache: Record<string, unknown>): RuleProblem[] {
+  const { repositories } = cache;
+  if (!Array.isArray(repositories)) return [];
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, number>();
+  repositories.forEach((repository: unknown, index) => {
+    const name = isRecord(repository) ? repository.name : undefined;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, index);
+    else
+      problems.push({
+        path: ['cache', 'repositories', index, 'name'],
+        message: `repository "${name}" is already defined at cache.repositories[${first}]`,
+        hint: 'each repository needs its own name: it is the first segment of its URLs on the cache',
+      });
+  });
+  return problems;
 }
 
 function checkTftp(tftp: unknown): RuleProblem[] {

@@ -262,6 +262,73 @@ export const DhcpSchema = section(
   },
 );
 
+export const CacheRepositorySchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      description:
+        'Name of the repository: the first path segment of mirror-style URLs (`http://cache:3142/<name>/…`) ' +
+        'and of its directory in the cache. Letters, digits, `.`, `_`, `-`.',
+    }),
+    upstream: valueOf('httpUrl', {
+      description: 'Base URL files are fetched from, such as http://deb.debian.org/debian.',
+    }),
+  },
+  { description: 'A repository the cache proxies.', additionalProperties: false },
+);
+
+export const CacheSchema = section(
+  'The package cache: a pull-through HTTP proxy for apt (and the Debian installer), so that every package ' +
+    'crosses the uplink once however many machines install. Clients use it as their HTTP proxy ' +
+    '(`Acquire::http::Proxy`, preseed `mirror/http/proxy`) or as a mirror (`http://<host>:3142/<repository>/`).',
+  {
+    enabled: Type.Boolean({ default: false, description: 'Serve the package cache on its own listener.' }),
+    listen: valueOf('hostPort', {
+      default: '0.0.0.0:3142',
+      description: 'Address and port of the cache listener (3142 is the port apt-cacher-ng made customary).',
+    }),
+    publicUrl: Type.Optional(
+      valueOf('httpUrl', {
+        description:
+          'Proxy URL the machines being installed are given. Default: the host of http.publicUrl (or of ' +
+          'cache.listen when it is a specific address) with the cache port.',
+      }),
+    ),
+    repositories: Type.Array(CacheRepositorySchema, {
+      default: [],
+      description:
+        'Repositories proxied, each by name and upstream URL; nothing else is fetched (no open proxy). Empty: ' +
+        'the http(s) repositories of this server’s own apt sources (`aptSources`), each named after the last ' +
+        'segment of its URL (`debian`, `debian-security`).',
+    }),
+    aptSources: Type.String({
+      default: '/etc/apt',
+      minLength: 1,
+      description:
+        'Directory whose sources.list and sources.list.d/*.list, *.sources give the default repositories.',
+    }),
+    allow: Type.Array(valueOf('cidr'), {
+      default: [],
+      description:
+        'Client networks allowed to use the cache. Empty: loopback, the DHCP subnets, and the subnets of the ' +
+        'interfaces DHCP is answered on.',
+    }),
+    maxMegabytes: integer(
+      'Disk space for cached files, in MiB (2^20 bytes; under dataDir/cache). Least recently used files are evicted beyond it.',
+      1,
+      undefined,
+      20480,
+    ),
+    indexMaxAge: integer(
+      'Seconds an index file (InRelease, Packages…) is served before upstream is asked whether it changed. ' +
+        'Short, so installs see a new archive state soon; not zero, so a rack of installs sees one snapshot.',
+      0,
+      86400,
+      120,
+    ),
+  },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
@@ -283,6 +350,7 @@ export const ConfigSchema = Type.Object(
     http: HttpSchema,
     tftp: TftpSchema,
     dhcp: DhcpSchema,
+    cache: CacheSchema,
   },
   {
     title: 'fleetboot.yaml',
@@ -299,3 +367,4 @@ export type RawReservation = Static<typeof ReservationSchema>;
 export type RawDhcp = Static<typeof DhcpSchema>;
 export type RawTftp = Static<typeof TftpSchema>;
 export type RawBootEntry = Static<typeof BootEntrySchema>;
+export type RawCache = Static<typeof CacheSchema>;

@@ -22,6 +22,7 @@ export interface FleetbootConfig {
   readonly http: HttpConfig;
   readonly tftp: TftpConfig;
   readonly dhcp: DhcpConfig;
+  readonly cache: CacheConfig;
 }
 
 export interface HttpConfig {
@@ -101,4 +102,22 @@ export interface Reservation {
   readonly ip: Ipv4;
   /** Lower case, RFC 1123. */
   readonly hostname?: Hostname;
+}
+
+export interface CacheConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  /**
+   * The proxy URL a machine being installed is given (preseed `mirror/http/proxy`), with a trailing slash;
+   * undefined when neither cache.publicUrl, http.publicUrl nor a specific listen address says how to reach it.
+   */
+  readonly proxyUrl?: string;
+  /** Empty: the server's own apt sources, read at start. Names unique. */
+  readonly repositories: readonly { readonly name: string; readonly upstream: string }[];
+  /** Absolute. */
+  readonly aptSources: string;
+  /** Empty: loopback, the DHCP subnets and the DHCP interfaces' subnets. */
+  readonly allow: readonly Ipv4Subnet[];
+  readonly maxSizeBytes: number;
+  readonly indexMaxAgeSeconds: number;
 }

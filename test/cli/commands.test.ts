@@ -83,6 +83,7 @@ describe('fleetboot config schema', () => {
     expect(code).toBe(0);
     const schema = JSON.parse(stdout) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties).sort()).toEqual([
+      'cache',
       'dataDir',
       'dhcp',
       'http',

@@ -28,6 +28,15 @@ describe('loadConfig without a file', () => {
         bootConfigs: { machines: [] },
       },
       dhcp: { mode: 'off', interfaces: [], subnets: [] },
+      cache: {
+        enabled: false,
+        listen: { host: '0.0.0.0', port: 3142 },
+        repositories: [],
+        aptSources: '/etc/apt',
+        allow: [],
+        maxSizeBytes: 20480 * 1024 * 1024,
+        indexMaxAgeSeconds: 120,
+      },
     });
   });
 
@@ -131,7 +140,13 @@ describe('unknown keys', () => {
       undefined,
     ],
     ['http: {port: 80}\n', 'http.port', 1, 8, 'valid keys here: listen, publicUrl'],
-    ['colour: blue\n', 'colour', 1, 1, 'valid keys at the top level: dataDir, log, store, http, tftp, dhcp'],
+    [
+      'colour: blue\n',
+      'colour',
+      1,
+      1,
+      'valid keys at the top level: dataDir, log, store, http, tftp, dhcp, cache',
+    ],
   ])('%j is reported with a hint', (text, key, line, column, hint) => {
     const [d, ...rest] = diagnosticsOf(dir, text);
     expect(rest).toEqual([]);

@@ -63,7 +63,9 @@ describe('configJsonSchema', () => {
     expect(at(subnet, 'properties', 'reservations', 'items').required).toEqual(['mac', 'ip']);
     const bootConfigs = at(schema, 'properties', 'tftp', 'properties', 'bootConfigs', 'properties');
     expect(at(bootConfigs, 'machines', 'items').required).toEqual(['mac']);
-    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(4);
+    const repository = at(schema, 'properties', 'cache', 'properties', 'repositories', 'items');
+    expect(repository.required).toEqual(['name', 'upstream']);
+    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(5);
   });
 
   it('accepts the starter config and refuses the typo of issue 2, as a stand-alone JSON Schema', () => {

@@ -1,0 +1,453 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ipv4Subnet } from '../values/ipv4.js';
+import type { Logger } from '../observability/logger.js';
+import type { CacheMetrics, CacheOutcome } from './cache-metrics.js';
+import { clientAllowed } from './client-access.js';
+import { DiskStore, type IndexMeta } from './disk-store.js';
+import { classifyFile, type FileKind } from './file-kind.js';
+import { chooseRange } from './http-range.js';
+import { readIndexText } from './index-text.js';
+import { KnownFiles } from './known-files.js';
+import type { Repository } from './repositories.js';
+import { resolveTarget, upstreamUrl } from './request-target.js';
+import { Transfer, type BodyHead, type TransferPlan, type TransferStart } from './transfer.js';
+import type { UpstreamClient } from './upstream.js';
+
+export interface PackageCacheOptions {
+  readonly repositories: readonly Repository[];
+  /** Client networks allowed to use the cache. */
+  readonly allow: readonly Ipv4Subnet[];
+  /** Directory for data/, meta/ and tmp/. */
+  readonly root: string;
+  readonly quotaBytes: number;
+  /** How long a kept index file is served before upstream is asked again. */
+  readonly indexMaxAgeMs: number;
+  readonly upstream: UpstreamClient;
+  readonly logger: Logger;
+  readonly metrics: CacheMetrics;
+  /** Wall-clock ms. */
+  readonly now: () => number;
+}
+
+const OCTET_STREAM = 'application/octet-stream';
+
+/**
+ * The pull-through package cache (issue 7): decides, per request, between a kept file, a running download to
+ * join, and a new upstream fetch, and streams the answer. Transport-agnostic: `handle` takes Node's request and
+ * response, so it can sit on its own listener (the default) or behind any HTTP server.
+ */
+export class PackageCache {
+  private readonly store: DiskStore;
+  private readonly known = new KnownFiles();
+  private readonly running = new Map<string, Transfer>();
+  private indexesLoaded: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: PackageCacheOptions) {
+    this.store = new DiskStore({
+      root: options.root,
+      quotaBytes: options.quotaBytes,
+      now: options.now,
+      onEvict: (key, size) => {
+        options.metrics.evicted(size);
+        options.logger.debug({ key, size }, 'evicted (least recently used)');
+      },
+    });
+  }
+
+  /** Sweeps interrupted downloads, rebuilds the LRU order, and starts reading kept Packages indexes. */
+  async open(): Promise<void> {
+    const { removedPartials } = await this.store.open();
+    this.reportSize();
+    this.options.logger.info(
+      {
+        files: this.store.fileCount,
+        bytes: this.store.totalBytes,
+        removedPartials,
+        repositories: this.options.repositories.map((r) => `${r.name}=${r.upstream}`),
+      },
+      'package cache opened',
+    );
+    // Requests for packages wait for this; everything else is served meanwhile.
+    this.indexesLoaded = this.loadKeptIndexes();
+  }
+
+  /** Aborts running downloads (their temp files are removed; clients see a short read). */
+  close(): Promise<void> {
+    for (const transfer of this.running.values()) transfer.abort();
+    return Promise.allSettled([...this.running.values()].map((t) => t.finished)).then(() => undefined);
+  }
+
+  private async loadKeptIndexes(): Promise<void> {
+    for (const key of [...this.store.keys()]) {
+      const [repository, ...segments] = key.split('/');
+      const kind = classifyFile(segments);
+      if (repository !== undefined && 'packagesIndex' in kind && kind.packagesIndex) {
+        await this.learnIndex(repository, key);
+      }
+    }
+  }
+
+  private async learnIndex(repository: string, key: string): Promise<void> {
+    try {
+      const text = await readIndexText(this.store.dataPath(key));
+      if (text === undefined) return;
+      const { files, skipped } = this.known.addIndex(repository, text);
+      this.options.logger.debug({ key, files, skipped }, 'Packages index read');
+    } catch (error) {
+      this.options.logger.warn({ err: error, key }, 'a kept Packages index could not be read');
+    }
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.serve(req, res).catch((error: unknown) => {
+      this.options.logger.error({ err: error, url: req.url }, 'package cache request failed');
+      if (!res.headersSent) plain(res, 500, 'internal error in the package cache');
+      else res.destroy();
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { metrics } = this.options;
+    if (!clientAllowed(req.socket.remoteAddress, this.options.allow)) {
+      metrics.request('refused');
+      plain(res, 403, `${req.socket.remoteAddress ?? 'this client'} may not use this package cache`);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      metrics.request('refused');
+      res.setHeader('allow', 'GET, HEAD');
+      plain(res, 405, 'the package cache serves GET and HEAD only');
+      return;
+    }
+    const target = resolveTarget(req.url ?? '/', this.options.repositories);
+    if (target.kind === 'refused') {
+      metrics.request('refused');
+      plain(res, target.status, target.reason);
+      return;
+    }
+    const { repository, segments } = target;
+    const key = `${repository.name}/${segments.join('/')}`;
+    const kind = classifyFile(segments);
+    const url = upstreamUrl(repository, segments);
+
+    const file = { key, url, kind, repository: repository.name, meta: undefined as IndexMeta | undefined };
+    if (kind.kind !== 'passthrough' && this.store.has(key)) {
+      const meta = kind.kind === 'index' ? await this.store.readMeta(key) : undefined;
+      const age = meta === undefined ? Infinity : this.options.now() - meta.validatedAt;
+      if (kind.kind === 'immutable' || age < this.options.indexMaxAgeMs) {
+        if (await this.serveKept(req, res, key, meta, 'hit')) return;
+      } else {
+        // Stale index: ask upstream whether it changed (a conditional GET when the copy has validators).
+        return this.fromUpstream(req, res, { ...file, meta });
+      }
+    }
+    return this.fromUpstream(req, res, file);
+  }
+
+  private async fromUpstream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    file: { key: string; url: string; kind: FileKind; repository: string; meta: IndexMeta | undefined },
+  ): Promise<void> {
+    let transfer = this.running.get(file.key);
+    let outcome: CacheOutcome = 'coalesced';
+    if (transfer === undefined) {
+      outcome = 'miss';
+      transfer = this.startTransfer(await this.plan(file), file.kind, file.repository);
+    }
+    const start = await transfer.started;
+    if (start.kind === 'not-modified') {
+      if (await this.serveKept(req, res, file.key, await this.store.readMeta(file.key), 'revalidated'))
+        return;
+      // Evicted between the 304 and now: fetch it whole.
+      return this.fromUpstream(req, res, { ...file, meta: undefined });
+    }
+    if (start.kind !== 'body') {
+      this.options.metrics.request('upstream-error');
+      upstreamFailure(res, file.url, start);
+      return;
+    }
+    if (!transfer.join()) {
+      // It finished between our lookup and now: kept, the file is served from disk; otherwise it failed.
+      const end = await transfer.finished;
+      if (
+        end.kind === 'kept' &&
+        (await this.serveKept(req, res, file.key, await this.store.readMeta(file.key), 'hit'))
+      )
+        return;
+      this.options.metrics.request('upstream-error');
+      plain(res, 502, `the download of ${file.url} failed; try again`);
+      return;
+    }
+    this.options.metrics.request(outcome);
+    try {
+      await this.stream(req, res, transfer, start);
+    } finally {
+      transfer.leave();
+    }
+  }
+
+  private async plan(file: {
+    key: string;
+    url: string;
+    kind: FileKind;
+    repository: string;
+    meta: IndexMeta | undefined;
+  }): Promise<TransferPlan> {
+    const { kind } = file;
+    const base = { key: file.key, url: file.url };
+    switch (kind.kind) {
+      case 'passthrough':
+        return { ...base, expect: {}, keep: false };
+      case 'index':
+        return {
+          ...base,
+          expect: {},
+          keep: true,
+          ...(file.meta && (file.meta.etag !== undefined || file.meta.lastModified !== undefined)
+            ? { conditional: { etag: file.meta.etag, lastModified: file.meta.lastModified } }
+            : {}),
+        };
+      case 'immutable': {
+        const { check } = kind;
+        if (check.by === 'name') return { ...base, expect: { sha256: check.sha256 }, keep: true };
+        if (check.by === 'length') return { ...base, expect: {}, keep: true };
+        await this.indexesLoaded;
+        const facts = this.known.lookup(file.repository, file.key.slice(file.repository.length + 1));
+        if (facts === undefined) {
+          this.options.logger.info(
+            { key: file.key },
+            'no Packages index seen names this file: it is passed through and not kept',
+          );
+          return { ...base, expect: {}, keep: false };
+        }
+        return { ...base, expect: { size: facts.size, sha256: facts.sha256 }, keep: true };
+      }
+    }
+  }
+
+  private startTransfer(plan: TransferPlan, kind: FileKind, repository: string): Transfer {
+    const { metrics, logger } = this.options;
+    const transfer = new Transfer(plan, {
+      store: this.store,
+      upstream: this.options.upstream,
+      onUpstreamBytes: (n) => {
+        metrics.upstreamBytes(n);
+      },
+      onKept: async (key, head) => {
+        if (kind.kind === 'index') await this.store.writeMeta(key, metaOf(head, this.options.now()));
+        if ('packagesIndex' in kind && kind.packagesIndex) await this.learnIndex(repository, key);
+      },
+      onNotModified: async (key) => {
+        // The kept copy is confirmed for another lifetime.
+        const meta = await this.store.readMeta(key);
+        if (meta) await this.store.writeMeta(key, { ...meta, validatedAt: this.options.now() });
+      },
+      onEnd: (end) => {
+        this.running.delete(plan.key);
+        if (end.kind === 'failed') {
+          metrics.rejected(end.reason);
+          if (end.reason !== 'upstream')
+            logger.warn({ url: plan.url, reason: end.reason }, `not kept: ${end.message}`);
+        }
+        this.reportSize();
+      },
+    });
+    this.running.set(plan.key, transfer);
+    return transfer;
+  }
+
+  private reportSize(): void {
+    this.options.metrics.stored(this.store.totalBytes, this.store.fileCount);
+  }
+
+  /** Serves a kept file; false when it vanished (evicted) before it could be opened. */
+  private async serveKept(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    meta: IndexMeta | undefined,
+    outcome: 'hit' | 'revalidated',
+  ): Promise<boolean> {
+    const opened = await this.store.openFile(key);
+    if (!opened) return false;
+    this.store.touch(key);
+    this.options.metrics.request(outcome);
+    try {
+      await this.sendFile(req, res, opened.handle, opened.size, meta);
+    } finally {
+      await opened.handle.close().catch(() => undefined);
+    }
+    return true;
+  }
+
+  private async sendFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    handle: FileHandle,
+    size: number,
+    meta: IndexMeta | undefined,
+  ): Promise<void> {
+    res.setHeader('x-cache', 'HIT');
+    setValidators(res, meta?.lastModified, meta?.etag);
+    if (notModifiedForClient(req, meta)) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', meta?.contentType ?? OCTET_STREAM);
+    const range = chooseRange(req.headers.range, size);
+    if (range.kind === 'unsatisfiable') {
+      res.setHeader('content-range', `bytes */${size}`);
+      plain(res, 416, 'the requested range is outside the file');
+      return;
+    }
+    const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
+    res.statusCode = range.kind === 'partial' ? 206 : 200;
+    if (range.kind === 'partial') res.setHeader('content-range', `bytes ${start}-${end}/${size}`);
+    res.setHeader('content-length', String(size === 0 ? 0 : end - start + 1));
+    if (req.method === 'HEAD' || size === 0) {
+      res.end();
+      return;
+    }
+    await this.pump(res, chunksOf(handle, start, end));
+  }
+
+  private async stream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    transfer: Transfer,
+    head: BodyHead,
+  ): Promise<void> {
+    res.setHeader('x-cache', 'MISS');
+    res.setHeader('content-type', head.contentType ?? OCTET_STREAM);
+    setValidators(res, head.lastModified, head.etag);
+    let start = 0;
+    let end: number | undefined;
+    if (head.length !== undefined) {
+      const range = chooseRange(req.headers.range, head.length);
+      if (range.kind === 'unsatisfiable') {
+        res.setHeader('content-range', `bytes */${head.length}`);
+        plain(res, 416, 'the requested range is outside the file');
+        return;
+      }
+      if (range.kind === 'partial') {
+        [start, end] = [range.start, range.end];
+        res.statusCode = 206;
+        res.setHeader('content-range', `bytes ${start}-${end}/${head.length}`);
+        res.setHeader('content-length', String(end - start + 1));
+      } else {
+        res.setHeader('content-length', String(head.length));
+      }
+    }
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    try {
+      await this.pump(res, transfer.read(start, end));
+    } catch (error) {
+      // Headers are out: the only honest signal left is to cut the connection short.
+      this.options.logger.debug(
+        { err: error, url: transfer.plan.url },
+        'client stream cut: the download failed',
+      );
+      res.destroy();
+    }
+  }
+
+  /** Writes chunks with backpressure; stops quietly when the client goes away. */
+  private async pump(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of chunks) {
+      if (res.destroyed) return;
+      this.options.metrics.servedBytes(chunk.length);
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    res.end();
+  }
+}
+
+async function* chunksOf(handle: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
+  let position = start;
+  while (position <= end) {
+    const buffer = Buffer.allocUnsafe(Math.min(256 * 1024, end - position + 1));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) throw new Error('the kept file is shorter than it was a moment ago');
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+function metaOf(head: BodyHead, now: number): IndexMeta {
+  return {
+    validatedAt: now,
+    ...(head.etag === undefined ? {} : { etag: head.etag }),
+    ...(head.lastModified === undefined ? {} : { lastModified: head.lastModified }),
+    ...(head.contentType === undefined ? {} : { contentType: head.contentType }),
+  };
+}
+
+function setValidators(
+  res: ServerResponse,
+  lastModified: string | undefined,
+  etag: string | undefined,
+): void {
+  if (lastModified !== undefined) res.setHeader('last-modified', lastModified);
+  if (etag !== undefined) res.setHeader('etag', etag);
+}
+
+/** RFC 9110 §13.1.2–3: If-None-Match wins over If-Modified-Since; only for kept index files, which have validators. */
+function notModifiedForClient(req: IncomingMessage, meta: IndexMeta | undefined): boolean {
+  if (meta === undefined) return false;
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return meta.etag !== undefined && inm.split(',').some((t) => t.trim() === meta.etag);
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined || meta.lastModified === undefined) return false;
+  const since = Date.parse(ims);
+  const modified = Date.parse(meta.lastModified);
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+}
+
+/** Upstream errors passed on clearly, never cached (issue 7 item 3). */
+function upstreamFailure(
+  res: ServerResponse,
+  url: string,
+  start: Exclude<TransferStart, BodyHead | { kind: 'not-modified' }>,
+): void {
+  switch (start.kind) {
+    case 'upstream-status': {
+      res.setHeader('x-fleetboot-upstream-status', String(start.status));
+      // 4xx pass through as they are (404 stays 404, so apt reports a missing file); 5xx and oddities are 502.
+      const status = start.status >= 400 && start.status < 500 ? start.status : 502;
+      plain(res, status, `upstream ${url} answered ${start.status} ${start.statusText}`.trim());
+      return;
+    }
+    case 'unreachable': {
+      plain(res, start.timedOut ? 504 : 502, `upstream ${url} could not be reached: ${start.message}`);
+      return;
+    }
+    case 'mismatch': {
+      plain(res, 502, `upstream ${url} refused: ${start.message}`);
+      return;
+    }
+  }
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  const body = `fleetboot package cache: ${text}\n`;
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('content-length', String(Buffer.byteLength(body)));
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}

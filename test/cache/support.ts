@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** How the test upstream answers one path. */
+export interface UpstreamFile {
+  body: Buffer;
+  status?: number;
+  /** Sends Content-Length of the whole body but only this many bytes, then closes (a truncated download). */
+  truncateAt?: number;
+  /** Sends the body in 16 KiB chunks with this pause between them, so requests overlap. */
+  chunkDelayMs?: number;
+  lastModified?: string;
+}
+
+/** A mirror on loopback built by the test; `requests` lists every path asked, `conditional` those with validators. */
+export interface TestUpstream {
+  readonly url: string;
+  readonly files: Map<string, UpstreamFile>;
+  readonly requests: string[];
+  readonly conditional: string[];
+  count(path: string): number;
+  close(): Promise<void>;
+}
+
+export async function startUpstream(): Promise<TestUpstream> {
+  const files = new Map<string, UpstreamFile>();
+  const requests: string[] = [];
+  const conditional: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    requests.push(path);
+    const file = files.get(decodeURIComponent(path));
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not here\n');
+      return;
+    }
+    const ims = req.headers['if-modified-since'];
+    if (ims !== undefined) conditional.push(path);
+    if (ims !== undefined && file.lastModified !== undefined && ims === file.lastModified) {
+      res.writeHead(304).end();
+      return;
+    }
+    const headers: Record<string, string> = { 'content-length': String(file.body.length) };
+    if (file.lastModified !== undefined) headers['last-modified'] = file.lastModified;
+    res.writeHead(file.status ?? 200, headers);
+    const body = file.truncateAt === undefined ? file.body : file.body.subarray(0, file.truncateAt);
+    void (async () => {
+      for (let offset = 0; offset < body.length; offset += 16 * 1024) {
+        if (res.destroyed) return;
+        res.write(body.subarray(offset, offset + 16 * 1024));
+        if (file.chunkDelayMs) await new Promise((r) => setTimeout(r, file.chunkDelayMs));
+      }
+      // Truncation: close the connection once the bytes written so far have been flushed.
+      if (file.truncateAt === undefined) res.end();
+      else res.socket?.end();
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    files,
+    requests,
+    conditional,
+    count: (path) => requests.filter((r) => decodeURIComponent(r) === path).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+export interface Fetched {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The connection ended before Content-Length bytes arrived. */
+  cut: boolean;
+}
+
+/** One GET to the cache; `target` is sent as the request target as is (absolute URI for proxy form). */
+export function get(
+  cacheAddress: string,
+  target: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Fetched> {
+  const [host, port] = splitHostPort(cacheAddress);
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, method, path: target, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      const done = (cut: boolean) => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), cut });
+      };
+      res.on('end', () => {
+        done(!res.complete);
+      });
+      res.on('error', () => {
+        done(true);
+      });
+      res.on('aborted', () => {
+        done(true);
+      });
+    });
+    // A CONNECT answer arrives as 'connect', whatever its status.
+    req.on('connect', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0), cut: false });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), Number(address.slice(i + 1))];
+}
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Deterministic pseudo-random bytes: a stand-in package body of a given size. */
+export function bytes(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let x = seed || 1;
+  for (let i = 0; i < size; i += 1) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** A Packages index naming `files` (path → body), as dpkg-scanpackages writes the three fields the cache reads. */
+export function packagesIndex(files: Record<string, Buffer>): string {
+  return Object.entries(files)
+    .map(([path, body], i) =>
+      [
+        `Package: p${i}`,
+        'Version: 1',
+        `Filename: ${path}`,
+        `Size: ${body.length}`,
+        `SHA256: ${sha256(body)}`,
+        '',
+      ].join('\n'),
+    )
+    .join('\n');
+}
