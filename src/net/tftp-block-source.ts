@@ -24,8 +24,11 @@ export interface BlockSource {
    * a netascii block's start is known once the block before it was made).
    */
   blocks(first: number, count: number): Promise<readonly Uint8Array[]>;
-  /** The same, at once, when the file is in memory and sent as is: views into it, no copy, no promise. */
-  readonly blocksNow: ((first: number, count: number) => readonly Uint8Array[]) | undefined;
+  /**
+   * Block `index`, at once, when the file is in memory and sent as is: a view into it, no copy, no promise, no
+   * array (the transfer's hot path).
+   */
+  readonly blockNow: ((index: number) => Uint8Array) | undefined;
   /** Everything up to `index` is acknowledged: state kept only for those blocks can go. */
   acknowledge(index: number): void;
 }
@@ -46,24 +49,24 @@ export async function createBlockSource(
 function octetBlocks(file: TftpFile, blockSize: number): BlockSource {
   const size = file.size;
   const inMemory = file.bytes;
-  const blocksNow =
+  const blockNow =
     inMemory === undefined
       ? undefined
-      : (first: number, count: number): readonly Uint8Array[] => {
-          const out: Uint8Array[] = [];
-          for (let index = first; index < first + count; index++) {
-            const offset = blockOffset(index, blockSize);
-            out.push(inMemory.subarray(offset, offset + blockLength(index, size, blockSize)));
-          }
-          return out;
+      : (index: number): Uint8Array => {
+          const offset = blockOffset(index, blockSize);
+          return inMemory.subarray(offset, offset + blockLength(index, size, blockSize));
         };
   return {
     blockSize,
     streamSize: size,
     totalBlocks: blockCount(size, blockSize),
-    blocksNow,
+    blockNow,
     async blocks(first, count) {
-      if (blocksNow !== undefined) return blocksNow(first, count);
+      if (blockNow !== undefined) {
+        const out: Uint8Array[] = [];
+        for (let index = first; index < first + count; index++) out.push(blockNow(index));
+        return out;
+      }
       // One positional read for the whole window, cut into blocks. A file that shrank under the transfer would
       // end it early with a short block, a silent truncation: that is a read error instead.
       const start = blockOffset(first, blockSize);
@@ -90,7 +93,7 @@ function netasciiBlocks(file: TftpFile, blockSize: number, streamSize: number): 
     streamSize,
     // The last block is found by the converted length, not by the file size (tftpd-hpa converts the same way).
     totalBlocks: blockCount(streamSize, blockSize),
-    blocksNow: undefined,
+    blockNow: undefined,
     async blocks(first, count) {
       const out: Uint8Array[] = [];
       let cursor = cursors.get(first);

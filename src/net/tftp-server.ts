@@ -1,5 +1,6 @@
-import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions, type SocketType } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
@@ -472,9 +473,29 @@ function sameRequest(a: ReadRequest, b: ReadRequest): boolean {
   });
 }
 
+/**
+ * dgram passes every destination through `lookup` before it sends, even an address literal, and the default,
+ * dns.lookup, answers a literal through a deferred call: a regular-expression test and a tick per datagram. Every
+ * address a TFTP socket sends to is a literal the kernel reported (the client's, from the datagram it sent), so
+ * this one answers a literal at once — the last one seen without even the test — and hands a name (a `listen`
+ * host) to dns.lookup.
+ */
+function literalLookup(type: SocketType): NonNullable<SocketOptions['lookup']> {
+  const family = type === 'udp6' ? 6 : 4;
+  let known = '';
+  return (hostname, options, callback) => {
+    if (hostname === known || isIP(hostname) === family) {
+      known = hostname;
+      callback(null, hostname, family);
+      return;
+    }
+    dnsLookup(hostname, options, callback);
+  };
+}
+
 function bindSocket(type: SocketType, address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type, reuseAddr: false });
+    const socket = createSocket({ type, reuseAddr: false, lookup: literalLookup(type) });
     const onError = (error: Error): void => {
       void closeSocket(socket);
       reject(error);

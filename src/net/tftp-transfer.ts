@@ -1,10 +1,10 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import {
-  blockNumber,
-  dataHeader,
+  BLOCK_NUMBER_MODULUS,
   decodeTftpPacket,
   encodeBoundedError,
   encodeTftpPacket,
+  Opcode,
   packetKindOf,
   TftpErrorCode,
   type TftpOption,
@@ -48,6 +48,30 @@ export interface TransferEnd {
 
 const SHUTDOWN_MESSAGE = 'Server shutting down';
 
+/** DATA octets counted locally before they are added to `fleetboot_tftp_bytes_total` (and at the end). */
+const BYTES_FLUSH = 1024 * 1024;
+
+/**
+ * Every DATA header there is (RFC 1350 §5: opcode 3, then the u16 block number), 65536 × 4 octets built once and
+ * never written again, so a block is sent as two views — its header here and its payload in the file's buffer —
+ * with nothing allocated or copied per block. Immutable matters: a send the kernel cannot take at once is queued
+ * by libuv with these very buffers.
+ */
+let headerTable: Uint8Array | undefined;
+function headerOf(index: number): Uint8Array {
+  if (headerTable === undefined) {
+    headerTable = new Uint8Array(BLOCK_NUMBER_MODULUS * 4);
+    for (let n = 0; n < BLOCK_NUMBER_MODULUS; n++) {
+      headerTable[n * 4 + 1] = Opcode.data;
+      headerTable[n * 4 + 2] = n >>> 8;
+      headerTable[n * 4 + 3] = n & 0xff;
+    }
+  }
+  // The wire number is the index modulo 65536 (protocol/tftp/blocks.ts blockNumber; protocol-digest §4.3).
+  const at = (index % BLOCK_NUMBER_MODULUS) * 4;
+  return headerTable.subarray(at, at + 4);
+}
+
 /**
  * The socket side of one read transfer: datagrams and timer expiries become `TransferWindow` events, its actions
  * become datagrams and one retransmission timer. Resolves once the transfer ended and its socket is closed.
@@ -60,10 +84,25 @@ export class Transfer {
   private queue: Promise<void> = Promise.resolve();
   private ending: TransferResult | undefined;
   private resolveDone: ((end: TransferEnd) => void) | undefined;
-  private readonly onSent = (error: Error | null): void => {
-    if (error !== null)
-      this.setup.log.debug({ err: error.message, client: this.setup.client }, 'TFTP send failed');
+  /**
+   * The retransmission timer is re-armed lazily: an ACK that makes progress only moves `deadline`, and the one
+   * clock timer, when it fires early, sleeps again for what is left. A timer cancelled and created per ACK cost
+   * more than the rest of the ACK's handling (profiled under the bench kit's load, bench/README.md).
+   */
+  private deadline = 0;
+  /** When the pending clock timer fires (monotonic ms); meaningful while `cancelTimer` is set. */
+  private timerDue = 0;
+  private readonly onTimer = (): void => {
+    this.cancelTimer = undefined;
+    const now = this.setup.clock.monotonic();
+    if (now < this.deadline) {
+      this.startTimer(now, this.deadline - now);
+      return;
+    }
+    this.apply({ kind: 'timeout', at: now });
   };
+  /** DATA octets sent and not yet added to the bytes counter. */
+  private unflushedBytes = 0;
 
   constructor(private readonly setup: TransferSetup) {
     this.window = new TransferWindow(setup.plan);
@@ -158,22 +197,22 @@ export class Transfer {
   private peerMessage = '';
 
   private apply(event: WindowEvent): void {
-    const before = this.window.counters;
-    const actions = this.window.handle(event);
-    const after = this.window.counters;
-    if (after.duplicateAcks > before.duplicateAcks) {
-      this.setup.metrics.duplicateAcks.inc(after.duplicateAcks - before.duplicateAcks);
-    }
-    if (after.acknowledged > before.acknowledged && this.setup.blocks.blocksNow === undefined) {
-      const acknowledged = after.acknowledged;
+    const window = this.window;
+    const duplicatesBefore = window.duplicateAckCount;
+    const acknowledgedBefore = window.acknowledged;
+    const actions = window.handle(event);
+    const duplicates = window.duplicateAckCount - duplicatesBefore;
+    if (duplicates > 0) this.setup.metrics.duplicateAcks.inc(duplicates);
+    const acknowledged = window.acknowledged;
+    if (acknowledged > acknowledgedBefore && this.setup.blocks.blockNow === undefined) {
       this.enqueue(() => {
         this.setup.blocks.acknowledge(acknowledged);
       });
     }
-    for (const action of actions) this.execute(action);
+    for (const action of actions) this.execute(action, event.at);
   }
 
-  private execute(action: WindowAction): void {
+  private execute(action: WindowAction, at: number): void {
     switch (action.kind) {
       case 'send-oack':
         if (this.oackBytes !== undefined) this.send(this.oackBytes);
@@ -184,7 +223,7 @@ export class Transfer {
         this.sendBlocks(action.first, action.count);
         return;
       case 'arm':
-        this.arm(action.ms);
+        this.arm(at, action.ms);
         return;
       case 'end':
         switch (action.end.kind) {
@@ -205,28 +244,47 @@ export class Transfer {
   }
 
   private sendBlocks(first: number, count: number): void {
-    const { blocks } = this.setup;
-    if (blocks.blocksNow !== undefined) {
-      this.emit(first, blocks.blocksNow(first, count));
+    const { blocks, socket, client } = this.setup;
+    const blockNow = blocks.blockNow;
+    if (blockNow === undefined) {
+      this.enqueue(async () => {
+        const data = await blocks.blocks(first, count);
+        this.emit(first, data);
+      });
       return;
     }
-    this.enqueue(async () => {
-      const data = await blocks.blocks(first, count);
-      this.emit(first, data);
-    });
+    // The hot path (a file in memory, octet mode): no promise, no array, one send per block.
+    let octets = 0;
+    for (let index = first; index < first + count; index++) {
+      const payload = blockNow(index);
+      octets += payload.length;
+      // RFC 1350 §5: DATA = opcode 3 | block | payload.
+      socket.send([headerOf(index), payload], client.port, client.address);
+    }
+    this.countBytes(octets);
   }
 
   private emit(first: number, data: readonly Uint8Array[]): void {
     if (this.ending !== undefined) return;
-    const { socket, client, metrics } = this.setup;
+    const { socket, client } = this.setup;
     let octets = 0;
     for (let i = 0; i < data.length; i++) {
       const payload = data[i] ?? new Uint8Array(0);
       octets += payload.length;
-      // RFC 1350 §5: DATA = opcode 3 | block | payload; the block number wraps 65535 → 0 (protocol-digest §4.3).
-      socket.send([dataHeader(blockNumber(first + i)), payload], client.port, client.address, this.onSent);
+      socket.send([headerOf(first + i), payload], client.port, client.address);
     }
-    metrics.bytes.inc(octets);
+    this.countBytes(octets);
+  }
+
+  private countBytes(octets: number): void {
+    this.unflushedBytes += octets;
+    if (this.unflushedBytes >= BYTES_FLUSH) this.flushBytes();
+  }
+
+  private flushBytes(): void {
+    if (this.unflushedBytes === 0) return;
+    this.setup.metrics.bytes.inc(this.unflushedBytes);
+    this.unflushedBytes = 0;
   }
 
   private enqueue(operation: () => void | Promise<void>): void {
@@ -240,8 +298,10 @@ export class Transfer {
       });
   }
 
+  // No send callback: a datagram the kernel refuses is a lost datagram, which the retransmission timer recovers,
+  // and a callback per datagram costs a deferred call per block.
   private send(bytes: Uint8Array, to: TftpClient = this.setup.client): void {
-    this.setup.socket.send(bytes, to.port, to.address, this.onSent);
+    this.setup.socket.send(bytes, to.port, to.address);
   }
 
   private sendError(code: number, message: string, triggerLength: number, to?: TftpClient): void {
@@ -249,12 +309,18 @@ export class Transfer {
     this.setup.metrics.errors.inc({ code: String(code), direction: 'sent' });
   }
 
-  private arm(ms: number): void {
+  /** The window's `arm`: a timeout `ms` after `at`, replacing the one before. */
+  private arm(at: number, ms: number): void {
+    this.deadline = at + ms;
+    // A pending timer due no later than the new deadline stays: when it fires it sleeps again for the rest.
+    if (this.cancelTimer !== undefined && this.timerDue <= this.deadline) return;
     this.cancelTimer?.();
-    this.cancelTimer = this.setup.clock.setTimer(() => {
-      this.cancelTimer = undefined;
-      this.apply({ kind: 'timeout', at: this.setup.clock.monotonic() });
-    }, ms);
+    this.startTimer(at, ms);
+  }
+
+  private startTimer(at: number, ms: number): void {
+    this.timerDue = at + ms;
+    this.cancelTimer = this.setup.clock.setTimer(this.onTimer, ms);
   }
 
   /** Ends the transfer; `farewell` (an ERROR) is sent before the socket closes. */
@@ -263,6 +329,7 @@ export class Transfer {
     this.ending = result;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    this.flushBytes();
     const counters = this.window.counters;
     const { blocks, socket } = this.setup;
     const bytes =

@@ -84,6 +84,16 @@ export class TransferWindow {
     };
   }
 
+  /** `counters.acknowledged` without building the object (read twice per event by the transfer). */
+  get acknowledged(): number {
+    return Math.max(0, this.acked);
+  }
+
+  /** `counters.duplicateAcks`, likewise. */
+  get duplicateAckCount(): number {
+    return this.duplicateAcks;
+  }
+
   get finished(): boolean {
     return this.ended;
   }
