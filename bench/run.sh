@@ -84,7 +84,7 @@ SERVER_CMD="exec bash '$REPO/bench/servers/fleetboot-$BENCH.sh'"
 CMD=("$KIT/$BENCH-bench.sh" --out "$OUT" --server "fleetboot=$SERVER_CMD" "$@")
 
 # Kit tunables set in the environment change what is measured, so they belong in the record of the run.
-TUNABLES="$(env | grep -E '^(MAX_CONC|CLIENTS|PACED_CLIENTS|PACED_RATE|PERF_RATE|LOAD_TIMEOUT_MS|HB_SPIN|SINGLE_[A-Z]+|CONC_[A-Z]+|IMPAIR_[A-Z]+)=' | paste -sd' ' - || true)"
+TUNABLES="$(env | grep -E '^(MAX_CONC|CLIENTS|PACED_CLIENTS|PACED_RATE|PERF_RATE|LOAD_TIMEOUT_MS|HB_SPIN|ATFTPD_BIN|BENCH_KIT|SINGLE_[A-Z]+|CONC_[A-Z]+|IMPAIR_[A-Z]+|LOSSY_[A-Z]+)=' | paste -sd' ' - || true)"
 DIRTY_NOTE=""
 [ -n "$DIRTY" ] && DIRTY_NOTE=", plus uncommitted work in progress by other engineers in: $DIRTY"
 {
