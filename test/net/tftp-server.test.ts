@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VirtualFiles } from '../../src/net/tftp-files.js';
 import { netasciiLength, toNetascii } from '../../src/protocol/tftp/index.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -172,6 +172,26 @@ describe('TFTP server: retransmission', () => {
     await clock.advance(1000);
     expect(show((await p.next()).bytes)).toBe('DATA 2 (512)');
     expect(await harness.metric('fleetboot_tftp_retransmits_total')).toBe(3);
+  });
+
+  it('times a retransmission from the last progress, with one timer per transfer, not one per ACK', async () => {
+    const harness = await start();
+    const p = await peer();
+    await p.send(rrq('pxelinux.0'), harness.port);
+    const first = await p.next();
+    await clock.advance(600);
+    const timers = vi.spyOn(clock, 'setTimer');
+    await p.send(ack(1), first.port);
+    expect(show((await p.next()).bytes)).toBe('DATA 2 (512)');
+    // The timer armed with DATA 1 (due at 1000) stays; when it fires it waits again until 1600.
+    expect(timers).not.toHaveBeenCalled();
+    expect(clock.pendingTimers()).toBe(1);
+    await clock.advance(999);
+    expect(await p.maybeNext(50)).toBeUndefined();
+    expect(clock.pendingTimers()).toBe(1);
+    await clock.advance(1);
+    expect(show((await p.next()).bytes)).toBe('DATA 2 (512)');
+    expect(await harness.metric('fleetboot_tftp_retransmits_total')).toBe(1);
   });
 
   it('F11: a client that vanishes mid-transfer costs bounded retries, then its slot and socket are freed', async () => {
