@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on Debian 12, then returns: the npm dependencies, the real peers the
 # interop tests run inside network namespaces (DHCP and TFTP clients, capture tools, QEMU with SeaBIOS/iPXE and
-# OVMF firmware, Debian's pxelinux and iPXE loaders), and a PostgreSQL server
+# OVMF firmware, Debian's pxelinux and iPXE loaders, GRUB's grub-script-check), and a PostgreSQL server
 # for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ apt_install \
   isc-dhcp-client udhcpc dnsmasq-base \
   tftp-hpa atftp \
   tcpdump tshark \
-  qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common \
+  qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common grub-common \
   gnupg dpkg-dev apt xz-utils \
   postgresql
 scripts/ci/postgres.sh
