@@ -35,7 +35,8 @@ async function serveBootLab(
   server: Host,
   dir: string,
   tftpRoot: string,
-  extra: string[] = [],
+  /** More lines of the `tftp` section, indented as under `tftp:`. */
+  tftpLines: readonly string[] = [],
 ): Promise<LabProcess> {
   const configFile = path.join(dir, 'fleetboot.yaml');
   writeFileSync(
@@ -43,7 +44,10 @@ async function serveBootLab(
     [
       `dataDir: ${path.join(dir, 'data')}`,
       `http: {listen: "${SERVER}:8080"}`,
-      `tftp: {listen: "${SERVER}:69", roots: [${tftpRoot}]}`,
+      'tftp:',
+      `  listen: "${SERVER}:69"`,
+      `  roots: [${tftpRoot}]`,
+      ...tftpLines.map((line) => `  ${line}`),
       'dhcp:',
       '  mode: full',
       `  interfaces: [${server.interfaces[0]!.name}]`,
@@ -52,7 +56,6 @@ async function serveBootLab(
       '      pools: [{start: 198.18.0.100, end: 198.18.0.199}]',
       `      dns: [${SERVER}]`,
       '      leaseTime: 600',
-      ...extra,
       '',
     ].join('\n'),
   );
@@ -91,22 +94,27 @@ describeLab('QEMU PXE clients booting from fleetboot serve', () => {
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
+  /** A segment of its own per test: a switch, fleetboot's host on it, a scratch directory. */
+  const segment = async (name: string) => {
+    const sw = await lab().addSwitch();
+    const server = await lab().addHost(`${name}srv`, { switch: sw, address: `${SERVER}/24` });
+    return { sw, server, sub: mkdtempSync(path.join(dir, `${name}-`)) };
+  };
 
   it('OVMF (UEFI x64) gets the arch-7 loader and fetches it through the tsize probe', async () => {
-    const sw = await lab().addSwitch();
-    const server = await lab().addHost('server', { switch: sw, address: `${SERVER}/24` });
-    const root = makeRoot(dir, { 'snponly.efi': SNPONLY });
-    const fleetboot = await serveBootLab(server, dir, root);
+    const { sw, server, sub } = await segment('uefi');
+    const root = makeRoot(sub, { 'snponly.efi': SNPONLY });
+    const fleetboot = await serveBootLab(server, sub, root);
     const store = await openStore(
-      { dialect: 'sqlite', file: path.join(dir, 'data', 'fleetboot.db') },
-      { dataDir: dir },
+      { dialect: 'sqlite', file: path.join(sub, 'data', 'fleetboot.db') },
+      { dataDir: sub },
     );
     const mac = '52:54:00:fd:00:07';
     const vm = startQemu(await lab().addTap(sw), {
       firmware: 'uefi',
       mac,
       uuid: '8f2e1a40-5c3b-4d21-9e7f-0a1b2c3d4e07',
-      dir,
+      dir: sub,
     });
     try {
       const size = statSync(SNPONLY).size;
