@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench -- dhcp|tftp [kit options...]      run a bench
+# npm run bench -- codec [--batches N --batch N]    DHCP decode cost per packet (catalogue D32), no root needed
 # npm run bench -- summary RUNID                    rewrite bench/results/RUNID.md from the run's raw files
 #
 # Runs one bench of the shared PXE benchmark kit (../shared/bench, or $BENCH_KIT) with fleetboot plugged in
@@ -15,13 +16,13 @@
 # Needs root: the kit creates network namespaces hbsrv/hbcli and cgroups, and deletes them at exit.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 BENCH=$1; shift
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Not FLEETBOOT_*: fleetboot rejects unknown FLEETBOOT_ variables, and the server inherits this environment.
-KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" && pwd)
+KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" 2>/dev/null && pwd || echo "${BENCH_KIT:-$REPO/../shared/bench}")
 RAW_DIR="$REPO/bench/results/raw"
 
 # write_summary RUNID: bench/results/RUNID.md from the raw files only, so it can be redone after the run.
@@ -47,11 +48,34 @@ write_summary() {
   echo "bench: summary in $REPO/bench/results/$runid.md" >&2
 }
 
+# run_codec ARGS: bench/dhcp-decode-cost.ts in-process (no kit, no namespaces), its table in bench/results/RUNID.md
+# with the command, the commit and the load average before and after.
+run_codec() {
+  local runid out
+  runid="codec-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+  out="$REPO/bench/results/$runid.md"
+  {
+    echo "# codec bench, run $runid"
+    echo
+    echo "- command: \`npm run bench -- codec${*:+ $*}\`, which ran \`node --import tsx bench/dhcp-decode-cost.ts${*:+ $*}\`"
+    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)"
+    echo "- load average (1/5/15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    (cd "$REPO" && node --import tsx bench/dhcp-decode-cost.ts "$@")
+    echo
+    echo "- load average (1/5/15 min) after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } >"$out"
+  cat "$out"
+  echo "bench: summary in $out" >&2
+}
+
 case "$BENCH" in
   dhcp|tftp) ;;
+  codec) run_codec "$@"; exit;;
   summary) [ $# -eq 1 ] || { usage >&2; exit 2; }; write_summary "$1"; exit;;
   -h|--help) usage; exit 0;;
-  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp or summary)" >&2; exit 2;;
+  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, codec or summary)" >&2; exit 2;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the kit creates network namespaces)" >&2; exit 1; }
 [ -x "$KIT/$BENCH-bench.sh" ] || { echo "bench: $KIT/$BENCH-bench.sh not found (set BENCH_KIT)" >&2; exit 1; }

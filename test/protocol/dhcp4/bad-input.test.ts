@@ -2,6 +2,7 @@
 // store unchanged, the next packet served) is tested against the running server.
 import { describe, expect, it } from 'vitest';
 import { clientMac, decodeDhcpMessage, replySizeLimit } from '../../../src/protocol/dhcp4/index.js';
+import { WORST_OPTION_LAYOUTS } from './raw-packet.js';
 import { DISCOVER_53, expectDecodeError, rawPacket, repeat } from './support.js';
 
 const END = 255;
@@ -130,9 +131,7 @@ describe('option area (D12–D15)', () => {
     // sname: the TFTP server name and END, then bytes that would be an option if read.
     const sname = new Uint8Array(64);
     sname.set([66, 3, 0x74, 0x66, 0x74, END, 51, 4, 0, 0, 0, 1]);
-    const started = performance.now();
     const m = decodeDhcpMessage(rawPacket({ file, sname, options: [...DISCOVER_53, 52, 1, 3, END] }));
-    expect(performance.now() - started).toBeLessThan(10);
     expect(m.options.hostName).toBe('host');
     expect(m.options.tftpServerName).toBe('tft');
     expect(m.options.leaseTime).toBeUndefined();
@@ -334,23 +333,29 @@ describe('fields kept as sent (D31)', () => {
   });
 });
 
-describe('cost (D32)', () => {
-  it('the worst option layouts of a 1500-byte datagram decode in well under 1 ms each', () => {
-    const worst = [
-      // 630 zero-length options of one code (RFC 3396 concatenation of 630 pieces)
-      rawPacket({ options: [...DISCOVER_53, ...Array.from({ length: 630 }, () => [150, 0]).flat()] }),
-      // 420 one-byte host name instances: one 420-byte name to validate and reject
-      rawPacket({ options: [...DISCOVER_53, ...Array.from({ length: 420 }, () => [12, 1, 0x61]).flat()] }),
-      // 630 distinct-ish codes
-      rawPacket({
-        options: [...DISCOVER_53, ...Array.from({ length: 630 }, (_, i) => [(i % 40) + 150, 0]).flat()],
-      }),
+// D32's time budget (1 ms per packet) is measured by `npm run bench -- codec` (bench/dhcp-decode-cost.ts) on these
+// same layouts, not asserted here: a timed assertion fails on a loaded machine and proves nothing on an idle one.
+describe('costliest layouts (D32)', () => {
+  const [onePiecePerOption, hostNamePieces, fortyCodes] = WORST_OPTION_LAYOUTS.map((layout) => layout.bytes);
+
+  it('630 zero-length pieces of one code concatenate to one empty option (RFC 3396)', () => {
+    const m = decodeDhcpMessage(onePiecePerOption ?? new Uint8Array());
+    expect(m.otherOptions.map((o) => [o.code, o.data.length])).toEqual([[150, 0]]);
+  });
+
+  it('420 one-byte host-name pieces make one 420-byte name, refused as a host name and kept raw', () => {
+    const m = decodeDhcpMessage(hostNamePieces ?? new Uint8Array());
+    expect(m.options.hostName).toBeUndefined();
+    expect(m.otherOptions.map((o) => [o.code, o.data.length])).toEqual([[12, 420]]);
+  });
+
+  it('630 options over 40 codes give each code once', () => {
+    const m = decodeDhcpMessage(fortyCodes ?? new Uint8Array());
+    const codes = [
+      ...m.otherOptions.map((o) => o.code),
+      ...(m.optionOrder ?? []).filter((code) => code === 175),
     ];
-    for (const bytes of worst) {
-      const runs = 200;
-      const started = performance.now();
-      for (let i = 0; i < runs; i++) decodeDhcpMessage(bytes);
-      expect((performance.now() - started) / runs).toBeLessThan(1);
-    }
+    expect(new Set(codes)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => 150 + i)));
+    expect(m.otherOptions.every((o) => o.data.length === 0)).toBe(true);
   });
 });

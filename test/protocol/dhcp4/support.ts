@@ -5,6 +5,8 @@ import { DecodeError } from '../../../src/protocol/errors.js';
 import { decodeDhcpMessage, type DhcpMessage } from '../../../src/protocol/dhcp4/index.js';
 import type { Ipv4 } from '../../../src/values/ipv4.js';
 
+export { DISCOVER_53, rawPacket, repeat, type RawPacketFields } from './raw-packet.js';
+
 const GOLDEN_DIR = path.resolve(import.meta.dirname, '../../golden/dhcp4');
 
 /** Names of the captured packets (test/golden/dhcp4/NAME.hex, with NAME.txt beside it). */
@@ -33,47 +35,6 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export const ip = (text: string) => text as Ipv4;
-
-export interface RawPacketFields {
-  op?: number;
-  htype?: number;
-  hlen?: number;
-  hops?: number;
-  xid?: number;
-  secs?: number;
-  flags?: number;
-  chaddr?: number[];
-  sname?: Uint8Array;
-  file?: Uint8Array;
-  cookie?: number[] | null;
-  /** Raw option bytes after the cookie (no END is added). */
-  options?: number[] | Uint8Array;
-}
-
-/** A datagram built byte by byte, for bad-input cases the encoder would never produce. */
-export function rawPacket(fields: RawPacketFields = {}): Uint8Array {
-  const header = new Uint8Array(236);
-  header[0] = fields.op ?? 1;
-  header[1] = fields.htype ?? 1;
-  header[2] = fields.hlen ?? 6;
-  header[3] = fields.hops ?? 0;
-  new DataView(header.buffer).setUint32(4, fields.xid ?? 0x12345678);
-  new DataView(header.buffer).setUint16(8, fields.secs ?? 0);
-  new DataView(header.buffer).setUint16(10, fields.flags ?? 0);
-  header.set(fields.chaddr ?? [0x52, 0x54, 0x00, 0x12, 0x34, 0x56], 28);
-  if (fields.sname) header.set(fields.sname, 44);
-  if (fields.file) header.set(fields.file, 108);
-  const cookie = fields.cookie === null ? [] : (fields.cookie ?? [99, 130, 83, 99]);
-  return Uint8Array.from([...header, ...cookie, ...(fields.options ?? [])]);
-}
-
-/** `count` copies of `byte`. */
-export function repeat(count: number, byte: number): number[] {
-  return Array.from({ length: count }, () => byte);
-}
-
-/** Option bytes of a minimal DHCPDISCOVER: message type 1. */
-export const DISCOVER_53 = [53, 1, 1];
 
 /** Asserts that decoding throws a DecodeError with this reason (and offset, if given). */
 export function expectDecodeError(bytes: Uint8Array, reason: string, offset?: number): DecodeError {
