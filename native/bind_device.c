@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -93,23 +94,39 @@ static int set_device(int fd, const char *ifname) {
   return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)(strlen(ifname) + 1));
 }
 
-/* openUdpSocket(ifname, port): fd. An AF_INET datagram socket pinned to `ifname`, then bound to 0.0.0.0:port;
- * non-blocking and close-on-exec, as libuv wants. No SO_REUSEADDR: sockets pinned to different devices never
- * conflict at bind(2), so one per interface needs none, and without it a second server on the same interface
- * (or an unpinned 0.0.0.0:port socket) makes bind fail with EADDRINUSE instead of silently sharing the port. */
+/* openUdpSocket(ifname, port[, reuseAddress]): fd. An AF_INET datagram socket pinned to `ifname`, then bound to
+ * 0.0.0.0:port; non-blocking and close-on-exec, as libuv wants. No SO_REUSEADDR by default: sockets pinned to
+ * different devices never conflict at bind(2), so one per interface needs none, and without it a second server on
+ * the same interface (or an unpinned 0.0.0.0:port socket) makes bind fail with EADDRINUSE instead of silently
+ * sharing the port. `reuseAddress` true sets it before bind: for the DHCP probe's client port 68, which a DHCP
+ * client on the host (ISC dhclient binds 0.0.0.0:68 with SO_REUSEADDR) may hold too; every socket on the port then
+ * receives the broadcast answers, and each client keeps the ones with its own xid. */
 static napi_value open_udp_socket(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
+  size_t argc = 3;
   char ifname[IFNAMSIZ] = {0};
   int64_t port = 0;
-  if (!get_args(env, info, 2, argv) || !get_ifname(env, argv[0], ifname) ||
+  bool reuse = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "fleetboot_netdev: missing arguments");
+    return NULL;
+  }
+  if (!get_ifname(env, argv[0], ifname) ||
       !get_int(env, argv[1], 0, 65535, "the port must be an integer from 0 to 65535", &port)) {
+    return NULL;
+  }
+  if (argc > 2 && napi_get_value_bool(env, argv[2], &reuse) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fleetboot_netdev: reuseAddress must be a boolean");
     return NULL;
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket(AF_INET, SOCK_DGRAM) for", ifname, errno);
   const char *step = NULL;
+  int one = 1;
   if (set_device(fd, ifname) != 0) {
     step = "SO_BINDTODEVICE";
+  } else if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+    step = "SO_REUSEADDR";
   } else {
     struct sockaddr_in address;
     memset(&address, 0, sizeof address);

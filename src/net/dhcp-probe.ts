@@ -55,8 +55,9 @@ const PROBE_BUFFER_BYTES = 64 * 1024;
  * The transport of a DHCP probe (thin: what to send and what an answer means are the caller's): a client socket on
  * port 68 pinned to the interface like the listeners (SO_BINDTODEVICE, docs/dhcp-interfaces.md), so the DISCOVER
  * leaves by that interface with no route needed and only that segment's answers are heard. Sends `attempts`
- * DISCOVERs `intervalMs` apart to 255.255.255.255:67, listens for `waitMs` in all, and closes the socket. Throws if
- * the socket cannot be opened (port 68 taken: a DHCP client runs on the interface) or if no DISCOVER could be sent.
+ * DISCOVERs `intervalMs` apart to 255.255.255.255:67, listens for `waitMs` in all, and closes the socket. The port
+ * is shared (SO_REUSEADDR) with a DHCP client the host may run; one that holds it without SO_REUSEADDR makes the
+ * probe throw, as does an interface that cannot be opened or a probe that could not send a single DISCOVER.
  */
 export async function runDhcpProbe(options: DhcpProbeOptions): Promise<DhcpProbeResult> {
   const { timing } = options;
@@ -66,6 +67,8 @@ export async function runDhcpProbe(options: DhcpProbeOptions): Promise<DhcpProbe
   const socket = await openInterfaceSocket({
     interfaceName: options.interfaceName,
     port: options.clientPort ?? DHCP_CLIENT_PORT,
+    // A DHCP client on the host may hold port 68 too (ISC dhclient does, unpinned, with SO_REUSEADDR).
+    reuseAddress: true,
     receiveBufferBytes: PROBE_BUFFER_BYTES,
     sendBufferBytes: PROBE_BUFFER_BYTES,
     // The socket's "opened" line is info; a periodic probe would repeat it. Warnings (capped buffers) still show.

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { closeSync } from 'node:fs';
 import type { Logger } from '../observability/logger.js';
+import { DHCP_CLIENT_PORT } from '../protocol/dhcp4/delivery.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import { type InterfaceTable, interfaceIpv4, ipv4InterfaceNames } from './udp-interface-address.js';
 import { type NetDeviceAddon, netDeviceAddon } from './udp-netdev-addon.js';
@@ -21,6 +22,12 @@ export interface InterfaceSocketOptions {
   readonly interfaceAddress?: Ipv4;
   readonly receiveBufferBytes?: number;
   readonly sendBufferBytes?: number;
+  /**
+   * Share the port with other SO_REUSEADDR sockets (native/bind_device.c). Never for a server port: there a second
+   * server must fail to bind (docs/dhcp-interfaces.md). For the DHCP probe's port 68, which a DHCP client on the
+   * host (ISC dhclient: 0.0.0.0:68, SO_REUSEADDR) may hold.
+   */
+  readonly reuseAddress?: boolean;
   readonly logger: Logger;
   /** Substitutes for tests. */
   readonly addon?: NetDeviceAddon;
@@ -70,7 +77,7 @@ export async function openInterfaceSocket(options: InterfaceSocketOptions): Prom
   const table = options.interfaces ?? (() => undefined);
   let fd: number;
   try {
-    fd = addon.openUdpSocket(interfaceName, port);
+    fd = addon.openUdpSocket(interfaceName, port, options.reuseAddress === true);
   } catch (error) {
     throw explainOpenError(error, interfaceName, port, table());
   }
@@ -225,8 +232,11 @@ function explainOpenError(
       );
     case 'EADDRINUSE':
       return new InterfaceSocketError(
-        `UDP port ${port} is already taken on ${interfaceName}: another DHCP server (another fleetboot, dnsmasq, ` +
-          'dhcpd, Kea) listens on this interface or on all of them',
+        port === DHCP_CLIENT_PORT
+          ? `UDP port ${port} is already taken on ${interfaceName} by a program that does not share it ` +
+              '(SO_REUSEADDR), such as a DHCP client other than ISC dhclient: the DHCP probe cannot listen'
+          : `UDP port ${port} is already taken on ${interfaceName}: another DHCP server (another fleetboot, ` +
+              'dnsmasq, dhcpd, Kea) listens on this interface or on all of them',
         code,
         withCause,
       );

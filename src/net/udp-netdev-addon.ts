@@ -11,9 +11,10 @@ export interface NetDeviceAddon {
    * A new non-blocking AF_INET UDP socket (without SO_REUSEADDR: docs/dhcp-interfaces.md), pinned to
    * `interfaceName` with SO_BINDTODEVICE and then bound to 0.0.0.0:`port`; returns its file descriptor, for `dgram.Socket#bind({ fd })`. Pinning before
    * bind(2) means no datagram from another interface is ever queued on it. Throws an Error whose `code` is the
-   * errno name (ENODEV: no such interface; EACCES: port < 1024 without CAP_NET_BIND_SERVICE).
+   * errno name (ENODEV: no such interface; EACCES: port < 1024 without CAP_NET_BIND_SERVICE). `reuseAddress`
+   * sets SO_REUSEADDR before bind: only for the DHCP probe's client port, shared with a DHCP client on the host.
    */
-  openUdpSocket(interfaceName: string, port: number): number;
+  openUdpSocket(interfaceName: string, port: number, reuseAddress?: boolean): number;
   /** Pins an existing socket (changing an existing pin needs CAP_NET_RAW). Throws with the errno text. */
   bindToDevice(fd: number, interfaceName: string): void;
   /** The device a socket is pinned to, read back with getsockopt(2) ('' when none; ENXIO once it is deleted). */

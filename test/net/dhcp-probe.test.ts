@@ -87,6 +87,25 @@ describe('runDhcpProbe', () => {
     expect(server.seen).toHaveLength(1);
   });
 
+  it('shares the client port with a DHCP client on the host (ISC dhclient: 0.0.0.0:68, SO_REUSEADDR)', async () => {
+    const dhclientLike = createSocket({ type: 'udp4', reuseAddr: true });
+    sockets.push(dhclientLike);
+    await new Promise<void>((resolve) => dhclientLike.bind(0, '0.0.0.0', resolve));
+    const server = await fakeServer(() => undefined);
+    const result = await runDhcpProbe({
+      interfaceName: 'lo',
+      request: DISCOVER,
+      timing: { attempts: 1, intervalMs: 0, waitMs: 50 },
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      clientPort: dhclientLike.address().port,
+      destination: server.destination,
+      onMessage: () => false,
+    });
+    expect(result.sent).toBe(1);
+    expect(server.seen).toHaveLength(1);
+  });
+
   it('fails, saying why, when no DISCOVER could be sent', async () => {
     const { logger, lines } = memoryLogger('debug');
     const failed = runDhcpProbe({
