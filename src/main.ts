@@ -12,6 +12,7 @@ import { createUpstreamClient } from './cache/upstream.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
 import { decideAutoMode } from './dhcp/probe/auto-mode.js';
+import { RogueWatch } from './dhcp/probe/rogue-watch.js';
 import { probeSegment, type SegmentProbe } from './dhcp/probe/segment.js';
 import { createDhcpListeners } from './net/dhcp-listener.js';
 import { HotFileCache } from './net/tftp-hot-cache.js';
@@ -285,6 +286,18 @@ function addDhcp(
     bootFiles: defaultBootFileTable(httpBase),
   });
   supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
+  // As the DHCP server of a segment, watch for another one there (catalogue D05, S10). Beside the site's server
+  // (proxy) another server is the expected state.
+  const rogueWatch =
+    mode === 'full'
+      ? new RogueWatch({
+          interfaces,
+          intervalMs: config.dhcp.rogueCheckInterval * 1000,
+          clock,
+          logger,
+          metrics,
+        })
+      : undefined;
   // Full mode answers on 67 only. proxyDHCP also answers port 4011, where PXE clients send their boot-server
   // REQUEST once the site's server gave them an address (protocol-digest §2.5 step 4); its replies leave from 4011.
   for (const listener of createDhcpListeners(interfaces, {
@@ -293,9 +306,12 @@ function addDhcp(
     logger,
     metrics,
     clock,
+    ...(rogueWatch === undefined ? {} : { onServerReply: rogueWatch.sawServerReply.bind(rogueWatch) }),
   })) {
     supervisor.add(listener);
   }
+  // After the listeners: they drop the probe's own DISCOVER (looped back to them) as `own-probe`.
+  if (rogueWatch !== undefined) supervisor.add(rogueWatch);
   logger.info({ mode, interfaces }, 'DHCP enabled');
 }
 

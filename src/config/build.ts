@@ -51,6 +51,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       mode: raw.dhcp.mode,
       interfaces: raw.dhcp.interfaces.map((name) => KINDS.interfaceName.parse(name)),
       subnets: raw.dhcp.subnets.map(buildSubnet),
+      rogueCheckInterval: raw.dhcp.rogueCheckInterval,
     },
     cache: buildCache(raw.cache, raw.http.publicUrl, baseDir),
   };

@@ -116,8 +116,18 @@ function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
     });
   }
   if (Array.isArray(subnets)) problems.push(...checkSubnets(subnets));
+  const interval = dhcp.rogueCheckInterval;
+  if (typeof interval === 'number' && interval > 0 && interval < MIN_ROGUE_CHECK_INTERVAL) {
+    problems.push({
+      path: ['dhcp', 'rogueCheckInterval'],
+      message: `must be 0 (no checks) or at least ${MIN_ROGUE_CHECK_INTERVAL} seconds`,
+      hint: 'each check broadcasts a DISCOVER and listens 6 s; more often only adds traffic to the segment',
+    });
+  }
   return problems;
 }
+
+const MIN_ROGUE_CHECK_INTERVAL = 30;
 
 function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
   const problems: RuleProblem[] = [];

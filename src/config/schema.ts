@@ -259,6 +259,15 @@ export const DhcpSchema = section(
       default: [],
       description: 'Subnets served in mode `full` or `auto`. Not overlapping each other.',
     }),
+    rogueCheckInterval: integer(
+      'Seconds between checks for another DHCP server on the interfaces fleetboot leases on (mode `full`, or ' +
+        '`auto` that chose full): a DISCOVER from each interface, at start and then at this interval; one that ' +
+        'answers is logged as a warning and counted in `fleetboot_dhcp_rogue_dhcp_seen_total`. 0 turns the ' +
+        'checks off; otherwise at least 30.',
+      0,
+      86400,
+      300,
+    ),
   },
 );
 

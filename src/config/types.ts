@@ -73,6 +73,8 @@ export interface DhcpConfig {
   readonly mode: DhcpMode;
   readonly interfaces: readonly string[];
   readonly subnets: readonly DhcpSubnet[];
+  /** Seconds between checks for another DHCP server in mode full; 0: none. 0 or ≥ 30. */
+  readonly rogueCheckInterval: number;
 }
 
 export interface DhcpSubnet {

@@ -251,10 +251,9 @@ class Engine {
     const { request } = exchange;
     // Only proxyDHCP answers on port 4011 (protocol-digest §2.5); a full server never sends EDK2 there (§2.4).
     if (this.proxy === undefined && exchange.localPort !== 67) return this.badInput(exchange, 'port');
-    if (request.op !== 'request') {
-      this.noteForeignServer(exchange);
-      return this.badInput(exchange, 'op'); // catalogue D05
-    }
+    // Catalogue D05: the transport drops BOOTREPLYs before they get here and shows them to the rogue watch
+    // (probe/rogue-watch.ts); this is for callers that hand the engine anything.
+    if (request.op !== 'request') return this.badInput(exchange, 'op');
     if (!isClientMessageType(request.messageType)) return this.badInput(exchange, 'msgtype'); // D10
     const identity = clientIdentity(request);
     if (typeof identity === 'string') return this.badInput(exchange, identity); // D06, D30
@@ -350,22 +349,5 @@ class Engine {
 
   private badInput(exchange: DhcpExchange, reason: DropReason): DhcpOutcome {
     return dropBadInput(this.logger, exchange, reason);
-  }
-
-  // Catalogue D05, S10: an OFFER or ACK on the server port with someone else's server identifier means another DHCP
-  // server answers on this segment.
-  private noteForeignServer(exchange: DhcpExchange): void {
-    const { request } = exchange;
-    const serverIdentifier = request.options.serverIdentifier;
-    if (request.messageType !== 'offer' && request.messageType !== 'ack') return;
-    // In proxy mode the site's server answering is the expected state (protocol-digest §2.5), not a rogue.
-    if (this.proxy !== undefined) return;
-    if (serverIdentifier === undefined || serverIdentifier === this.serverAddress(exchange)) return;
-    this.deps.metrics?.foreignServers.inc();
-    this.deps.warnEvery(
-      `foreign:${serverIdentifier}`,
-      { interface: exchange.interfaceName, serverIdentifier },
-      'another DHCP server answers on this segment',
-    );
   }
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Metrics } from '../observability/metrics.js';
 
 /**
@@ -12,8 +12,14 @@ export interface DhcpEngineMetrics {
    */
   readonly commits: Counter<'result'>;
   readonly commitSeconds: Histogram;
-  /** OFFERs and ACKs from another server seen on port 67 (catalogue D05, S10). */
-  readonly foreignServers: Counter;
+  /**
+   * Another DHCP server's OFFERs and ACKs seen while we are the DHCP server (catalogue D05 `rogue_dhcp_seen`, S10),
+   * by interface and how: `probe` (the periodic probe, dhcp/probe/rogue-watch.ts) or `server-port` (a BOOTREPLY
+   * sent to our port 67).
+   */
+  readonly rogueSeen: Counter<'interface' | 'via'>;
+  /** Other DHCP servers the last probe of the interface found: alert while it is above 0. */
+  readonly rogueServers: Gauge<'interface'>;
   /** Addresses put in probation after a DHCPDECLINE (catalogue P5). */
   readonly declines: Counter;
   /** Events and contacts not written: the queue was full or the store failed. */
@@ -40,9 +46,18 @@ export function dhcpEngineMetrics(registry: Metrics): DhcpEngineMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
-    foreignServers: new Counter({
-      name: 'fleetboot_dhcp_foreign_server_replies_total',
-      help: 'DHCPOFFERs and DHCPACKs from another DHCP server seen on the server port.',
+    rogueSeen: new Counter({
+      name: 'fleetboot_dhcp_rogue_dhcp_seen_total',
+      help:
+        'Another DHCP server seen leasing on a segment fleetboot serves in mode full, by interface and via ' +
+        '(probe: found by the periodic probe; server-port: its BOOTREPLY reached port 67).',
+      labelNames: ['interface', 'via'],
+      registers,
+    }),
+    rogueServers: new Gauge({
+      name: 'fleetboot_dhcp_rogue_servers',
+      help: 'Other DHCP servers the last probe of the interface found leasing there (mode full); 0 is healthy.',
+      labelNames: ['interface'],
       registers,
     }),
     declines: new Counter({

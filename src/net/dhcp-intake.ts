@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { type DhcpMessage, decodeDhcpMessage, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import { DHCP_CLIENT_PORT } from '../protocol/dhcp4/delivery.js';
 import { DecodeError } from '../protocol/errors.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import type { Clock } from './clock.js';
@@ -50,6 +51,11 @@ export interface DhcpIntakeOptions {
   readonly limits?: Partial<DhcpIntakeLimits>;
   readonly packetLogRate?: LogRate;
   readonly errorLogRate?: LogRate;
+  /**
+   * Shown every decoded BOOTREPLY before it is dropped as `op`: another server's answer reaching our server port
+   * (catalogue D05), for the rogue-server watch (dhcp/probe/rogue-watch.ts). Must not throw.
+   */
+  readonly onServerReply?: (message: DhcpMessage, source: DatagramSource) => void;
 }
 
 /**
@@ -89,7 +95,7 @@ export class DhcpIntake {
       from: `${source.address}:${source.port}`,
       size: bytes.length,
     };
-    const request = this.admit(bytes, where);
+    const request = this.admit(bytes, where, source);
     if (request === undefined) return;
     const exchange: DhcpExchange = {
       request,
@@ -122,18 +128,24 @@ export class DhcpIntake {
   }
 
   /** The decoded request if the engine is to see it; otherwise undefined, the datagram dropped and counted. */
-  private admit(bytes: Uint8Array, where: PacketContext): DhcpMessage | undefined {
+  private admit(bytes: Uint8Array, where: PacketContext, source: DatagramSource): DhcpMessage | undefined {
     let reason: string | undefined;
     let request: DhcpMessage | undefined;
     if (this.closed) reason = 'stopping';
     else if (bytes.length > this.limits.maxDatagramBytes) reason = 'too-big';
-    else {
+    // From our own address and the client port: the DISCOVER of our own probe for another server (rogue-watch.ts),
+    // which Linux loops back to local sockets like every broadcast it sends. Serving it would lease to ourselves.
+    else if (source.address === this.options.interfaceAddress && source.port === DHCP_CLIENT_PORT) {
+      reason = 'own-probe';
+    } else {
       request = this.decode(bytes, where);
       if (request === undefined) return undefined; // counted by decode, with the decoder's offset and detail
       // RFC 2131 §4.1: servers receive BOOTREQUESTs; a BOOTREPLY on a server port is another server's answer
-      // (catalogue D05, a rogue server or a loop), never something to act on.
-      if (request.op === 'reply') reason = 'op';
-      else if (this.active >= this.limits.maxInFlight) reason = 'overload';
+      // (catalogue D05, a rogue server or a loop), never something to act on; the rogue watch is told.
+      if (request.op === 'reply') {
+        reason = 'op';
+        this.options.onServerReply?.(request, source);
+      } else if (this.active >= this.limits.maxInFlight) reason = 'overload';
     }
     if (reason === undefined) return request;
     this.drop(reason, request === undefined ? where : { ...where, ...describe(request) });

@@ -1,9 +1,16 @@
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { DhcpMessage } from '../protocol/dhcp4/index.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpHandler } from './dhcp-handler.js';
-import { DhcpIntake, type DhcpIntakeLimits, type DhcpPort } from './dhcp-intake.js';
+import {
+  type DatagramSource,
+  DhcpIntake,
+  type DhcpIntakeLimits,
+  type DhcpIntakeOptions,
+  type DhcpPort,
+} from './dhcp-intake.js';
 import type { LogRate } from './log-limiter.js';
 import { dhcpTransportMetrics } from './dhcp-metrics.js';
 import type { Service } from './supervisor.js';
@@ -27,6 +34,8 @@ export interface DhcpListenerOptions {
   readonly sendBufferBytes?: number;
   readonly packetLogRate?: LogRate;
   readonly errorLogRate?: LogRate;
+  /** Another server's BOOTREPLY that reached port 67 of this interface (DhcpIntakeOptions.onServerReply). */
+  readonly onServerReply?: (interfaceName: string, message: DhcpMessage, source: DatagramSource) => void;
   /** How often the interface is checked (still there, same address); default 5000 ms. */
   readonly watchIntervalMs?: number;
   /** How long `stop` lets exchanges in flight finish before closing the sockets; default 5000 ms. */
@@ -80,6 +89,7 @@ export class DhcpListener implements Service {
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.packetLogRate === undefined ? {} : { packetLogRate: options.packetLogRate }),
       ...(options.errorLogRate === undefined ? {} : { errorLogRate: options.errorLogRate }),
+      ...(options.onServerReply === undefined ? {} : { onServerReply: serverReplyOf(options) }),
     });
     let reported = false;
     const report = (error: unknown): void => {
@@ -199,6 +209,11 @@ function sendFrom(
 ): Promise<void> {
   if (socket === undefined) return Promise.reject(new Error('no socket for the port the request came in on'));
   return sendDatagram(socket, bytes, destination);
+}
+
+function serverReplyOf(options: DhcpListenerOptions): NonNullable<DhcpIntakeOptions['onServerReply']> {
+  const { onServerReply, interfaceName } = options;
+  return (message, source) => onServerReply?.(interfaceName, message, source);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

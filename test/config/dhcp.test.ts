@@ -14,7 +14,7 @@ const full = (subnet: object, more: object = {}) => ({
 
 describe('the safety rule: no DHCP on an interface the operator did not name', () => {
   it('is off by default, with no interface', () => {
-    expect(load({}).dhcp).toEqual({ mode: 'off', interfaces: [], subnets: [] });
+    expect(load({}).dhcp).toEqual({ mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300 });
   });
 
   it('allows off with interfaces named (nothing is answered anyway)', () => {
@@ -46,6 +46,7 @@ describe('the safety rule: no DHCP on an interface the operator did not name', (
       mode: 'proxy',
       interfaces: ['eth1'],
       subnets: [],
+      rogueCheckInterval: 300,
     });
   });
 });
@@ -267,5 +268,26 @@ describe('lease timers (renewal < rebinding < lease)', () => {
     ],
   ])('%j: %s', (timers, expected) => {
     expect(problems(full(timers))).toEqual([`dhcp.subnets[0].${expected}`]);
+  });
+});
+
+describe('dhcp.rogueCheckInterval', () => {
+  it.each([0, 30, 86400])('accepts %i seconds', (seconds) => {
+    expect(load(full({}, { rogueCheckInterval: seconds })).dhcp.rogueCheckInterval).toBe(seconds);
+  });
+
+  it.each([1, 29])('refuses %i seconds at its line and column: 0 (off) or at least 30', (seconds) => {
+    const text = `dhcp:\n  mode: proxy\n  interfaces: [eth1]\n  rogueCheckInterval: ${seconds}\n`;
+    const [d] = diagnosticsOf(dir, text);
+    expect(d).toMatchObject({
+      path: 'dhcp.rogueCheckInterval',
+      message: 'must be 0 (no checks) or at least 30 seconds',
+      origin: { kind: 'file', line: 4, column: 23 },
+    });
+  });
+
+  it('refuses more than a day, and a negative number', () => {
+    expect(problems(full({}, { rogueCheckInterval: 86401 }))).toHaveLength(1);
+    expect(problems(full({}, { rogueCheckInterval: -1 }))).toHaveLength(1);
   });
 });

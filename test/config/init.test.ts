@@ -199,7 +199,12 @@ describe('renderStarterConfig', () => {
   it('defaults to proxy mode on the interface, with the full-mode subnet commented out', () => {
     const text = render();
     const { config } = loadText(dir, text);
-    expect(config.dhcp).toEqual({ mode: 'proxy', interfaces: ['eth1'], subnets: [] });
+    expect(config.dhcp).toEqual({
+      mode: 'proxy',
+      interfaces: ['eth1'],
+      subnets: [],
+      rogueCheckInterval: 300,
+    });
     expect(config.http.publicUrl).toBe('http://10.10.0.1:8080');
     expect(text).toContain('  # subnets:\n  #   - subnet: 10.10.0.0/24\n');
     expect(text).toMatch(/^# fleetboot\.yaml, written by `fleetboot init` for eth1 \(10\.10\.0\.1\/24\)/);

@@ -38,7 +38,9 @@ async function expectNothingChanged(h: Harness, send: () => Promise<unknown>): P
 }
 
 describe('bad input that decodes (catalogue §6.1)', () => {
-  it('D05: a BOOTREPLY on the server port is dropped; a foreign OFFER is counted and warned about once', async () => {
+  // The transport drops these before the engine (test/net/dhcp-intake.test.ts) and shows them to the rogue watch,
+  // which counts and warns (test/dhcp/probe/rogue-watch.test.ts); the engine must drop them too.
+  it('D05: a BOOTREPLY handed to the engine is dropped as op, nothing written', async () => {
     const h = await harness();
     const foreign: DhcpMessage = {
       ...clientMessage('offer', { mac: mac(7), serverId: '198.18.0.2' }),
@@ -49,11 +51,6 @@ describe('bad input that decodes (catalogue §6.1)', () => {
       expect(dropOf(await h.send(foreign))).toBe('op');
       expect(dropOf(await h.send(foreign))).toBe('op');
     });
-    const seen = await h.metrics.getSingleMetric('fleetboot_dhcp_foreign_server_replies_total')?.get();
-    expect(seen?.values[0]?.value).toBe(2);
-    expect(h.logLines().filter((l) => l.msg === 'another DHCP server answers on this segment')).toHaveLength(
-      1,
-    );
   });
 
   it('D06: no hardware address and no client identifier → no-identity, no lease (CVE-2019-6474)', async () => {

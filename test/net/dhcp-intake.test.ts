@@ -82,6 +82,31 @@ describe('DhcpIntake', () => {
     expect(await t.dropped()).toBe(0);
   });
 
+  it('D05: shows a BOOTREPLY to the rogue watch before dropping it; the engine never sees it', async () => {
+    const shown: { xid: number; from: string }[] = [];
+    const t = setup(undefined, {
+      onServerReply: (message, source) => shown.push({ xid: message.transactionId, from: source.address }),
+    });
+    t.intake.accept(OFFER_FROM_ANOTHER_SERVER, 67, { address: '192.0.2.9', port: 67 });
+    t.intake.accept(DISCOVER, 67, CLIENT);
+    await t.clock.advance(0);
+    expect(shown).toEqual([{ xid: 0x88ef5828, from: '192.0.2.9' }]);
+    expect(await t.dropped('op')).toBe(1);
+    expect(t.exchanges.map((e) => e.request.messageType)).toEqual(['discover']);
+  });
+
+  it('drops our own probe DISCOVER, looped back from our address and port 68, as own-probe', async () => {
+    const t = setup();
+    t.intake.accept(DISCOVER, 67, { address: '192.0.2.1', port: 68 });
+    // Our address from another port (a relay on this host) and another host's port 68 are served.
+    t.intake.accept(DISCOVER, 67, { address: '192.0.2.1', port: 67 });
+    t.intake.accept(DISCOVER, 67, { address: '192.0.2.7', port: 68 });
+    await t.clock.advance(0);
+    expect(await t.dropped('own-probe')).toBe(1);
+    expect(await t.dropped()).toBe(1);
+    expect(t.exchanges).toHaveLength(2);
+  });
+
   it('sends a 4011 reply from the 4011 socket', async () => {
     const t = setup();
     t.intake.accept(DISCOVER, 4011, { address: '192.0.2.50', port: 4011 });

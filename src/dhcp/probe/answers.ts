@@ -9,7 +9,7 @@ export interface ProbeSelf extends ProbeIdentity {
 }
 
 /** Another DHCP server, seen on the segment. */
-export interface ForeignServer {
+export interface SeenServer {
   /** Option 54 (RFC 2131 §4.3.1: MUST be in an OFFER and an ACK), else the datagram's IP source. */
   readonly server: Ipv4;
   /** The datagram's IP source: a relay's address when the server is behind one. */
@@ -17,43 +17,61 @@ export interface ForeignServer {
   /** The address it handed out (yiaddr). */
   readonly offered: Ipv4;
   readonly type: 'offer' | 'ack';
+}
+
+/** A server seen by the probe. */
+export interface ForeignServer extends SeenServer {
   /** It answered our probe (our xid and chaddr), rather than another client whose broadcast answer we overheard. */
   readonly answeredProbe: boolean;
 }
 
-/** Why a datagram received by the probe says nothing about another server. */
+/** Why a datagram says nothing about another server that leases addresses. */
 export type IgnoredReason = 'not-a-reply' | 'not-offer-or-ack' | 'own' | 'no-address';
+
+export type SeenReply =
+  | { readonly kind: 'server'; readonly server: SeenServer }
+  | { readonly kind: 'ignored'; readonly reason: IgnoredReason };
 
 export type ProbeAnswer =
   | { readonly kind: 'server'; readonly server: ForeignServer }
   | { readonly kind: 'ignored'; readonly reason: IgnoredReason };
 
 /**
- * Reads one datagram the probe's port-68 socket received. A server that leases addresses shows itself with an
- * OFFER or ACK whose yiaddr is an address. Answers to other clients count too: DHCP servers broadcast them to
- * port 68 when the client asks (RFC 2131 §4.1), and an overheard OFFER proves a server as well as an answer to us.
+ * Whether a BOOTREPLY shows another DHCP server that leases addresses: an OFFER or ACK whose yiaddr is an address.
  * Ignored:
  * - our own packets: a reply naming one of our addresses as server or coming from one (our own full-mode server
- *   answering the probe, or a looped-back broadcast) — `own`;
+ *   answering, or a looped-back broadcast) — `own`;
  * - proxyDHCP replies (yiaddr 0.0.0.0, protocol-digest §2.5): such a server hands out no addresses, so it is no
- *   reason to stay out of the way — `no-address`;
+ *   reason for `auto` to stay out of the way, nor a second address server — `no-address`;
  * - NAKs, INFORM ACKs without an address, and client messages.
  */
-export function readProbeAnswer(message: DhcpMessage, sourceAddress: string, self: ProbeSelf): ProbeAnswer {
+export function seenServerOf(
+  message: DhcpMessage,
+  sourceAddress: string,
+  ownAddresses: ReadonlySet<Ipv4>,
+): SeenReply {
   if (message.op !== 'reply') return ignored('not-a-reply');
   const type = message.messageType;
   if (type !== 'offer' && type !== 'ack') return ignored('not-offer-or-ack');
   const source = ipv4OrAny(sourceAddress);
   const server = message.options.serverIdentifier ?? source;
-  if (self.ownAddresses.has(server) || self.ownAddresses.has(source)) return ignored('own');
+  if (ownAddresses.has(server) || ownAddresses.has(source)) return ignored('own');
   if (message.yourAddress === IPV4_ANY) return ignored('no-address');
-  const answeredProbe = message.transactionId === self.transactionId && clientMac(message) === self.mac;
-  return {
-    kind: 'server',
-    server: { server, source, offered: message.yourAddress, type, answeredProbe },
-  };
+  return { kind: 'server', server: { server, source, offered: message.yourAddress, type } };
 }
 
-function ignored(reason: IgnoredReason): ProbeAnswer {
+/**
+ * Reads one datagram the probe's port-68 socket received (seenServerOf). Answers to other clients count too: DHCP
+ * servers broadcast them to port 68 when the client asks (RFC 2131 §4.1), and an overheard OFFER proves a server
+ * as well as an answer to us.
+ */
+export function readProbeAnswer(message: DhcpMessage, sourceAddress: string, self: ProbeSelf): ProbeAnswer {
+  const seen = seenServerOf(message, sourceAddress, self.ownAddresses);
+  if (seen.kind === 'ignored') return seen;
+  const answeredProbe = message.transactionId === self.transactionId && clientMac(message) === self.mac;
+  return { kind: 'server', server: { ...seen.server, answeredProbe } };
+}
+
+function ignored(reason: IgnoredReason): SeenReply {
   return { kind: 'ignored', reason };
 }
