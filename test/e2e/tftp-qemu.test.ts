@@ -1,92 +1,17 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
-import type { MachineEvent } from '../../src/inventory/event.js';
-import type { Host, LabProcess } from '../../src/lab/index.js';
 import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/types.js';
-import { parseMac } from '../../src/values/mac.js';
 import { describeLab, useLab } from '../support/lab.js';
-import { startFleetboot } from './fixtures/lab-peers.js';
+import { makeRoot, serveBootLab, SERVER, tftpOf, waitForTimeline } from './fixtures/boot-lab.js';
 import { startQemu } from './fixtures/qemu.js';
 
 // Issue 4 "Real peers": real firmware PXE-boots from `fleetboot serve` (DHCP full + TFTP) on a lab bridge, under
 // QEMU's software emulation. Debian's binaries: OVMF (ovmf), iPXE (ipxe, ipxe-qemu), pxelinux (pxelinux,
 // syslinux-common), all installed by scripts/setup-test.sh.
 
-const SERVER = '198.18.0.1';
 const SNPONLY = '/usr/lib/ipxe/snponly.efi';
-
-/** A TFTP root the test owns: copies, world-readable, one link each (what fleetboot's roots require). */
-function makeRoot(dir: string, files: Record<string, string>): string {
-  const root = path.join(dir, 'tftp');
-  for (const [name, source] of Object.entries(files)) {
-    const target = path.join(root, name);
-    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
-    copyFileSync(source, target);
-    chmodSync(target, 0o644);
-  }
-  return root;
-}
-
-async function serveBootLab(
-  server: Host,
-  dir: string,
-  tftpRoot: string,
-  /** More lines of the `tftp` section, indented as under `tftp:`. */
-  tftpLines: readonly string[] = [],
-): Promise<LabProcess> {
-  const configFile = path.join(dir, 'fleetboot.yaml');
-  writeFileSync(
-    configFile,
-    [
-      `dataDir: ${path.join(dir, 'data')}`,
-      `http: {listen: "${SERVER}:8080"}`,
-      'tftp:',
-      `  listen: "${SERVER}:69"`,
-      `  roots: [${tftpRoot}]`,
-      ...tftpLines.map((line) => `  ${line}`),
-      'dhcp:',
-      '  mode: full',
-      `  interfaces: [${server.interfaces[0]!.name}]`,
-      '  subnets:',
-      '    - subnet: 198.18.0.0/24',
-      '      pools: [{start: 198.18.0.100, end: 198.18.0.199}]',
-      `      dns: [${SERVER}]`,
-      '      leaseTime: 600',
-      '',
-    ].join('\n'),
-  );
-  return startFleetboot(server, configFile);
-}
-
-/** Polls the machine's timeline (fleetboot's own SQLite file, read beside it: WAL) until `done` holds. */
-async function waitForTimeline(
-  store: Store,
-  mac: string,
-  done: (events: readonly MachineEvent[]) => boolean,
-  timeoutMs: number,
-): Promise<readonly MachineEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // Oldest first: DHCP and TFTP append their events off the reply path, so order by when they happened.
-    const events = [...(await store.events.list({ mac: parseMac(mac), limit: 500 }))].sort(
-      (a, b) => a.at - b.at || a.id - b.id,
-    );
-    if (done(events)) return events;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timeline of ${mac} after ${timeoutMs} ms:\n${events.map((e) => `${e.kind} ${JSON.stringify(e.details)}`).join('\n')}`,
-      );
-    }
-    await sleep(500);
-  }
-}
-
-const tftpOf = (events: readonly MachineEvent[]) =>
-  events.filter((e) => e.kind === 'TFTP RRQ').map((e) => e.details);
 
 describeLab('QEMU PXE clients booting from fleetboot serve', () => {
   const lab = useLab('qemupxe');
