@@ -18,6 +18,8 @@ export const CACHE_HTTP_LIMITS = {
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 15_000,
   maxConnections: 10_000,
+  /** A connection on which nothing moves this long is closed (a client that stopped reading holds nothing). */
+  idleTimeoutMs: 120_000,
   /** Under the supervisor's 10 s stop limit. */
   drainMs: 7_000,
 } as const;
@@ -43,6 +45,7 @@ export function createCacheListener(options: CacheListenerOptions): Service & { 
       );
       s.headersTimeout = CACHE_HTTP_LIMITS.headersTimeoutMs;
       s.maxConnections = CACHE_HTTP_LIMITS.maxConnections;
+      s.setTimeout(CACHE_HTTP_LIMITS.idleTimeoutMs);
       // CONNECT would tunnel anywhere: fleetboot is not an open proxy, and https cannot be cached anyway.
       s.on('connect', (_req, socket) => {
         socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');

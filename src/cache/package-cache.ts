@@ -216,7 +216,8 @@ export class PackageCache {
         await this.indexesLoaded;
         const facts = this.known.lookup(file.repository, file.key.slice(file.repository.length + 1));
         if (facts === undefined) {
-          this.options.logger.info(
+          // Debug, not info: a client with stale lists asks for many such files at once.
+          this.options.logger.debug(
             { key: file.key },
             'no Packages index seen names this file: it is passed through and not kept',
           );
