@@ -2,6 +2,8 @@
 # npm run bench -- dhcp|tftp [kit options...]      run a bench
 # npm run bench -- codec [--batches N --batch N]    DHCP decode cost per packet (catalogue D32), no root needed
 # npm run bench -- summary RUNID                    rewrite bench/results/RUNID.md from the run's raw files
+# npm run bench -- cache [--repeats N] [--clients N] [--packages N]
+#                                                   package cache beside apt-cacher-ng (bench/cache/, own lab)
 #
 # Runs one bench of the shared PXE benchmark kit (../shared/bench, or $BENCH_KIT) with fleetboot plugged in
 # next to the kit's built-in peers, in one interleaved run, and writes:
@@ -16,7 +18,7 @@
 # Needs root: the kit creates network namespaces hbsrv/hbcli and cgroups, and deletes them at exit.
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 BENCH=$1; shift
 
@@ -73,9 +75,13 @@ run_codec() {
 case "$BENCH" in
   dhcp|tftp) ;;
   codec) run_codec "$@"; exit;;
+  # Not a kit bench: it builds its own lab (src/lab) with a mirror, the caches and the clients.
+  cache)
+    [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the lab creates network namespaces)" >&2; exit 1; }
+    exec node --import tsx "$REPO/bench/cache/cache-bench.ts" "$@";;
   summary) [ $# -eq 1 ] || { usage >&2; exit 2; }; write_summary "$1"; exit;;
   -h|--help) usage; exit 0;;
-  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, codec or summary)" >&2; exit 2;;
+  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, codec, cache or summary)" >&2; exit 2;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the kit creates network namespaces)" >&2; exit 1; }
 [ -x "$KIT/$BENCH-bench.sh" ] || { echo "bench: $KIT/$BENCH-bench.sh not found (set BENCH_KIT)" >&2; exit 1; }
