@@ -2,7 +2,8 @@
 // interleaved per repeat. In network namespaces of the lab (src/lab): a mirror (198.18.0.2) serving a signed
 // repository of PACKAGES packages built with dpkg-deb, the cache under test (198.18.0.1:3142), and CLIENTS
 // apt-like clients (198.18.0.3) fetching the whole set through it as their HTTP proxy:
-//   cold  the cache starts empty: every client fetches every package (upstream bytes, wall time, throughput)
+//   cold  the cache starts empty: every client fetches InRelease, Packages.xz and every package (upstream bytes
+//         of the packages, wall time, throughput)
 //   warm  the same again, everything cached
 //   ttfb  a cold 8 MiB file the mirror sends at 5 MiB/s, asked by every client at once: time to first byte
 // Writes bench/results/raw/RUNID.jsonl and bench/results/RUNID.md. Run as root: `npm run bench -- cache`.
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const packages = Array.from({ length: packageCount }, (_, i) => ({
     name: `fbbench-p${String(i).padStart(3, '0')}`,
-    size: 8 * 1024 + ((i * 37) % 100) * 2 * 1024,
+    size: 4096 + ((i * 37) % 100) * 400,
   }));
   const repo = buildRepository(dir, [...packages, { name: 'fbbench-ttfb', size: 8 * 1024 * 1024 }]);
   const sizeOf = (file: string) => statSync(path.join(repo.root, 'debian', file)).size;
@@ -107,6 +108,15 @@ async function main(): Promise<void> {
     const file = repo.debs.get(p.name)?.file ?? '?';
     return { file, url: `http://${UPSTREAM}/debian/${file}`, size: sizeOf(file) };
   });
+  // Each client starts as `apt-get update` does: the signed Release and the Packages index, through the cache,
+  // which is also how fleetboot learns the checksums it keeps packages by.
+  const indexes = [`dists/${repo.suite}/InRelease`, `dists/${repo.suite}/main/binary-amd64/Packages.xz`].map(
+    (file) => ({
+      file,
+      url: `http://${UPSTREAM}/debian/${file}`,
+      size: sizeOf(file),
+    }),
+  );
   const ttfbFile = repo.debs.get('fbbench-ttfb')?.file ?? '?';
   const ttfbSet = [{ file: ttfbFile, url: `http://${UPSTREAM}/debian/${ttfbFile}`, size: sizeOf(ttfbFile) }];
   const setBytes = set.reduce((s, f) => s + f.size, 0);
@@ -156,7 +166,7 @@ async function main(): Promise<void> {
           await waitForPort(clients);
           for (const phase of ['cold', 'warm', 'ttfb'] as const) {
             const from = mirror.lineCount();
-            const result = await load(phase === 'ttfb' ? ttfbSet : set);
+            const result = await load(phase === 'ttfb' ? ttfbSet : [...indexes, ...set]);
             const upstream = upstreamBytes(from);
             const line = {
               bench: 'cache',
