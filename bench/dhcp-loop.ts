@@ -8,6 +8,7 @@
 //
 // The kit (`npm run bench -- dhcp`) is what the figures in bench/README.md come from; this tool is for profiling:
 //   node --import tsx bench/dhcp-loop.ts [--clients 2000] [--concurrency 64] [--rounds 1] [--dir DIR]
+//                                        [--writer-thread 1|0]
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/dhcp-loop.ts ...
 // --rounds N runs N rounds of fresh clients against one server (later rounds run on warm, JIT-compiled code).
 // Prints one JSON line per round: exchanges/s, latency p50/p99 (DISCOVER sent → ACK received), CPU µs per exchange
@@ -33,6 +34,8 @@ const CONCURRENCY = intArg('concurrency', 64);
 const ROUNDS = intArg('rounds', 1);
 const SERVER = '198.18.0.1';
 const STORE_KIND = args.get('store') ?? 'sqlite';
+// As `fleetboot serve` opens it: SQLite's hot-path writes on the writer thread (store/sqlite-writer.ts).
+const WRITER_THREAD = (args.get('writer-thread') ?? '1') === '1';
 
 const root = args.get('dir') ?? mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-loop-'));
 mkdirSync(root, { recursive: true });
@@ -58,6 +61,7 @@ const metrics = createMetrics({ processMetrics: false });
 const store = await openStore(STORE_KIND === 'sqlite' ? 'sqlite:leases.db' : STORE_KIND, {
   dataDir: path.join(root, 'data'),
   logger,
+  writerThread: WRITER_THREAD,
 });
 await store.migrate();
 const engine = createDhcpEngine({

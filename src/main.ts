@@ -116,7 +116,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 async function openMigratedStore(config: FleetbootConfig, logger: Logger): Promise<Store> {
   let store: Store | undefined;
   try {
-    store = await openStore(config.store, { dataDir: config.dataDir, logger });
+    // The writer thread keeps SQLite's fsyncs off the thread that answers DHCP (store/sqlite-writer.ts).
+    store = await openStore(config.store, { dataDir: config.dataDir, logger, writerThread: true });
     await store.migrate();
     return store;
   } catch (error) {

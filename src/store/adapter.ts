@@ -46,6 +46,12 @@ export interface SqlAdapter {
   jsonArrayAgg(element: Expression<unknown>, orderBy: Expression<unknown>): RawBuilder<string>;
   /** A JSON array of the values, as an element for jsonArrayAgg. */
   jsonArray(values: readonly Expression<unknown>[]): RawBuilder<unknown>;
+  /**
+   * Runs `write` in a transaction that takes the write lock before its first read. SQLite: BEGIN IMMEDIATE, as a
+   * deferred transaction that read first cannot take the lock once another connection (the writer thread, another
+   * process) committed since, and fails at once with SQLITE_BUSY instead of waiting. PostgreSQL: a transaction.
+   */
+  writeTransaction<T>(db: Kysely<Database>, write: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   migrateExclusively<T>(db: Kysely<Database>, migrate: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }
 

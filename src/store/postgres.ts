@@ -185,6 +185,7 @@ export function postgresAdapter(
       sql<string>`coalesce(json_agg(${element} order by ${orderBy}), '[]')::text`,
     jsonArray: (values) => sql`json_build_array(${sql.join(values)})`,
     // Kysely's migrator already runs in one transaction under an advisory lock on PostgreSQL.
+    writeTransaction: (db, write) => db.transaction().execute(write),
     migrateExclusively: (db, migrate) => migrate(db),
   };
 }

@@ -151,6 +151,7 @@ export function sqliteAdapter(file: string): SqlAdapter {
     readSnapshot: (db, read) => db.transaction().execute(read),
     jsonArrayAgg: (element, orderBy) => sql<string>`json_group_array(${element} order by ${orderBy})`,
     jsonArray: (values) => sql`json_array(${sql.join(values)})`,
+    writeTransaction: (db, write) => inWriteTransaction(db, write),
     migrateExclusively: (db, migrate) =>
       file === ':memory:'
         ? inWriteTransaction(db, migrate)

@@ -14,6 +14,7 @@ import {
 import { guarded } from './guard.js';
 import { HealthMonitor, type StoreHealth } from './health.js';
 import { migrationProvider } from './migrations/index.js';
+import type { SqliteWriter, WriterMethod, WriterMethods } from './sqlite-writer.js';
 import type { QueryContext } from './queries/context.js';
 import { KyselyLeaseStore } from './queries/leases.js';
 import { KyselyAuditLog, KyselyEventLog } from './queries/logs.js';
@@ -33,6 +34,7 @@ export class KyselyStore implements Store {
   private readonly migrationSchema: string | undefined;
   private readonly monitor: HealthMonitor;
   private closing: Promise<void> | undefined;
+  private readonly writer: SqliteWriter | undefined;
 
   constructor(options: {
     readonly db: Kysely<Database>;
@@ -43,6 +45,8 @@ export class KyselyStore implements Store {
     readonly migrationSchema: string | undefined;
     /** SQLite: the connection under `db` (QueryContext.sqlite). */
     readonly sqlite?: SqliteDatabase.Database | undefined;
+    /** SQLite: the writer thread the hot path's writes go to (sqlite-writer.ts); none runs them here. */
+    readonly writer?: SqliteWriter | undefined;
   }) {
     const { adapter, logger, now } = options;
     this.monitor = new HealthMonitor(logger);
@@ -79,10 +83,45 @@ export class KyselyStore implements Store {
     };
     const translate = (error: unknown) => this.translate(error);
     this.dialect = adapter.dialect;
-    this.inventory = guarded(new KyselyInventoryStore(ctx), translate);
-    this.leases = guarded(new KyselyLeaseStore(ctx), translate);
-    this.events = guarded(new KyselyEventLog(ctx), translate);
+    const inventory = guarded(new KyselyInventoryStore(ctx), translate);
+    const leases = guarded(new KyselyLeaseStore(ctx), translate);
+    const events = guarded(new KyselyEventLog(ctx), translate);
     this.audit = guarded(new KyselyAuditLog(ctx), translate);
+    const { writer } = options;
+    this.writer = writer;
+    if (writer === undefined) {
+      this.inventory = inventory;
+      this.leases = leases;
+      this.events = events;
+      return;
+    }
+    // The writer thread's calls report to this store's health like its own queries do.
+    const call = <M extends WriterMethod>(method: M) =>
+      (async (...args: Parameters<WriterMethods[M]>) => {
+        try {
+          const result = await writer.call(method, ...args);
+          this.monitor.up();
+          return result;
+        } catch (error) {
+          if (error instanceof StoreUnavailableError) this.monitor.down(error);
+          throw error;
+        }
+      }) as WriterMethods[M];
+    this.leases = {
+      ...methodsOf<LeaseStore>(leases),
+      commit: call('commitLease'),
+      commitMany: call('commitLeases'),
+    };
+    this.events = {
+      ...methodsOf<EventLog>(events),
+      append: call('appendEvent'),
+      appendMany: call('appendEvents'),
+    };
+    this.inventory = {
+      ...methodsOf<InventoryStore>(inventory),
+      recordContact: call('recordContact'),
+      recordContacts: call('recordContacts'),
+    };
   }
 
   health(): StoreHealth {
@@ -142,6 +181,8 @@ export class KyselyStore implements Store {
   }
 
   private async drainAndDestroy(): Promise<void> {
+    // The writer first: it answers what it was given, then closes its connection.
+    await this.writer?.close();
     // SQLite has one connection: waiting for it lets a running transaction finish instead of being cut off.
     // PostgreSQL's pool.end() (inside destroy) waits for checked-out clients by itself.
     if (this.dialect === 'sqlite') await this.db.connection().execute(() => Promise.resolve());
@@ -158,4 +199,18 @@ function reportsSuccess(monitor: HealthMonitor): KyselyPlugin {
       return Promise.resolve(args.result);
     },
   };
+}
+
+/**
+ * The methods of a guarded store part as an object of bound functions, to override some: `guarded` is a Proxy over
+ * a class instance, whose methods spreading would not copy.
+ */
+function methodsOf<T extends object>(part: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(part))) {
+    if (key === 'constructor') continue;
+    const value: unknown = Reflect.get(part, key);
+    if (typeof value === 'function') out[key] = value;
+  }
+  return out as T;
 }

@@ -13,7 +13,12 @@ import { isAsleep } from './processes/asleep.js';
 import { type Child, spawnScript } from './processes/spawn.js';
 
 /** A fresh data directory per test; the database is `sqlite` in it, i.e. `<dataDir>/fleetboot.db`. */
-export const sqliteHarness: StoreHarness = () => {
+export const sqliteHarness: StoreHarness = () => sqliteTarget(false);
+
+/** The same, with the hot-path writes on the writer thread, as `fleetboot serve` opens it. */
+const writerThreadHarness: StoreHarness = () => sqliteTarget(true);
+
+function sqliteTarget(writerThread: boolean): ReturnType<StoreHarness> {
   const root = mkdtempSync(path.join(tmpdir(), 'fleetboot-store-'));
   const dataDir = path.join(root, 'data');
   const opened: Store[] = [];
@@ -24,7 +29,7 @@ export const sqliteHarness: StoreHarness = () => {
   return Promise.resolve({
     dialect: 'sqlite',
     async open(options = {}) {
-      const store = await openStore('sqlite', { dataDir, ...options });
+      const store = await openStore('sqlite', { dataDir, writerThread, ...options });
       opened.push(store);
       return store;
     },
@@ -46,10 +51,14 @@ export const sqliteHarness: StoreHarness = () => {
       }
     },
   });
-};
+}
 
 describe('SQLite store', () => {
   storeConformance(sqliteHarness);
+});
+
+describe('SQLite store with the writer thread', () => {
+  storeConformance(writerThreadHarness);
 });
 
 function tempDataDir(): string {

@@ -80,7 +80,7 @@ export class KyselyInventoryStore implements InventoryStore {
     if (checked.length === 0) return [];
     // One transaction, so a burst of new machines costs one durable commit (one fsync with SQLite's
     // synchronous=FULL), not one each; a contact that has nothing new writes nothing.
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return this.ctx.adapter.writeTransaction(this.ctx.db, async (trx) => {
       const results: ContactResult[] = [];
       for (const { mac, learned } of checked) results.push(await this.contactIn(trx, mac, learned));
       return results;
