@@ -4,8 +4,7 @@
 import type { Lease } from '../inventory/lease.js';
 import type { MachineId } from '../inventory/machine.js';
 import { errorCode } from './adapter.js';
-import type {
-  StoreError} from './errors.js';
+import type { StoreError } from './errors.js';
 import {
   InvalidInputError,
   LeaseConflictError,

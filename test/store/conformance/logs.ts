@@ -133,9 +133,12 @@ export function logConformance(harness: StoreHarness): void {
       const all = Promise.all(appends).finally(() => {
         progress.done = true;
       });
-      // Follow the log while it grows, as `fleetboot events --follow` will.
+      // Follow the log while it grows, as `fleetboot events --follow` will. Like any follower it lets the event
+      // loop turn between reads: appends answered by the SQLite writer thread arrive as messages, which a loop of
+      // reads resolved by microtasks alone would never let in.
       for (;;) {
         const finished = progress.done;
+        await new Promise((resolve) => setImmediate(resolve));
         const batch = await store.events.list({ afterId: seen.at(-1) ?? 0, limit: 50 });
         seen.push(...batch.map((e) => e.id));
         if (finished && batch.length === 0) break;
