@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { defaultBootFileTable, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
+import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
 import { createCacheMetrics } from './cache/cache-metrics.js';
@@ -284,7 +284,8 @@ function addDhcp(
     clock,
     logger,
     metrics,
-    bootFiles: defaultBootFileTable(httpBase),
+    // Defaults, then dhcp.bootFiles entry by entry (a machine's profile will be the next layer, issue 5).
+    bootFiles: layerBootFileTables(defaultBootFileTable(httpBase), config.dhcp.bootFiles),
   });
   supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
   // As the DHCP server of a segment, watch for another one there (catalogue D05, S10). Beside the site's server

@@ -1,3 +1,4 @@
+import { FILE_FIELD_TEXT, isHttpUrl, NEXT_SERVER_TOKEN } from '../values/boot-file-entry.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import type { ClientClass, Firmware } from './classify.js';
 
@@ -14,7 +15,15 @@ export type BootFileTable = { readonly [K in BootFileKind]?: string } & {
   readonly ipxe?: string;
 };
 
-export const NEXT_SERVER_TOKEN = '{next-server}';
+export { NEXT_SERVER_TOKEN };
+
+/**
+ * The table a client's reply is chosen from: the defaults, overridden entry by entry by `dhcp.bootFiles`, and
+ * later by a machine's profile (issue 5), each layer a partial table over the one before.
+ */
+export function layerBootFileTables(...layers: readonly BootFileTable[]): BootFileTable {
+  return Object.assign({}, ...layers) as BootFileTable;
+}
 
 /**
  * The default table (design.md §4, protocol-digest §0 and §9.3): BIOS and UEFI x64 chainload iPXE from Debian's
@@ -51,9 +60,6 @@ export type BootFileChoice =
     }
   | { readonly kind: 'none'; readonly reason: string };
 
-// RFC 2131 §2: `file` is 128 octets, NUL-terminated; pxelinux's limit is 127 characters (protocol-digest §2.6).
-const FILE_FIELD_TEXT = 127;
-
 /**
  * Chooses the boot file (protocol-digest §0, §3, §9.3). iPXE gets the script URL, whatever its firmware: giving it
  * `undionly.kpxe` or `snponly.efi` again would chainload forever (ipxe.org/howto/chainloading). Unknown
@@ -70,7 +76,7 @@ export function chooseBootFile(
     if (script === undefined) {
       return none('no iPXE script URL configured (iPXE never gets an iPXE binary again)');
     }
-    return file(script, serverAddress, isUrl(script) ? 'http' : 'tftp');
+    return file(script, serverAddress, isHttpUrl(script) ? 'http' : 'tftp');
   }
   if (client.firmware === 'unknown') {
     return none(client.reason ?? `unsupported architecture ${client.arch ?? 'none'}`);
@@ -85,13 +91,13 @@ function chooseForFirmware(firmware: BootFileKind, entry: string, serverAddress:
     case 'uefi-http-x64':
     case 'uefi-http-arm64':
       // protocol-digest §2.7: EDK2 discards an HTTP offer without a boot URI.
-      if (!isUrl(entry)) return none(`the ${firmware} boot file is not an HTTP(S) URL: ${entry}`);
+      if (!isHttpUrl(entry)) return none(`the ${firmware} boot file is not an HTTP(S) URL: ${entry}`);
       return file(entry, serverAddress, 'http');
     case 'bios':
     case 'uefi-ia32':
     case 'uefi-x64':
     case 'uefi-arm64':
-      return file(entry, serverAddress, isUrl(entry) ? 'http' : 'tftp');
+      return file(entry, serverAddress, isHttpUrl(entry) ? 'http' : 'tftp');
   }
 }
 
@@ -112,8 +118,4 @@ function file(entry: string, serverAddress: Ipv4, via: 'tftp' | 'http'): BootFil
 
 function none(reason: string): BootFileChoice {
   return { kind: 'none', reason };
-}
-
-function isUrl(text: string): boolean {
-  return /^https?:\/\//i.test(text);
 }

@@ -1,12 +1,13 @@
 import path from 'node:path';
+import { parseBootFileEntry } from '../values/boot-file-entry.js';
 import { parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
 import { parseMac } from '../values/mac.js';
 import { resolveStoreSpec } from '../values/store-location.js';
 import { KINDS } from './kinds.js';
 import { buildBootEntry } from './boot-rules.js';
-import { leaseTimers } from './rules.js';
-import type { RawCache, RawConfig, RawSubnet } from './schema.js';
-import type { CacheConfig, DhcpSubnet, FleetbootConfig, ListenAddress } from './types.js';
+import { BOOT_FILE_CONFIG_KEYS, leaseTimers } from './rules.js';
+import type { RawBootFiles, RawCache, RawConfig, RawSubnet } from './schema.js';
+import type { BootFileOverrides, CacheConfig, DhcpSubnet, FleetbootConfig, ListenAddress } from './types.js';
 
 /** The directory a relative path in the setting at `key` (such as `dataDir`) is relative to. */
 export type BaseDir = (key: readonly string[]) => string;
@@ -52,6 +53,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       interfaces: raw.dhcp.interfaces.map((name) => KINDS.interfaceName.parse(name)),
       subnets: raw.dhcp.subnets.map(buildSubnet),
       rogueCheckInterval: raw.dhcp.rogueCheckInterval,
+      bootFiles: buildBootFiles(raw.dhcp.bootFiles),
     },
     cache: buildCache(raw.cache, raw.http.publicUrl, baseDir),
   };
@@ -84,6 +86,15 @@ function defaultProxyUrl(listen: ListenAddress, httpPublicUrl: string | undefine
   if (httpPublicUrl !== undefined) return `http://${new URL(httpPublicUrl).hostname}:${listen.port}/`;
   if (listen.host === '0.0.0.0' || listen.host === '::') return undefined;
   return `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
+}
+
+function buildBootFiles(raw: RawBootFiles): BootFileOverrides {
+  const out: Record<string, string> = {};
+  for (const [key, kind] of Object.entries(BOOT_FILE_CONFIG_KEYS)) {
+    const value = raw[key as keyof RawBootFiles];
+    if (value !== undefined) out[kind] = parseBootFileEntry(value, { urlOnly: kind.startsWith('uefi-http') });
+  }
+  return out;
 }
 
 function buildSubnet(raw: RawSubnet): DhcpSubnet {

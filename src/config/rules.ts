@@ -16,12 +16,15 @@ import {
 } from '../values/ipv4.js';
 import { isOneOf, isRecord } from '../values/guards.js';
 import { parseMac } from '../values/mac.js';
+import { InvalidValueError } from '../values/brand.js';
+import { parseBootFileEntry } from '../values/boot-file-entry.js';
 import { checkBootConfigs } from './boot-rules.js';
 import type { ConfigPath } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
 import {
   DHCP_MODES,
   PoolSchema,
+  type RawBootFiles,
   type RawPool,
   type RawReservation,
   type RawSubnet,
@@ -116,6 +119,7 @@ function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
     });
   }
   if (Array.isArray(subnets)) problems.push(...checkSubnets(subnets));
+  problems.push(...checkBootFiles(asRecord(dhcp.bootFiles)));
   const interval = dhcp.rogueCheckInterval;
   if (typeof interval === 'number' && interval > 0 && interval < MIN_ROGUE_CHECK_INTERVAL) {
     problems.push({
@@ -128,6 +132,41 @@ function checkDhcp(dhcp: Record<string, unknown>): RuleProblem[] {
 }
 
 const MIN_ROGUE_CHECK_INTERVAL = 30;
+
+/**
+ * `dhcp.bootFiles` keys (camelCase, so FLEETBOOT_DHCP__BOOT_FILES__UEFI_X64 works) → the boot file table's keys,
+ * the firmware names of src/boot/classify.ts.
+ */
+export const BOOT_FILE_CONFIG_KEYS = {
+  bios: 'bios',
+  uefiIa32: 'uefi-ia32',
+  uefiX64: 'uefi-x64',
+  uefiArm64: 'uefi-arm64',
+  uefiHttpX64: 'uefi-http-x64',
+  uefiHttpArm64: 'uefi-http-arm64',
+  ipxe: 'ipxe',
+} as const satisfies Record<keyof RawBootFiles, string>;
+
+// Each entry must fit the BOOTP file field for any server address, and HTTP boot takes only URLs
+// (values/boot-file-entry.ts): refused here, at its line, rather than as a client that silently gets nothing.
+function checkBootFiles(bootFiles: Record<string, unknown>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const [key, kind] of Object.entries(BOOT_FILE_CONFIG_KEYS)) {
+    const value = bootFiles[key];
+    if (typeof value !== 'string' || value.length === 0) continue; // the schema reports those
+    try {
+      parseBootFileEntry(value, { urlOnly: kind.startsWith('uefi-http') });
+    } catch (error) {
+      if (!(error instanceof InvalidValueError)) throw error;
+      problems.push({
+        path: ['dhcp', 'bootFiles', key],
+        message: `expected ${error.expected}`,
+        hint: 'the entry goes into the 128-byte BOOTP file field (RFC 2131 §2) that every PXE firmware reads',
+      });
+    }
+  }
+  return problems;
+}
 
 function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
   const problems: RuleProblem[] = [];

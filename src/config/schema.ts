@@ -237,6 +237,37 @@ export const SubnetSchema = Type.Object(
   { description: 'A subnet fleetboot serves as a full DHCP server.', additionalProperties: false },
 );
 
+function bootFile(description: string) {
+  return Type.Optional(Type.String({ minLength: 1, description }));
+}
+
+// The per-firmware boot file table of src/boot/boot-file.ts (protocol-digest §0). Entries left out keep their
+// defaults, so an operator writes only what differs; each key is checked by config/rules.ts (file field limits).
+export const BootFilesSchema = section(
+  'The first file each kind of netboot client is given (in the BOOTP `file` field, and option 67 when asked): a ' +
+    'path on the TFTP server, or an http(s) URL. `{next-server}` is replaced by the address fleetboot answers ' +
+    'from on that interface. Entries left out keep their default; `<http>` below is `http.publicUrl`, or ' +
+    '`http://{next-server}:<http.listen port>`.',
+  {
+    bios: bootFile('BIOS PXE (option 93 = 0). Default `undionly.kpxe` (iPXE from Debian’s ipxe package).'),
+    uefiIa32: bootFile('32-bit x86 UEFI PXE (option 93 = 6). No default: such clients get no boot file.'),
+    uefiX64: bootFile(
+      'x86-64 UEFI PXE (option 93 = 7 or 9). Default `snponly.efi`; `shimx64.efi` for Secure Boot.',
+    ),
+    uefiArm64: bootFile('arm64 UEFI PXE (option 93 = 11). Default `bootnetaa64.efi` (Debian’s signed shim).'),
+    uefiHttpX64: bootFile(
+      'x86-64 UEFI HTTP boot (option 93 = 16): an http(s) URL only. Default `<http>/boot/x86_64/snponly.efi`.',
+    ),
+    uefiHttpArm64: bootFile(
+      'arm64 UEFI HTTP boot (option 93 = 19): an http(s) URL only. Default `<http>/boot/arm64/bootnetaa64.efi`.',
+    ),
+    ipxe: bootFile(
+      'What a client already running iPXE gets, whatever its firmware (never an iPXE binary again, which would ' +
+        'loop). Default `<http>/boot.ipxe`.',
+    ),
+  },
+);
+
 export const DhcpSchema = section(
   'DHCP. Off unless you say otherwise: fleetboot answers DHCP only on interfaces you name, and hands out ' +
     'addresses only in mode `full` (or `auto` when no other DHCP server answers).',
@@ -259,6 +290,7 @@ export const DhcpSchema = section(
       default: [],
       description: 'Subnets served in mode `full` or `auto`. Not overlapping each other.',
     }),
+    bootFiles: BootFilesSchema,
     rogueCheckInterval: integer(
       'Seconds between checks for another DHCP server on the interfaces fleetboot leases on (mode `full`, or ' +
         '`auto` that chose full): a DISCOVER from each interface, at start and then at this interval; one that ' +
@@ -374,6 +406,7 @@ export type RawSubnet = Static<typeof SubnetSchema>;
 export type RawPool = Static<typeof PoolSchema>;
 export type RawReservation = Static<typeof ReservationSchema>;
 export type RawDhcp = Static<typeof DhcpSchema>;
+export type RawBootFiles = Static<typeof BootFilesSchema>;
 export type RawTftp = Static<typeof TftpSchema>;
 export type RawBootEntry = Static<typeof BootEntrySchema>;
 export type RawCache = Static<typeof CacheSchema>;

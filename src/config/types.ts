@@ -75,6 +75,19 @@ export interface DhcpConfig {
   readonly subnets: readonly DhcpSubnet[];
   /** Seconds between checks for another DHCP server in mode full; 0: none. 0 or ≥ 30. */
   readonly rogueCheckInterval: number;
+  /** Overrides of the default boot file table, by firmware; each checked (values/boot-file-entry.ts). */
+  readonly bootFiles: BootFileOverrides;
+}
+
+/** The shape of src/boot/boot-file.ts BootFileTable: only the entries the operator wrote. */
+export interface BootFileOverrides {
+  readonly bios?: string;
+  readonly 'uefi-ia32'?: string;
+  readonly 'uefi-x64'?: string;
+  readonly 'uefi-arm64'?: string;
+  readonly 'uefi-http-x64'?: string;
+  readonly 'uefi-http-arm64'?: string;
+  readonly ipxe?: string;
 }
 
 export interface DhcpSubnet {

@@ -14,7 +14,13 @@ const full = (subnet: object, more: object = {}) => ({
 
 describe('the safety rule: no DHCP on an interface the operator did not name', () => {
   it('is off by default, with no interface', () => {
-    expect(load({}).dhcp).toEqual({ mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300 });
+    expect(load({}).dhcp).toEqual({
+      mode: 'off',
+      interfaces: [],
+      subnets: [],
+      rogueCheckInterval: 300,
+      bootFiles: {},
+    });
   });
 
   it('allows off with interfaces named (nothing is answered anyway)', () => {
@@ -47,6 +53,7 @@ describe('the safety rule: no DHCP on an interface the operator did not name', (
       interfaces: ['eth1'],
       subnets: [],
       rogueCheckInterval: 300,
+      bootFiles: {},
     });
   });
 });
@@ -289,5 +296,51 @@ describe('dhcp.rogueCheckInterval', () => {
   it('refuses more than a day, and a negative number', () => {
     expect(problems(full({}, { rogueCheckInterval: 86401 }))).toHaveLength(1);
     expect(problems(full({}, { rogueCheckInterval: -1 }))).toHaveLength(1);
+  });
+});
+
+describe('dhcp.bootFiles', () => {
+  const withBootFiles = (bootFiles: object) => ({ dhcp: { mode: 'proxy', interfaces: ['eth1'], bootFiles } });
+
+  it('keeps only what is written, under the boot file table’s firmware names', () => {
+    const config = load(
+      withBootFiles({
+        uefiX64: 'shimx64.efi',
+        bios: '/pxelinux.0',
+        uefiHttpX64: 'https://boot.example/{next-server}/x64.efi',
+        ipxe: 'http://{next-server}:8080/menu.ipxe',
+      }),
+    );
+    expect(config.dhcp.bootFiles).toEqual({
+      'uefi-x64': 'shimx64.efi',
+      bios: 'pxelinux.0', // a TFTP path, relative to the root
+      'uefi-http-x64': 'https://boot.example/{next-server}/x64.efi',
+      ipxe: 'http://{next-server}:8080/menu.ipxe',
+    });
+  });
+
+  it.each([
+    ['uefiHttpX64', 'snponly.efi', /an http\(s\) URL/],
+    ['bios', '../etc/shadow', /a TFTP path/],
+    ['bios', 'has space.0', /a TFTP path/],
+    ['ipxe', 'http://user:secret@{next-server}/boot.ipxe', /without a user name or password/],
+    ['uefiX64', `${'a/'.repeat(60)}{next-server}.efi`, /at most 127/],
+  ])('refuses %s: %s, at its line and column', (key, value, expected) => {
+    const text = `dhcp:\n  mode: proxy\n  interfaces: [eth1]\n  bootFiles:\n    ${key}: "${value}"\n`;
+    const diagnostics = diagnosticsOf(dir, text);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      path: `dhcp.bootFiles.${key}`,
+      origin: { kind: 'file', line: 5, column: 5 + key.length + 2 },
+    });
+    expect(diagnostics[0]?.message).toMatch(expected);
+    // A secret in a refused value is not echoed back.
+    expect(JSON.stringify(diagnostics)).not.toContain('secret');
+  });
+
+  it('refuses an unknown firmware key, suggesting the right one', () => {
+    const [d] = diagnosticsOf(dir, 'dhcp:\n  bootFiles:\n    uefix64: snponly.efi\n');
+    expect(d).toMatchObject({ path: 'dhcp.bootFiles.uefix64' });
+    expect(d?.hint).toMatch(/uefiX64/);
   });
 });

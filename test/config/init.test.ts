@@ -204,6 +204,7 @@ describe('renderStarterConfig', () => {
       interfaces: ['eth1'],
       subnets: [],
       rogueCheckInterval: 300,
+      bootFiles: {},
     });
     expect(config.http.publicUrl).toBe('http://10.10.0.1:8080');
     expect(text).toContain('  # subnets:\n  #   - subnet: 10.10.0.0/24\n');

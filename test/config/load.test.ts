@@ -27,7 +27,7 @@ describe('loadConfig without a file', () => {
         maxPerClient: 8,
         bootConfigs: { machines: [] },
       },
-      dhcp: { mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300 },
+      dhcp: { mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300, bootFiles: {} },
       cache: {
         enabled: false,
         listen: { host: '0.0.0.0', port: 3142 },

@@ -4,6 +4,8 @@ import {
   decodePxeVendorOptions,
   type DhcpMessage,
 } from '../../src/protocol/dhcp4/index.js';
+import { defaultBootFileTable, layerBootFileTables } from '../../src/boot/boot-file.js';
+import { loadText, scratchDir } from '../config/support.js';
 import { golden, rawPacket } from '../protocol/dhcp4/support.js';
 import { harness, replyOf, SERVER } from './support.js';
 
@@ -147,4 +149,22 @@ describe('PXE clients with bad PXE options (catalogue D21, D22)', () => {
       });
     },
   );
+});
+
+// dhcp.bootFiles (issue 3 item 5): the configured entries over the defaults, entry by entry, as main.ts layers them.
+describe('a boot file table layered from the defaults and dhcp.bootFiles', () => {
+  it('overrides what is configured, keeps the other defaults, and fills {next-server}', async () => {
+    const dir = scratchDir();
+    const { config } = loadText(
+      dir,
+      'dhcp:\n  mode: proxy\n  interfaces: [eth1]\n  bootFiles:\n    uefiX64: efi/{next-server}/shimx64.efi\n',
+    );
+    const table = layerBootFileTables(defaultBootFileTable(), config.dhcp.bootFiles);
+    expect(table).toEqual({ ...defaultBootFileTable(), 'uefi-x64': 'efi/{next-server}/shimx64.efi' });
+    const h = await harness({ bootFiles: table });
+    const ovmf = replyOf(await h.send(goldenRequest('ovmf-x64-discover')));
+    expect(ovmf.message.bootFile).toBe(`efi/${SERVER}/shimx64.efi`);
+    const ipxe = replyOf(await h.send(goldenRequest('ipxe-bios-discover')));
+    expect(ipxe.message.bootFile).toBe('http://198.18.0.1:8080/boot.ipxe');
+  });
 });
