@@ -39,16 +39,22 @@ describeLab('generated pxelinux and GRUB configs, served by fleetboot serve to t
     const stranger = await lab().addHost('stranger', { switch: sw, address: '198.18.0.77/24' });
     const root = path.join(dir, 'tftp');
     mkdirSync(root, { mode: 0o755 });
-    const fleetboot = await serveBootLab(server, dir, root, [
-      'bootConfigs:',
-      '  default: {localboot: true, label: Boot from local disk}',
-      '  machines:',
-      `    - mac: "${MAC}"`,
-      '      label: Install Debian 12',
-      '      kernel: debian-installer/amd64/linux',
-      '      initrd: [debian-installer/amd64/initrd.gz]',
-      '      append: auto=true priority=critical --- quiet',
-    ]);
+    const fleetboot = await serveBootLab(
+      server,
+      dir,
+      root,
+      [],
+      [
+        'bootConfigs:',
+        '  default: {localboot: true, label: Boot from local disk}',
+        '  machines:',
+        `    - mac: "${MAC}"`,
+        '      label: Install Debian 12',
+        '      kernel: debian-installer/amd64/linux',
+        '      initrd: [debian-installer/amd64/initrd.gz]',
+        '      append: auto=true priority=critical --- quiet',
+      ],
+    );
     try {
       const bound = await dhclientOnce(leased, dir);
       const address = /bound to (198\.18\.0\.\d+)/.exec(bound.stderr)?.[1];
