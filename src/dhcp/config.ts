@@ -11,6 +11,7 @@ import {
   subnetContains,
 } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
+import { type DhcpMessage, linkSelection } from '../protocol/dhcp4/index.js';
 
 export interface EngineReservation {
   readonly mac: Mac;
@@ -79,12 +80,27 @@ export function inPools(subnet: CompiledSubnet, address: number): boolean {
 }
 
 // RFC 2131 §4.3.1: the subnet is that of giaddr when a relay forwarded the message, else that of the interface the
-// message arrived on (protocol-digest §1.2, §1.7). Option 82 link selection (RFC 3527) is not honoured yet.
+// message arrived on (protocol-digest §1.2, §1.7). RFC 3527: a relay whose giaddr is not on the client's link (an
+// address on a loopback or on the side facing us) names the client's subnet in option 82 sub-option 5, link
+// selection; it wins over giaddr, as in Kea, ISC dhcpd and dnsmasq, and the reply still goes to giaddr (RFC 3527
+// §3). Only in relayed traffic: with giaddr 0 no relay stands behind the option, and a client that wrote it itself
+// must not choose its subnet (RFC 3046 §2.1 has relays drop such packets from untrusted ports).
 export function selectSubnet(
   subnets: readonly CompiledSubnet[],
-  relayAgentAddress: Ipv4,
+  request: Pick<DhcpMessage, 'relayAgentAddress' | 'options'>,
   interfaceAddress: Ipv4,
 ): CompiledSubnet | undefined {
-  const anchor = relayAgentAddress === IPV4_ANY ? interfaceAddress : relayAgentAddress;
+  const anchor = subnetAnchor(request, interfaceAddress);
   return subnets.find((s) => subnetContains(s.subnet, anchor));
+}
+
+/** The address whose subnet serves the request (selectSubnet): link selection, giaddr, or our interface. */
+export function subnetAnchor(
+  request: Pick<DhcpMessage, 'relayAgentAddress' | 'options'>,
+  interfaceAddress: Ipv4,
+): Ipv4 {
+  const relay = request.relayAgentAddress;
+  if (relay === IPV4_ANY) return interfaceAddress;
+  const info = request.options.relayAgentInformation;
+  return (info === undefined ? undefined : linkSelection(info)) ?? relay;
 }

@@ -258,7 +258,7 @@ class Engine {
     const identity = clientIdentity(request);
     if (typeof identity === 'string') return this.badInput(exchange, identity); // D06, D30
     if (this.proxy !== undefined) return this.proxy.handle(exchange, identity);
-    const subnet = selectSubnet(this.subnets, request.relayAgentAddress, exchange.interfaceAddress);
+    const subnet = selectSubnet(this.subnets, request, exchange.interfaceAddress);
     if (subnet === undefined) return this.badInput(exchange, 'no-subnet'); // D25
     try {
       await this.ready();

@@ -89,3 +89,57 @@ describe('relayed clients (RFC 2131 ยง4.1, RFC 1542, RFC 3046; protocol-digest ย
     expect(replyOf(await h.send(discover({ ...A, giaddr: RELAY }))).message.yourAddress).toBe('10.20.0.2');
   });
 });
+
+// RFC 3527: a relay whose giaddr is not on the client's link names the link in option 82 sub-option 5.
+describe('option 82 link selection (RFC 3527)', () => {
+  const linkTo = (network: number[]): RelayAgentInformation => ({
+    subOptions: [
+      { code: 1, data: Uint8Array.from([0, 7]) },
+      { code: 5, data: Uint8Array.from(network) },
+    ],
+  });
+  // The relay's address toward us, on no configured subnet (a router's loopback, say).
+  const LOOPBACK_RELAY = '10.99.0.1';
+
+  it('chooses the subnet the relay names over giaddr, echoes 82, and still answers the relay at giaddr', async () => {
+    const h = await harness();
+    const info = linkTo([10, 20, 0, 0]);
+    const offer = replyOf(
+      await h.send(discover({ ...A, giaddr: LOOPBACK_RELAY, options: { relayAgentInformation: info } })),
+    );
+    expect(offer.message.yourAddress).toBe('10.20.0.50');
+    expect(offer.destination).toEqual({ address: LOOPBACK_RELAY, port: 67 });
+    expect(offer.message.options.relayAgentInformation).toEqual(info);
+    expect(offer.message.options.routers).toEqual(['10.20.0.1']);
+  });
+
+  it('wins over a giaddr that is on another configured subnet', async () => {
+    const h = await harness();
+    const offer = replyOf(
+      await h.send(
+        discover({
+          ...A,
+          giaddr: '198.18.0.254',
+          options: { relayAgentInformation: linkTo([10, 20, 0, 9]) },
+        }),
+      ),
+    );
+    expect(offer.message.yourAddress).toBe('10.20.0.50');
+  });
+
+  it('is ignored without a relay (giaddr 0): a client cannot pick its own subnet', async () => {
+    const h = await harness();
+    const offer = replyOf(
+      await h.send(discover({ ...A, options: { relayAgentInformation: linkTo([10, 20, 0, 0]) } })),
+    );
+    expect(offer.message.yourAddress).toBe('198.18.0.100');
+  });
+
+  it('drops a request whose named link is no configured subnet (D25), even with a giaddr that is', async () => {
+    const h = await harness();
+    const outcome = await h.send(
+      discover({ ...A, giaddr: RELAY, options: { relayAgentInformation: linkTo([172, 16, 0, 0]) } }),
+    );
+    expect(dropOf(outcome)).toBe('no-subnet');
+  });
+});
