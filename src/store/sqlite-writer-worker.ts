@@ -36,6 +36,7 @@ const methods: WriterMethods = {
 async function serve(request: WriterRequest): Promise<WriterResponse> {
   now = request.now;
   try {
+    if (request.method === 'ready') return { id: request.id, ok: true, value: undefined };
     if (request.method === 'close') {
       await store.close();
       return { id: request.id, ok: true, value: undefined };

@@ -42,7 +42,7 @@ export interface WriterData {
 
 export interface WriterRequest {
   readonly id: number;
-  readonly method: WriterMethod | 'close';
+  readonly method: WriterMethod | 'ready' | 'close';
   readonly args: readonly unknown[];
   /** The store's clock on the calling side, read at the call (createdAt/updatedAt, default event times). */
   readonly now: number;
@@ -86,6 +86,15 @@ export class SqliteWriter {
     ) as ReturnType<WriterMethods[M]>;
   }
 
+  /**
+   * Starts the worker and waits until it has opened its connection. A worker started by the first commit makes
+   * that commit wait for a thread to load (over a second on a loaded machine, longer than a DHCP client's
+   * retransmission timer); `fleetboot serve` calls this once the schema is migrated, before it answers anyone.
+   */
+  async ready(): Promise<void> {
+    await this.request('ready', []);
+  }
+
   /** Waits for the calls in flight, then closes the worker's connection and ends the thread. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -101,7 +110,7 @@ export class SqliteWriter {
     }
   }
 
-  private request(method: WriterMethod, args: readonly unknown[]): Promise<unknown> {
+  private request(method: WriterMethod | 'ready', args: readonly unknown[]): Promise<unknown> {
     if (this.closed) {
       return Promise.reject(new StoreUnavailableError(this.options.file, new Error('the store is closed')));
     }

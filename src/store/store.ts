@@ -155,6 +155,8 @@ export class KyselyStore implements Store {
     });
     // Logged once committed: on SQLite a failed run is rolled back whole.
     for (const name of applied) this.logger.info({ migration: name }, 'applied database migration');
+    // The writer thread prepares its statements on the migrated schema; started now, not by the first commit.
+    await this.writer?.ready();
     return applied;
   }
 
