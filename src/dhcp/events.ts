@@ -30,6 +30,11 @@ export interface EventRecorderOptions {
 const DEFAULT_MAX_QUEUED = 10_000;
 /** Events per appendMany at most: bounds one transaction, and what one failed write loses. */
 const MAX_EVENT_BATCH = 1_000;
+/**
+ * Contacts per recordContacts at most: a rack's worth of new machines is one transaction, yet a lease commit queued
+ * behind it (on SQLite's single writer) waits for a bounded one.
+ */
+const MAX_CONTACT_BATCH = 64;
 const MAX_KNOWN_CONTACTS = 100_000;
 
 /**
@@ -113,8 +118,8 @@ export class EventRecorder {
       // An event of the batch never depends on a contact queued after it, since a contact precedes its exchange's
       // events in the queue, so writing them ahead keeps every event's machine id what in-order writing gave.
       const contacts = batch.flatMap((item) => (item.type === 'contact' ? [item.contact] : []));
-      if (contacts.length > 0) {
-        await this.writeContacts(contacts);
+      for (let start = 0; start < contacts.length; start += MAX_CONTACT_BATCH) {
+        await this.writeContacts(contacts.slice(start, start + MAX_CONTACT_BATCH));
         await nextTurn();
       }
       const events = batch.filter((item): item is EventItem => item.type === 'event');

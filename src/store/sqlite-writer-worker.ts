@@ -1,6 +1,6 @@
 // The SQLite writer thread's side (see sqlite-writer.ts): its own connection to the store's file, the same store
-// code on it, and one call at a time in the order they were sent, so `now` is the caller's for the whole call and
-// a `close` is answered after everything sent before it.
+// code on it, and one call at a time, so `now` is the caller's for the whole call; a `close` (a background call,
+// sent last) is answered after everything sent before it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../observability/logger.js';
 import { sendError } from './error-transfer.js';
@@ -59,9 +59,28 @@ function sendResults(value: unknown): SentCommitResult[] {
   );
 }
 
-let queue = Promise.resolve();
+// Lease commits first: a client waits for its ACK on them, while events and contacts wait for no one. Each queue
+// keeps its own order (event ids follow append order); calls are still served one at a time.
+const URGENT: ReadonlySet<WriterRequest['method']> = new Set(['commitLease', 'commitLeases', 'ready']);
+const urgent: WriterRequest[] = [];
+const background: WriterRequest[] = [];
+let serving = false;
+
 port.on('message', (request: WriterRequest) => {
-  queue = queue.then(async () => {
-    port.postMessage(await serve(request));
-  });
+  (URGENT.has(request.method) ? urgent : background).push(request);
+  if (!serving) void drain();
 });
+
+async function drain(): Promise<void> {
+  serving = true;
+  for (let request = next(); request !== undefined; request = next()) {
+    port?.postMessage(await serve(request));
+    // Let requests that arrived meanwhile in, so a commit can overtake the background calls still queued.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  serving = false;
+}
+
+function next(): WriterRequest | undefined {
+  return urgent.shift() ?? background.shift();
+}
