@@ -1,5 +1,5 @@
 // The SQLite writer thread. better-sqlite3 is synchronous: a commit under synchronous=FULL holds the calling thread
-// for its fsync (about 3 ms on this project's test machine, more on a busy disk), and on the main thread that is
+// for its fsync (milliseconds, more on a busy disk), and on the main thread that is
 // time in which no DHCP datagram is read, decoded or answered. Profiles of the full-mode DHCP path
 // (bench/dhcp-loop.ts) put half of the main thread's time in the store: the fsyncs and Kysely building queries.
 //
