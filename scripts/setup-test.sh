@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 apt_install \
   iproute2 nftables \
-  isc-dhcp-client udhcpc dnsmasq-base \
+  isc-dhcp-client isc-dhcp-relay udhcpc dnsmasq-base \
   tftp-hpa atftp \
   tcpdump tshark \
   qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common grub-common \
