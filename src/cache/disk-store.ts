@@ -12,13 +12,30 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { HotFileCache } from '../net/tftp-hot-cache.js';
 
 /** A file the cache holds, in least-recently-used order. */
 interface Entry {
   size: number;
   /** When the file's mtime was last set (ms); the disk copy of the order only needs to be roughly right. */
   touchedAt: number;
+  /** Which copy of the key this is (a revalidated index is replaced): the hot copy's identity. */
+  readonly generation: number;
 }
+
+/**
+ * Kept files up to this size are served from memory once read (a profile of 50 clients fetching 200 small
+ * packages spent 40% of the event loop's time in the open, read and close of each hit); larger ones are streamed
+ * from disk. Packages a rack installs at once are mostly well under it.
+ */
+export const HOT_FILE_MAX_BYTES = 4 * 1024 * 1024;
+/** Bytes of kept files held in memory at most (least recently used out first; files being sent are pinned). */
+export const HOT_CACHE_BYTES = 128 * 1024 * 1024;
+
+/** A kept file ready to send: its bytes from memory (`release` when sent), or an open descriptor to stream. */
+export type KeptFile =
+  | { readonly kind: 'memory'; readonly bytes: Uint8Array; readonly size: number; release(): void }
+  | { readonly kind: 'disk'; readonly handle: FileHandle; readonly size: number };
 
 /** A hit rewrites the file's mtime at most this often: one syscall less per request on a warm cache. */
 const MTIME_RESOLUTION_MS = 60_000;
@@ -54,6 +71,10 @@ export interface DiskStoreOptions {
 export class DiskStore {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private generations = 0;
+  private readonly hot = new HotFileCache({ capacityBytes: HOT_CACHE_BYTES });
+  /** Index metadata as last written or read, so a hit on an index reads no JSON file. */
+  private readonly metas = new Map<string, IndexMeta>();
 
   constructor(private readonly options: DiskStoreOptions) {}
 
@@ -93,7 +114,7 @@ export class DiskStore {
     this.entries.clear();
     this.bytes = 0;
     for (const f of found) {
-      this.entries.set(f.key, { size: f.size, touchedAt: f.mtime });
+      this.entries.set(f.key, { size: f.size, touchedAt: f.mtime, generation: (this.generations += 1) });
       this.bytes += f.size;
     }
     await this.enforceQuota();
@@ -120,14 +141,32 @@ export class DiskStore {
     return this.entries.has(key);
   }
 
-  /** Opens a kept file for reading, or undefined when it is not kept (or was evicted a moment ago). */
-  async openFile(key: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+  /**
+   * A kept file to send, or undefined when it is not kept (or was evicted a moment ago). Small files come from
+   * memory after their first read (kept files are never written again, only replaced by rename under a new
+   * generation, so a held copy is never stale); larger ones are opened, with the size recorded at commit.
+   */
+  async openFile(key: string): Promise<KeptFile | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     try {
-      // The size recorded at commit is the file's: kept files are never written again, only replaced by rename.
+      if (entry.size > 0 && entry.size <= HOT_FILE_MAX_BYTES) {
+        const lease = await this.hot.acquire(`${entry.generation}:${key}`, entry.size, () =>
+          readFile(this.dataPath(key)),
+        );
+        if (lease) {
+          return {
+            kind: 'memory',
+            bytes: lease.bytes,
+            size: entry.size,
+            release: () => {
+              lease.release();
+            },
+          };
+        }
+      }
       const handle = await open(this.dataPath(key), 'r');
-      return { handle, size: entry.size };
+      return { kind: 'disk', handle, size: entry.size };
     } catch (error) {
       if (isNotFound(error)) {
         this.forget(key);
@@ -174,23 +213,28 @@ export class DiskStore {
       this.bytes -= old.size;
       this.entries.delete(key);
     }
-    this.entries.set(key, { size, touchedAt: this.options.now() });
+    this.entries.set(key, { size, touchedAt: this.options.now(), generation: (this.generations += 1) });
     this.bytes += size;
     await this.enforceQuota();
   }
 
   async readMeta(key: string): Promise<IndexMeta | undefined> {
+    const known = this.metas.get(key);
+    if (known !== undefined) return known;
     try {
       const value: unknown = JSON.parse(await readFile(this.metaPath(key), 'utf8'));
       if (typeof value !== 'object' || value === null) return undefined;
       const v = value as Record<string, unknown>;
       if (typeof v.validatedAt !== 'number') return undefined;
-      return {
+      const meta: IndexMeta = {
         validatedAt: v.validatedAt,
         ...(typeof v.etag === 'string' ? { etag: v.etag } : {}),
         ...(typeof v.lastModified === 'string' ? { lastModified: v.lastModified } : {}),
         ...(typeof v.contentType === 'string' ? { contentType: v.contentType } : {}),
       };
+      // Only for a kept file: a stray meta of an evicted one must not outlive it in memory.
+      if (this.entries.has(key)) this.metas.set(key, meta);
+      return meta;
     } catch {
       // Missing or torn (a crash between data and meta): the copy is revalidated, which is always safe.
       return undefined;
@@ -209,6 +253,7 @@ export class DiskStore {
       await handle.close();
     }
     await rename(temp, target);
+    this.metas.set(key, meta);
   }
 
   private async remove(key: string): Promise<void> {
@@ -218,6 +263,7 @@ export class DiskStore {
   }
 
   private forget(key: string): void {
+    this.metas.delete(key);
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);

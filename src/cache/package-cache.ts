@@ -1,10 +1,10 @@
-import type { FileHandle } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ipv4Subnet } from '../values/ipv4.js';
 import type { Logger } from '../observability/logger.js';
 import type { CacheMetrics, CacheOutcome } from './cache-metrics.js';
 import { clientAllowed } from './client-access.js';
-import { DiskStore, type IndexMeta } from './disk-store.js';
+import { DiskStore, type IndexMeta, type KeptFile } from './disk-store.js';
 import { classifyFile, type FileKind } from './file-kind.js';
 import { chooseRange } from './http-range.js';
 import { readIndexText } from './index-text.js';
@@ -276,9 +276,10 @@ export class PackageCache {
     this.store.touch(key);
     this.options.metrics.request(outcome);
     try {
-      await this.sendFile(req, res, opened.handle, opened.size, meta);
+      await this.sendFile(req, res, opened, meta);
     } finally {
-      await opened.handle.close().catch(() => undefined);
+      if (opened.kind === 'memory') opened.release();
+      else await opened.handle.close().catch(() => undefined);
     }
     return true;
   }
@@ -286,10 +287,10 @@ export class PackageCache {
   private async sendFile(
     req: IncomingMessage,
     res: ServerResponse,
-    handle: FileHandle,
-    size: number,
+    file: KeptFile,
     meta: IndexMeta | undefined,
   ): Promise<void> {
+    const { size } = file;
     res.setHeader('x-cache', 'HIT');
     setValidators(res, meta?.lastModified, meta?.etag);
     if (notModifiedForClient(req, meta)) {
@@ -312,7 +313,14 @@ export class PackageCache {
       res.end();
       return;
     }
-    await this.pump(res, chunksOf(handle, start, end));
+    if (file.kind === 'disk') {
+      await this.pump(res, chunksOf(file.handle, start, end));
+      return;
+    }
+    // From memory: head and body leave in one write, and the bytes stay pinned until the socket took them.
+    this.options.metrics.servedBytes(end - start + 1);
+    res.end(file.bytes.subarray(start, end + 1));
+    await finished(res).catch(() => undefined);
   }
 
   private async stream(
@@ -379,7 +387,11 @@ export class PackageCache {
   }
 }
 
-async function* chunksOf(handle: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
+async function* chunksOf(
+  handle: Extract<KeptFile, { kind: 'disk' }>['handle'],
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
   let position = start;
   while (position <= end) {
     const buffer = Buffer.allocUnsafe(Math.min(256 * 1024, end - position + 1));
