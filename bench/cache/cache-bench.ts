@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, type Host, type LabProcess } from '../../src/lab/index.js';
@@ -95,6 +95,11 @@ async function waitForPort(clients: Host): Promise<void> {
   }
   throw new Error(`nothing listens on ${SERVER}:${PORT} after 15 s`);
 }
+
+// The machine is shared: the 1-minute load average every 10 s goes into the summary beside the figures.
+const loads: number[] = [loadavg()[0] ?? NaN];
+const loadSampler = setInterval(() => loads.push(loadavg()[0] ?? NaN), 10_000);
+loadSampler.unref();
 
 async function main(): Promise<void> {
   const started = new Date().toISOString();
@@ -198,6 +203,8 @@ async function main(): Promise<void> {
 }
 
 function writeSummary(started: string): void {
+  clearInterval(loadSampler);
+  loads.push(loadavg()[0] ?? NaN);
   const lines = readFileSync(rawFile, 'utf8')
     .trim()
     .split('\n')
@@ -231,6 +238,7 @@ function writeSummary(started: string): void {
     `- command: \`${['npm run bench -- cache', ...argv].join(' ')}\` (bench/cache/cache-bench.ts), started ${started}`,
     `- fleetboot at ${commit} (run from source with tsx); apt-cacher-ng ${aptCacherNgVersion()}`,
     `- ${clientsPerRun} clients × ${packageCount} packages (${((lines.find((l) => l.phase === 'cold')?.setBytes as number) / 1048576) | 0} MiB set), repeats ${repeats}, peers alternated per repeat; machine: ${hostname()}, 2 cores, shared with other sessions`,
+    `- 1-minute load average sampled every 10 s during the run: ${Math.min(...loads)}–${Math.max(...loads)} (${loads.length} samples; first ${loads[0]}, last ${loads.at(-1)})`,
     `- raw results: bench/results/raw/${runId}.jsonl (not committed)`,
     '',
     'Median (min–max) over repeats. "Upstream copies" = bytes the mirror sent for the phase ÷ the size of the set.',
