@@ -5,6 +5,7 @@ import { DecodeError } from '../protocol/errors.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpExchange, DhcpHandler, DhcpOutcome } from './dhcp-handler.js';
+import { PROBE_VENDOR_CLASS } from './dhcp-probe.js';
 import { escapeControl, type LogRate, LogRateLimiter } from './log-limiter.js';
 import type { DhcpTransportMetrics } from './dhcp-metrics.js';
 
@@ -145,6 +146,9 @@ export class DhcpIntake {
       if (request.op === 'reply') {
         reason = 'op';
         this.options.onServerReply?.(request, source);
+      } else if (request.options.vendorClassIdentifier === PROBE_VENDOR_CLASS) {
+        // Another fleetboot's probe for other servers (ours is caught above by its source): not a client.
+        reason = 'peer-probe';
       } else if (this.active >= this.limits.maxInFlight) reason = 'overload';
     }
     if (reason === undefined) return request;

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
  */
 export interface DhcpTransportMetrics {
   readonly received: Counter<'interface' | 'port'>;
-  /** Reasons: `parse:<DecodeError reason>`, `op`, `own-probe`, `too-big`, `overload`, `stopping`, `handler-error`, `send-error`, and the engine's own. */
+  /** Reasons: `parse:<DecodeError reason>`, `op`, `own-probe`, `peer-probe`, `too-big`, `overload`, `stopping`, `handler-error`, `send-error`, and the engine's own. */
   readonly dropped: Counter<'interface' | 'reason'>;
   /** Replies the kernel accepted, by type as the engine labels them (`DHCPOFFER`, `DHCPACK`, `DHCPNAK`). */
   readonly replies: Counter<'interface' | 'type'>;

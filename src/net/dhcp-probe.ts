@@ -8,6 +8,15 @@ import type { InterfaceTable } from './udp-interface-address.js';
 import { type InterfaceSocket, openInterfaceSocket, sendDatagram } from './udp-interface-socket.js';
 import type { NetDeviceAddon } from './udp-netdev-addon.js';
 
+/**
+ * Option 60 of our probe: a site administrator who finds the DISCOVER in their server's log can tell what sent it
+ * (dnsmasq logs the vendor class with --log-dhcp; Kea and ISC dhcpd can match on it). It is deliberately not
+ * `PXEClient`, so no proxyDHCP server (another fleetboot, dnsmasq in proxy mode) answers: only servers that lease
+ * addresses to ordinary clients should. A fleetboot in full mode drops it too (dhcp-intake.ts, `peer-probe`): two
+ * fleetboot servers on one segment must not lease to, enroll or warn about each other's probes as clients.
+ */
+export const PROBE_VENDOR_CLASS = 'fleetboot-probe';
+
 /** When the probe sends and how long it listens. */
 export interface DhcpProbeTiming {
   /** DISCOVERs sent (the same datagram, as a client retransmits, RFC 2131 §4.1); at least 1. */

@@ -2,10 +2,13 @@
 // the engine call, replies, failures, the in-flight bound (P6) and rate-limited logs (I5).
 import { describe, expect, it } from 'vitest';
 import type { DhcpExchange, DhcpHandler, DhcpOutcome } from '../../src/net/dhcp-handler.js';
+import { probeDiscover } from '../../src/dhcp/probe/discover.js';
 import { DhcpIntake, type DhcpIntakeOptions, type DhcpSend } from '../../src/net/dhcp-intake.js';
 import { dhcpTransportMetrics } from '../../src/net/dhcp-metrics.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { encodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
 import type { Ipv4 } from '../../src/values/ipv4.js';
+import { parseMac } from '../../src/values/mac.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { memoryLogger } from '../support/logger.js';
 import { golden, rawPacket } from '../protocol/dhcp4/support.js';
@@ -105,6 +108,17 @@ describe('DhcpIntake', () => {
     expect(await t.dropped('own-probe')).toBe(1);
     expect(await t.dropped()).toBe(1);
     expect(t.exchanges).toHaveLength(2);
+  });
+
+  it("drops another fleetboot's probe DISCOVER (option 60 fleetboot-probe) as peer-probe, not as a client", async () => {
+    const t = setup();
+    const probe = encodeDhcpMessage(probeDiscover({ mac: parseMac('52:54:00:aa:bb:cc'), transactionId: 7 }));
+    t.intake.accept(probe, 67, { address: '192.0.2.7', port: 68 });
+    t.intake.accept(DISCOVER, 67, { address: '192.0.2.7', port: 68 });
+    await t.clock.advance(0);
+    expect(await t.dropped('peer-probe')).toBe(1);
+    expect(t.exchanges.map((e) => e.request.options.vendorClassIdentifier)).not.toContain('fleetboot-probe');
+    expect(t.exchanges).toHaveLength(1);
   });
 
   it('sends a 4011 reply from the 4011 socket', async () => {

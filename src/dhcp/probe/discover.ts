@@ -1,14 +1,7 @@
 import { BROADCAST_FLAG, type DhcpMessage } from '../../protocol/dhcp4/index.js';
 import { IPV4_ANY } from '../../values/ipv4.js';
 import { type Mac, macToBytes } from '../../values/mac.js';
-
-/**
- * Option 60 of our probe: a site administrator who finds the DISCOVER in their server's log can tell what sent it
- * (dnsmasq logs the vendor class with --log-dhcp; Kea and ISC dhcpd can match on it). It is deliberately not
- * `PXEClient`, so no proxyDHCP server (another fleetboot, dnsmasq in proxy mode) answers: only servers that lease
- * addresses to ordinary clients should.
- */
-export const PROBE_VENDOR_CLASS = 'fleetboot-probe';
+import { PROBE_VENDOR_CLASS } from '../../net/dhcp-probe.js';
 
 export interface ProbeIdentity {
   /** The probing interface's own MAC: honest in the other server's logs, and never a machine we would enroll. */

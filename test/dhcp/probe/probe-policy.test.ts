@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { DhcpProbeResult } from '../../../src/net/dhcp-probe.js';
 import { decideAutoMode } from '../../../src/dhcp/probe/auto-mode.js';
 import { type ProbeSelf, readProbeAnswer } from '../../../src/dhcp/probe/answers.js';
-import { PROBE_VENDOR_CLASS, probeDiscover } from '../../../src/dhcp/probe/discover.js';
+import { probeDiscover } from '../../../src/dhcp/probe/discover.js';
+import { PROBE_VENDOR_CLASS } from '../../../src/net/dhcp-probe.js';
 import type { SegmentProbe } from '../../../src/dhcp/probe/segment.js';
 import {
   BROADCAST_FLAG,
