@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it, vi } from 'vitest';
 import type { Host, LabProcess } from '../../src/lab/index.js';
 import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
@@ -205,8 +205,10 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
     expect((await client.update()).code).toBe(0);
     const downloading = client.start([BIG]);
     await mirror.waitForLine(`GET /debian/${big}`, { timeoutMs: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(readdirSync(path.join(dataDir, 'cache', 'tmp')).length).toBeGreaterThan(0);
+    // Mid-download: the partial file is in tmp/ (the upstream is throttled to take seconds).
+    await vi.waitFor(() => {
+      expect(readdirSync(path.join(dataDir, 'cache', 'tmp')).length).toBeGreaterThan(0);
+    }, 10_000);
     fleetboot?.signal('SIGKILL');
     await fleetboot?.waitForExit(10_000);
     expect((await downloading.waitForExit(60_000)).code).not.toBe(0);

@@ -292,8 +292,9 @@ describe('package cache over loopback', () => {
 
   it('is not an open proxy, and only for the allowed networks', async () => {
     const open = await startCache();
-    expect((await get(open.address, 'http://203.0.113.5/etc/passwd')).status).toBe(403);
-    expect((await get(open.address, 'http://203.0.113.5/')).status).toBe(403);
+    // Loopback hosts that are not a configured upstream: if the refusal ever broke, nothing would leave the machine.
+    expect((await get(open.address, 'http://127.0.0.99:9/etc/passwd')).status).toBe(403);
+    expect((await get(open.address, 'http://127.0.0.99:9/')).status).toBe(403);
     expect((await get(open.address, '/debian/x.deb', {}, 'POST')).status).toBe(405);
     expect((await get(open.address, '/debian/x.deb', {}, 'CONNECT')).status).toBe(405);
     await open.listener.stop();
