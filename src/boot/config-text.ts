@@ -1,4 +1,4 @@
-import { parseBootPath, parseLineText } from '../values/boot-text.js';
+import { parseBootPath, parseKernelArgs, parseLineText } from '../values/boot-text.js';
 import { InvalidValueError } from '../values/brand.js';
 
 /**
@@ -19,6 +19,14 @@ export function checkLineText(value: string, what: string, maxLength: number): s
   guard(() => parseLineText(value), what);
   if (value.length > maxLength)
     throw new BootConfigTextError(`${what} is longer than ${maxLength} characters`);
+  return value;
+}
+
+/** A kernel command line every loader passes on unchanged (values/boot-text.ts: no quotes, no backslashes). */
+export function checkKernelArgs(value: string): string {
+  guard(() => parseKernelArgs(value), 'the kernel arguments');
+  if (value.length > MAX_KERNEL_ARGS)
+    throw new BootConfigTextError(`the kernel arguments are longer than ${MAX_KERNEL_ARGS} characters`);
   return value;
 }
 

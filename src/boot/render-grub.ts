@@ -1,5 +1,5 @@
 import type { BootEntry, BootPlan } from './boot-plan.js';
-import { checkBootPath, checkEntryId, checkLineText, MAX_KERNEL_ARGS, MAX_LABEL } from './config-text.js';
+import { checkBootPath, checkEntryId, checkKernelArgs, checkLineText, MAX_LABEL } from './config-text.js';
 
 /**
  * A BootPlan as GRUB's grub.cfg (protocol-digest §6; GRUB manual "Shell-like scripting"). Every word a value
@@ -29,7 +29,7 @@ function entryLines(entry: BootEntry): string[] {
       return [head, '\texit', '}'];
     case 'linux': {
       // One quoted word per argument: GRUB joins the words of `linux` with spaces into the kernel command line.
-      const args = checkLineText(entry.args, 'the kernel arguments', MAX_KERNEL_ARGS)
+      const args = checkKernelArgs(entry.args)
         .split(/\s+/)
         .filter((word) => word !== '')
         .map(quote);

@@ -1,5 +1,5 @@
 import type { BootEntry, BootPlan } from './boot-plan.js';
-import { checkBootPath, checkEntryId, checkLineText, MAX_KERNEL_ARGS, MAX_LABEL } from './config-text.js';
+import { checkBootPath, checkEntryId, checkKernelArgs, checkLineText, MAX_LABEL } from './config-text.js';
 
 // pxelinux's TIMEOUT is in tenths of a second and stops at 35996 (one hour; syslinux.cfg.txt).
 const MAX_TIMEOUT_SECONDS = 3599;
@@ -39,7 +39,7 @@ function entryLines(entry: BootEntry): string[] {
       // 0: "perform a normal boot" — back to the BIOS, which tries the next boot device (syslinux.cfg.txt).
       return [...head, '  LOCALBOOT 0'];
     case 'linux': {
-      const args = checkLineText(entry.args, 'the kernel arguments', MAX_KERNEL_ARGS);
+      const args = checkKernelArgs(entry.args);
       return [
         ...head,
         `  KERNEL ::${checkBootPath(entry.kernel, 'the kernel')}`,

@@ -2,7 +2,14 @@ import { isIPv6 } from 'node:net';
 import { InvalidValueError } from '../values/brand.js';
 import { type Hostname, HOSTNAME_EXPECTED, parseHostname } from '../values/hostname.js';
 import { type Ipv4, type Ipv4Subnet, parseIpv4, parseIpv4Subnet } from '../values/ipv4.js';
-import { BOOT_PATH_EXPECTED, LINE_TEXT_EXPECTED, parseBootPath, parseLineText } from '../values/boot-text.js';
+import {
+  BOOT_PATH_EXPECTED,
+  KERNEL_ARGS_EXPECTED,
+  LINE_TEXT_EXPECTED,
+  parseBootPath,
+  parseKernelArgs,
+  parseLineText,
+} from '../values/boot-text.js';
 import { type Mac, parseMac } from '../values/mac.js';
 import { parseStoreSpec, STORE_EXPECTED, type StoreSpec } from '../values/store-location.js';
 
@@ -171,6 +178,14 @@ const lineText: ValueKind<string> = {
   parse: parseLineText,
 };
 
+const kernelArgs: ValueKind<string> = {
+  format: 'kernel-args',
+  label: 'kernel command line',
+  expected: KERNEL_ARGS_EXPECTED,
+  example: 'auto=true priority=critical',
+  parse: parseKernelArgs,
+};
+
 /** Every kind, keyed by name; `format` values are unique so docs and errors can find a kind from a schema. */
 export const KINDS = {
   ipv4,
@@ -183,6 +198,7 @@ export const KINDS = {
   dnsName,
   bootPath,
   lineText,
+  kernelArgs,
 } as const;
 
 export type KindName = keyof typeof KINDS;

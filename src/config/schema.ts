@@ -79,11 +79,13 @@ const bootEntryProperties = {
     default: [],
     description: 'Initial ramdisks loaded with the kernel, in order, relative to the TFTP root.',
   }),
-  append: valueOf('lineText', {
+  append: valueOf('kernelArgs', {
     default: '',
     // x86 Linux's COMMAND_LINE_SIZE.
     maxLength: 2048,
-    description: 'The kernel command line, as one line.',
+    description:
+      'The kernel command line, as one line, without quotes or backslashes (GRUB would pass them to the kernel ' +
+      'escaped, pxelinux as written).',
   }),
   localboot: Type.Boolean({
     default: false,

@@ -24,6 +24,21 @@ export function parseLineText(input: string): string {
   return input;
 }
 
+export const KERNEL_ARGS_EXPECTED =
+  'a kernel command line on one line, without control characters, quotes or backslashes';
+
+/**
+ * A kernel command line that every loader passes to the kernel as written. Quotes and backslashes are refused:
+ * GRUB's `linux` command escapes `"`, `'` and `\` with a backslash when it joins its words into the command line
+ * (grub_create_loader_cmdline), so `a="b c"` would reach a GRUB-loaded kernel as `a=\"b` `c\"` while pxelinux
+ * hands it over unchanged. One plan must mean one command line whichever loader renders it.
+ */
+export function parseKernelArgs(input: string): string {
+  parseLineText(input);
+  if (/["'\\]/.test(input)) throw new InvalidValueError('kernel command line', input, KERNEL_ARGS_EXPECTED);
+  return input;
+}
+
 // Printable ASCII without space (a path ends at whitespace in both languages), comma (pxelinux separates initrds
 // with it), quotes and backslash (kept out so no quoting rule of any loader's language comes into play).
 const PATH = /^[!#-&(-+\--[\]-~]+$/;
