@@ -54,9 +54,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         },
         (response) => {
           // The same idle limit applies while the body streams; a stalled mirror ends as a truncated body.
-          response.socket.setTimeout(options.timeoutMs, () => {
+          const { socket } = response;
+          const onIdle = (): void => {
             timedOut = true;
             response.destroy(new UpstreamUnreachableError(url, true, undefined));
+          };
+          socket.setTimeout(options.timeoutMs, onIdle);
+          // The keep-alive socket outlives this response: without this, every request on it added a listener
+          // that held its response until the socket closed.
+          response.once('close', () => {
+            socket.off('timeout', onIdle);
           });
           resolve(response);
         },
