@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -12,6 +13,13 @@ import { startQemu } from './fixtures/qemu.js';
 // syslinux-common), all installed by scripts/setup-test.sh.
 
 const SNPONLY = '/usr/lib/ipxe/snponly.efi';
+
+// The ROM is iPXE (user class "iPXE"), so DHCP hands it the boot table's `ipxe` entry; dhcp.bootFiles gives it
+// `pxelinux.0` (and the same to a BIOS ROM that is not iPXE), as a site booting pxelinux menus would configure.
+const IPXE_GETS_PXELINUX = ['bootFiles: {ipxe: pxelinux.0, bios: pxelinux.0}'];
+
+const PXELINUX = '/usr/lib/PXELINUX/pxelinux.0';
+const LDLINUX = '/usr/lib/syslinux/modules/bios/ldlinux.c32';
 
 describeLab('QEMU PXE clients booting from fleetboot serve', () => {
   const lab = useLab('qemupxe');
@@ -64,6 +72,63 @@ describeLab('QEMU PXE clients booting from fleetboot serve', () => {
       await vm.waitForSerial(new RegExp(`NBP filesize is ${size} Bytes`), 30_000);
       await vm.waitForSerial(/NBP file downloaded successfully/, 30_000);
       await vm.waitForSerial(/iPXE initialising devices/, 60_000);
+    } finally {
+      await vm.stop();
+      await store.close();
+      await fleetboot.stop(10_000);
+    }
+  }, 330_000);
+
+  it('SeaBIOS + iPXE loads pxelinux.0, ldlinux.c32 and the pxelinux config fleetboot generates for it', async () => {
+    const { sw, server, sub } = await segment('bios');
+    const root = makeRoot(sub, { 'pxelinux.0': PXELINUX, 'ldlinux.c32': LDLINUX });
+    // Not a kernel: pxelinux only has to ask for it, by the path the generated config names.
+    mkdirSync(path.join(root, 'boot'), { mode: 0o755 });
+    writeFileSync(path.join(root, 'boot', 'vmlinuz'), randomBytes(4096), { mode: 0o644 });
+    const mac = '52:54:00:fd:00:00';
+    const uuid = '8f2e1a40-5c3b-4d21-9e7f-0a1b2c3d4e00';
+    const fleetboot = await serveBootLab(server, sub, root, IPXE_GETS_PXELINUX, [
+      'bootConfigs:',
+      '  default: {localboot: true}',
+      '  machines:',
+      `    - mac: "${mac}"`,
+      '      label: Install Debian 12 from the lab',
+      '      kernel: boot/vmlinuz',
+      '      append: auto=true priority=critical',
+    ]);
+    const store = await openStore(
+      { dialect: 'sqlite', file: path.join(sub, 'data', 'fleetboot.db') },
+      { dataDir: sub },
+    );
+    const vm = startQemu(await lab().addTap(sw), { firmware: 'bios', mac, uuid, dir: sub });
+    try {
+      const events = await waitForTimeline(
+        store,
+        mac,
+        (e) => tftpOf(e).some((d) => d.file === 'boot/vmlinuz'),
+        240_000,
+      );
+      // DHCP: the iPXE ROM (user class iPXE, arch 0) is offered pxelinux.0 over TFTP.
+      const discover = events.find((e) => e.kind === 'DHCPDISCOVER');
+      expect(discover?.details).toMatchObject({ arch: 0, firmware: 'bios', ipxe: true, uuid });
+      expect(events.find((e) => e.kind === 'DHCPOFFER')?.details).toMatchObject({
+        bootFile: 'pxelinux.0',
+        bootVia: 'tftp',
+      });
+      // TFTP, in order: the loader, its core module, the first name of pxelinux's search (the UUID, in the raw
+      // option 97 order: first three fields swapped), answered by fleetboot, so pxelinux searched no further;
+      // then the kernel the generated file names, from the TFTP root (`KERNEL ::boot/vmlinuz`).
+      const transfers = tftpOf(events);
+      expect(transfers.map((d) => [d.file, d.origin, d.result])).toEqual([
+        ['pxelinux.0', 'root', 'ok'],
+        ['ldlinux.c32', 'root', 'ok'],
+        ['pxelinux.cfg/401a2e8f-3b5c-214d-9e7f-0a1b2c3d4e00', 'virtual', 'ok'],
+        ['boot/vmlinuz', 'root', 'ok'],
+      ]);
+      // The console: pxelinux started, printed the generated file's SAY line, and loaded what it names.
+      await vm.waitForSerial(/PXELINUX 6\.04/, 30_000);
+      await vm.waitForSerial(/fleetboot: 52:54:00:fd:00:00: Install Debian 12 from the lab/, 30_000);
+      await vm.waitForSerial(/Loading ::boot\/vmlinuz\.\.\. ok/, 30_000);
     } finally {
       await vm.stop();
       await store.close();
