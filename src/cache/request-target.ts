@@ -31,6 +31,8 @@ export function resolveTarget(requestTarget: string, repositories: readonly Repo
     // CONNECT never gets here; an https:// absolute URI would ask us to open TLS on the client's behalf.
     if (url.protocol !== 'http:') return refused(400, `only http:// URLs are proxied, not ${url.protocol}`);
     if (url.username !== '' || url.password !== '') return refused(400, 'URLs with credentials are refused');
+    // Checked on the parsed URL: in `http://host?/debian/pool/x.deb` the raw text after the host looks like a path.
+    if (url.search !== '' || url.hash !== '') return refused(400, 'queries are not served by the cache');
     host = url.host.toLowerCase();
     path = requestTarget.slice(requestTarget.indexOf('/', url.protocol.length + 2)) || '/';
     if (!path.startsWith('/')) path = '/';

@@ -49,6 +49,9 @@ describe('resolveTarget', () => {
     ['/debian/a%00.deb', 400],
     ['/debian/%zz', 400],
     ['/debian/dists/x/Release?foo=1', 400],
+    // A query or fragment right after the host: the path after it must not pass for the URL's path.
+    ['http://deb.debian.org?/debian/pool/main/x.deb', 400],
+    ['http://deb.debian.org#/debian/pool/main/x.deb', 400],
     ['/ubuntu/dists/x/Release', 404],
     ['/debian', 404],
     ['/', 404],
