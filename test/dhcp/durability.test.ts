@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LeaseStore } from '../../src/store/types.js';
 import { BrokenLeaseStore, BusyError } from '../support/broken-store.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { discover, dropOf, harness, mac, replyOf, request, SERVER } from './support.js';
+import { discover, dropOf, harness, type HarnessOptions, mac, replyOf, request, SERVER } from './support.js';
 
 const A = { mac: mac(1) };
 
@@ -20,17 +20,25 @@ function tempDbFile(): string {
 const metric = async (h: Awaited<ReturnType<typeof harness>>, name: string) =>
   (await h.metrics.getSingleMetric(name)?.get())?.values;
 
+/** A harness whose lease store fails the operations in `broken.failing` (none at first). */
+async function withBrokenLeases(options: HarnessOptions = {}, failing: readonly (keyof LeaseStore)[] = []) {
+  let broken: BrokenLeaseStore | undefined;
+  const h = await harness({
+    ...options,
+    wrap: (store) => {
+      broken = new BrokenLeaseStore(store.leases, new Set(failing));
+      return { leases: broken };
+    },
+  });
+  if (broken === undefined) throw new Error('the harness did not wrap the lease store');
+  return { h, broken };
+}
+
 describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
   it('never ACKs when the commit fails, and leaves nothing in the store', async () => {
-    let broken: BrokenLeaseStore | undefined;
-    const h = await harness({
-      wrap: (store) => {
-        broken = new BrokenLeaseStore(store.leases, new Set<keyof LeaseStore>());
-        return { leases: broken };
-      },
-    });
+    const { h, broken } = await withBrokenLeases();
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commitMany']); // the engine commits through its group commit
+    broken.failing = new Set(['commitMany']); // the engine commits through its group commit
     expect(dropOf(await h.send(request({ ...A, serverId: SERVER, requested: offered })))).toBe(
       'store-unavailable',
     );
@@ -41,37 +49,25 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
   });
 
   it('answers no DISCOVER while the store is failing, and recovers without a restart (P3, F04)', async () => {
-    let broken: BrokenLeaseStore | undefined;
-    const h = await harness({
-      wrap: (store) => {
-        broken = new BrokenLeaseStore(store.leases, new Set<keyof LeaseStore>());
-        return { leases: broken };
-      },
-    });
+    const { h, broken } = await withBrokenLeases();
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commitMany', 'findByAddress']);
+    broken.failing = new Set(['commitMany', 'findByAddress']);
     dropOf(await h.send(request({ ...A, serverId: SERVER, requested: offered })));
     expect(dropOf(await h.send(discover(A)))).toBe('store-unavailable');
-    broken!.failing = new Set();
+    broken.failing = new Set();
     expect(await h.dora(A)).toBe(offered);
   });
 
   it('drops a REQUEST while the database is busy (F07) without treating the store as down', async () => {
-    let broken: BrokenLeaseStore | undefined;
-    const h = await harness({
-      wrap: (store) => {
-        broken = new BrokenLeaseStore(store.leases, new Set<keyof LeaseStore>());
-        return { leases: broken };
-      },
-    });
+    const { h, broken } = await withBrokenLeases();
     const offered = replyOf(await h.send(discover(A))).message.yourAddress;
-    broken!.failing = new Set(['commitMany', 'findByAddress']);
-    broken!.error = () => new BusyError('database is locked');
+    broken.failing = new Set(['commitMany', 'findByAddress']);
+    broken.error = () => new BusyError('database is locked');
     const select = request({ ...A, serverId: SERVER, requested: offered });
     expect(dropOf(await h.send(select))).toBe('store-busy');
     // Not down: a DISCOVER is answered from the index, without a confirming read.
     expect(replyOf(await h.send(discover(A))).message.yourAddress).toBe(offered);
-    broken!.failing = new Set();
+    broken.failing = new Set();
     expect(replyOf(await h.send(select)).message.messageType).toBe('ack');
   });
 
@@ -92,19 +88,10 @@ describe('the store is the truth (catalogue P1, P3; design.md §1.5)', () => {
     await first.engine.stop();
     await first.store.close();
 
-    let broken: BrokenLeaseStore | undefined;
-    const second = await harness({
-      clock,
-      file,
-      start: false,
-      wrap: (store) => {
-        broken = new BrokenLeaseStore(store.leases, new Set<keyof LeaseStore>(['listBySubnet']));
-        return { leases: broken };
-      },
-    });
+    const { h: second, broken } = await withBrokenLeases({ clock, file, start: false }, ['listBySubnet']);
     await expect(second.engine.start()).rejects.toThrow(/connection lost/);
     expect(dropOf(await second.send(discover({ mac: mac(2) })))).toBe('store-unavailable');
-    broken!.failing = new Set();
+    broken.failing = new Set();
     // The index is loaded on the next exchange: A's bound address is offered to nobody else.
     const offer = replyOf(await second.send(discover({ mac: mac(2) })));
     expect(offer.message.yourAddress).not.toBe(address);
