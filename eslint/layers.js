@@ -17,7 +17,19 @@ export const LAYERS = {
   catalog: ['values', 'inventory', 'observability'],
   dhcp: ['values', 'protocol', 'inventory', 'store', 'boot', 'observability', 'net'],
   cache: ['values', 'observability', 'net'],
-  api: ['values', 'inventory', 'store', 'observability', 'config', 'boot', 'answers', 'catalog', 'dhcp'],
+  provision: ['values', 'inventory', 'store', 'observability', 'config', 'boot', 'answers', 'catalog', 'net'],
+  api: [
+    'values',
+    'inventory',
+    'store',
+    'observability',
+    'config',
+    'boot',
+    'answers',
+    'catalog',
+    'dhcp',
+    'provision',
+  ],
   web: ['values', 'inventory', 'store', 'observability', 'api'],
   lab: ['values', 'observability', 'config'],
   cli: ['*'],
@@ -25,7 +37,7 @@ export const LAYERS = {
 };
 
 /** Layers that may import the HTTP framework (design.md §2: nothing below api/ and web/ does). */
-export const HTTP_FRAMEWORK_LAYERS = new Set(['net', 'api', 'web', 'cli', '']);
+export const HTTP_FRAMEWORK_LAYERS = new Set(['net', 'provision', 'api', 'web', 'cli', '']);
 const HTTP_FRAMEWORK = /^(fastify|@fastify\/)/;
 
 function layerOf(absFile, srcRoot) {
@@ -47,7 +59,7 @@ export const layersRule = {
       unknownLayer:
         'src/{{layer}}/ is not a known layer: add it to eslint/layers.js and docs/architecture.md.',
       httpFramework:
-        'src/{{from}}/ may not import the HTTP framework ({{name}}); only net/, api/, web/, cli/ and main.ts do.',
+        'src/{{from}}/ may not import the HTTP framework ({{name}}); only net/, provision/, api/, web/, cli/ and main.ts do.',
     },
   },
   create(context) {
