@@ -8,7 +8,7 @@ export const LAYERS = {
   values: [],
   protocol: ['values'],
   observability: ['values'],
-  config: ['values'],
+  config: ['values', 'inventory'],
   inventory: ['values'],
   boot: ['values', 'protocol', 'inventory'],
   answers: ['values', 'inventory'],

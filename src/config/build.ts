@@ -5,6 +5,7 @@ import { parseMac } from '../values/mac.js';
 import { resolveStoreSpec } from '../values/store-location.js';
 import { KINDS } from './kinds.js';
 import { buildBootEntry } from './boot-rules.js';
+import { buildProvisioning } from './build-provision.js';
 import { BOOT_FILE_CONFIG_KEYS, leaseTimers } from './rules.js';
 import type { RawBootFiles, RawCache, RawConfig, RawSubnet } from './schema.js';
 import type { BootFileOverrides, CacheConfig, DhcpSubnet, FleetbootConfig, ListenAddress } from './types.js';
@@ -56,6 +57,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       bootFiles: buildBootFiles(raw.dhcp.bootFiles),
     },
     cache: buildCache(raw.cache, raw.http.publicUrl, baseDir),
+    ...buildProvisioning(raw, baseDir),
   };
 }
 

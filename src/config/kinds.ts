@@ -12,6 +12,14 @@ import {
 } from '../values/boot-text.js';
 import { type Mac, parseMac } from '../values/mac.js';
 import { parseStoreSpec, STORE_EXPECTED, type StoreSpec } from '../values/store-location.js';
+import { LABEL_VALUE_EXPECTED, parseLabelValue } from '../values/label.js';
+import {
+  IMAGE_NAME_EXPECTED,
+  parseImageName,
+  parseProfileName,
+  PROFILE_NAME_EXPECTED,
+} from '../values/names.js';
+import { parseUuid, type Uuid } from '../values/uuid.js';
 
 /** Where a listener binds: an IPv4 address or an IPv6 literal (without brackets), and a port. */
 export interface ListenAddress {
@@ -186,6 +194,70 @@ const kernelArgs: ValueKind<string> = {
   parse: parseKernelArgs,
 };
 
+const uuid: ValueKind<Uuid> = {
+  format: 'uuid',
+  label: 'UUID',
+  expected: 'an SMBIOS UUID such as 4c4c4544-0032-3010-8052-b4c04f4e4432',
+  example: '4c4c4544-0032-3010-8052-b4c04f4e4432',
+  parse: parseUuid,
+};
+
+const labelValue: ValueKind<string> = {
+  format: 'label-value',
+  label: 'label value',
+  expected: LABEL_VALUE_EXPECTED,
+  example: 'r12',
+  parse: parseLabelValue,
+};
+
+const profileName: ValueKind<string> = {
+  format: 'profile-name',
+  label: 'name',
+  expected: PROFILE_NAME_EXPECTED,
+  example: 'debian12-web',
+  parse: parseProfileName,
+};
+
+const imageName: ValueKind<string> = {
+  format: 'image-name',
+  label: 'OS image name',
+  expected: IMAGE_NAME_EXPECTED,
+  example: 'debian-12-amd64',
+  parse: parseImageName,
+};
+
+const TEMPLATE_EXPECTED =
+  'a built-in template name (debian-preseed, ubuntu-autoinstall, kickstart) or a path to a template file ' +
+  '(containing a /, such as ./templates/web.preseed)';
+
+/**
+ * A name without `/` is a built-in template (which ones exist is the answers module's to say, at `fleetboot
+ * profiles check`); anything with a `/` is a file path, made absolute by the loader.
+ */
+function parseTemplateRef(input: string): string {
+  const builtIn = /^[a-z0-9][a-z0-9-]*$/.test(input);
+  const file = input.includes('/') && isLineText(input);
+  if (!builtIn && !file) throw new InvalidValueError('answer template', input, TEMPLATE_EXPECTED);
+  return input;
+}
+
+function isLineText(input: string): boolean {
+  try {
+    parseLineText(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const answerTemplate: ValueKind<string> = {
+  format: 'answer-template',
+  label: 'template',
+  expected: TEMPLATE_EXPECTED,
+  example: 'debian-preseed',
+  parse: parseTemplateRef,
+};
+
 /** Every kind, keyed by name; `format` values are unique so docs and errors can find a kind from a schema. */
 export const KINDS = {
   ipv4,
@@ -199,6 +271,11 @@ export const KINDS = {
   bootPath,
   lineText,
   kernelArgs,
+  uuid,
+  labelValue,
+  profileName,
+  imageName,
+  answerTemplate,
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -73,6 +73,7 @@ function typeName(schema: TSchema): string {
     return typeof min === 'number' ? `integer ≥ ${min}` : 'integer';
   }
   if (Type.IsBoolean(schema)) return 'boolean';
+  if (Type.IsRecord(schema)) return 'mapping';
   if (Type.IsEnum(schema)) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (Type.IsString(schema)) return 'string';
   if (Type.IsArray(schema)) {
@@ -159,4 +160,15 @@ Besides each key's own type, the loader checks:
 - \`renewalTime\` < \`rebindingTime\` < \`leaseTime\`, counting the defaults of RFC 2131 §4.4.5 (0.5 and 0.875 ×
   \`leaseTime\`) for the ones not written.
 - \`tftp.maxPerClient\` is at most \`tftp.maxTransfers\`.
+- Profile names and rule names are unique; every \`profile\` a rule or a machine names is one of \`profiles\`.
+- Declared \`machines\` do not share a MAC, a host name or a \`reservedIp\`. Label keys are 1 to 63 letters,
+  digits, \`.\`, \`_\`, \`/\` or \`-\`, starting and ending with a letter or digit.
+- A machine installs with the profile assigned to it (\`machines[].profile\`, \`fleetboot machines assign\`), else
+  with the profile of the **most specific** rule that matches it (Matchbox's rule). Specificity is compared step
+  by step until one step decides: (1) a rule with a \`mac\` beats one without; (2) then a rule with a \`uuid\` beats
+  one without; (3) then more constraints beat fewer, counting \`arch\`, \`subnet\`, \`vendorClass\` and each label as
+  one; (4) then, between rules constraining the same fields, the narrower one wins: a longer \`subnet\` prefix or a
+  longer \`vendorClass\` prefix, and wider in neither. Two rules that no step separates and that can match the
+  same machine (they do not differ in \`mac\`, \`uuid\`, \`arch\` or a label's value, their subnets overlap, and one
+  vendor class is a prefix of the other) are an error naming both, so the result never depends on rule order.
 `;

@@ -1,4 +1,4 @@
-import Type, { type Static, type TSchema } from 'typebox';
+import Type from 'typebox';
 import Value from 'typebox/value';
 import {
   type Ipv4,
@@ -19,6 +19,8 @@ import { parseMac } from '../values/mac.js';
 import { InvalidValueError } from '../values/brand.js';
 import { parseBootFileEntry } from '../values/boot-file-entry.js';
 import { checkBootConfigs } from './boot-rules.js';
+import { checkProvisioning } from './provision-rules.js';
+import { validItems } from './schema-parts.js';
 import type { ConfigPath } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
 import {
@@ -55,6 +57,7 @@ export function checkRules(config: unknown): RuleProblem[] {
     ...checkBootConfigs(asRecord(root.tftp).bootConfigs),
     ...checkDhcp(asRecord(root.dhcp)),
     ...checkCache(asRecord(root.cache)),
+    ...checkProvisioning(root),
   ];
 }
 
@@ -203,12 +206,6 @@ function checkSubnets(subnets: readonly unknown[]): RuleProblem[] {
     );
   });
   return problems;
-}
-
-/** The items of a list that passed their schema, with their index: the others already have an error each. */
-function validItems<T extends TSchema>(schema: T, list: unknown): { index: number; item: Static<T> }[] {
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((item: unknown, index) => (Value.Check(schema, item) ? [{ index, item }] : []));
 }
 
 /** A pool that passed its checks, by its index in the subnet's `pools`. */

@@ -1,6 +1,7 @@
-import Type, { type Static, type TSchema } from 'typebox';
-import { expectedFor, KINDS, type KindName } from './kinds.js';
+import Type, { type Static } from 'typebox';
+import { integer, section, valueOf } from './schema-parts.js';
 import { DHCP_MODES, LOG_LEVELS } from './enums.js';
+import { DeclaredMachineSchema, InstallSchema, ProfileSchema, RuleSchema } from './schema-provision.js';
 
 export { DHCP_MODES, LOG_LEVELS };
 
@@ -9,26 +10,6 @@ export { DHCP_MODES, LOG_LEVELS };
 // may be left out has a default, so a missing file is a complete, valid and harmless configuration.
 
 export type { FleetbootConfig } from './types.js';
-
-/** A string of a known kind (kinds.ts): checked by its parser, so the schema and the loader agree exactly. */
-function valueOf(
-  kind: KindName,
-  options: { description?: string; default?: string; maxLength?: number } = {},
-) {
-  const k = KINDS[kind];
-  // An example helps editors where there is no default to show.
-  const example = options.default === undefined ? { examples: [k.example] } : {};
-  const base = Type.String({ format: k.format, ...example, ...options });
-  return Type.Refine(
-    base,
-    (value) => expectedFor(k, value) === undefined,
-    (value) => `expected ${expectedFor(k, value) ?? k.expected}`,
-  );
-}
-
-function section<P extends Record<string, TSchema>>(description: string, properties: P) {
-  return Type.Object(properties, { description, default: {}, additionalProperties: false });
-}
 
 export const LogSchema = section('Logging. fleetboot writes JSON lines to standard error.', {
   level: Type.Enum([...LOG_LEVELS], {
@@ -55,15 +36,6 @@ export const HttpSchema = section(
     ),
   },
 );
-
-function integer(description: string, min: number, max: number | undefined, def: number) {
-  return Type.Integer({
-    description,
-    minimum: min,
-    ...(max === undefined ? {} : { maximum: max }),
-    default: def,
-  });
-}
 
 const bootEntryProperties = {
   label: Type.Optional(
@@ -394,6 +366,20 @@ export const ConfigSchema = Type.Object(
     tftp: TftpSchema,
     dhcp: DhcpSchema,
     cache: CacheSchema,
+    profiles: Type.Array(ProfileSchema, {
+      default: [],
+      description:
+        'How machines are installed: OS image, kernel arguments, answer template and its variables.',
+    }),
+    rules: Type.Array(RuleSchema, {
+      default: [],
+      description: 'Which profile a machine installs with, by what it is (MAC, UUID, arch, subnet, labels…).',
+    }),
+    machines: Type.Array(DeclaredMachineSchema, {
+      default: [],
+      description: 'Machines known before they first boot (more: `fleetboot machines import`).',
+    }),
+    install: InstallSchema,
   },
   {
     title: 'fleetboot.yaml',

@@ -4,6 +4,9 @@ import type { Mac } from '../values/mac.js';
 import type { StoreLocation } from '../values/store-location.js';
 import type { ListenAddress } from './kinds.js';
 import type { DHCP_MODES, LOG_LEVELS } from './enums.js';
+import type { Labels } from '../inventory/machine.js';
+import type { Profile, Rule, UnmarkedAction } from '../inventory/profile.js';
+import type { Uuid } from '../values/uuid.js';
 
 export type { ListenAddress } from './kinds.js';
 export type { StoreLocation } from '../values/store-location.js';
@@ -23,6 +26,32 @@ export interface FleetbootConfig {
   readonly tftp: TftpConfig;
   readonly dhcp: DhcpConfig;
   readonly cache: CacheConfig;
+  /** Names unique; templates that are paths are absolute. */
+  readonly profiles: readonly Profile[];
+  /** Each names a profile of `profiles`; no two are equally specific and able to match one machine. */
+  readonly rules: readonly Rule[];
+  /** MACs and hostnames unique across them; each profile is one of `profiles`. */
+  readonly machines: readonly DeclaredMachine[];
+  readonly install: InstallConfig;
+}
+
+/** A machine of `machines:` in fleetboot.yaml, enrolled at start (Lifecycle.syncDeclaredMachines). */
+export interface DeclaredMachine {
+  /** Never empty; the first is the one it boots from. */
+  readonly macs: readonly Mac[];
+  readonly uuid?: Uuid;
+  readonly hostname?: Hostname;
+  readonly labels: Labels;
+  readonly profile?: string;
+  readonly reservedIp?: Ipv4;
+}
+
+export interface InstallConfig {
+  /** How long an install mark is valid. */
+  readonly markTtlMs: number;
+  /** What a machine no rule matches boots when it is not marked. */
+  readonly unknown: UnmarkedAction;
+  readonly menuTimeoutSeconds: number;
 }
 
 export interface HttpConfig {

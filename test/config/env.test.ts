@@ -59,6 +59,9 @@ describe('variable names', () => {
       'FLEETBOOT_CACHE__ALLOW',
       'FLEETBOOT_CACHE__MAX_MEGABYTES',
       'FLEETBOOT_CACHE__INDEX_MAX_AGE',
+      'FLEETBOOT_INSTALL__MARK_TTL',
+      'FLEETBOOT_INSTALL__UNKNOWN',
+      'FLEETBOOT_INSTALL__MENU_TIMEOUT',
     ]);
   });
 });

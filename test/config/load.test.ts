@@ -37,6 +37,10 @@ describe('loadConfig without a file', () => {
         maxSizeBytes: 20480 * 1024 * 1024,
         indexMaxAgeSeconds: 120,
       },
+      profiles: [],
+      rules: [],
+      machines: [],
+      install: { markTtlMs: 4 * 3600 * 1000, unknown: 'local', menuTimeoutSeconds: 10 },
     });
   });
 
@@ -145,7 +149,7 @@ describe('unknown keys', () => {
       'colour',
       1,
       1,
-      'valid keys at the top level: dataDir, log, store, http, tftp, dhcp, cache',
+      'valid keys at the top level: dataDir, log, store, http, tftp, dhcp, cache, profiles, rules, machines, install',
     ],
   ])('%j is reported with a hint', (text, key, line, column, hint) => {
     const [d, ...rest] = diagnosticsOf(dir, text);

@@ -65,7 +65,11 @@ describe('configJsonSchema', () => {
     expect(at(bootConfigs, 'machines', 'items').required).toEqual(['mac']);
     const repository = at(schema, 'properties', 'cache', 'properties', 'repositories', 'items');
     expect(repository.required).toEqual(['name', 'upstream']);
-    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(5);
+    const item = (list: string) => at(schema, 'properties', list, 'items');
+    expect(item('profiles').required).toEqual(['name', 'os', 'template']);
+    expect(item('rules').required).toEqual(['profile']);
+    expect(item('machines').required).toEqual(['macs']);
+    expect(JSON.stringify(schema).match(/"required"/g)).toHaveLength(8);
   });
 
   it('accepts the starter config and refuses the typo of issue 2, as a stand-alone JSON Schema', () => {
