@@ -1,0 +1,391 @@
+// The OS image catalog (issue 5 item 1): imports installers into `<bootRoot>/images/<name>/`, installs the shared
+// loaders at the top of the boot root, and answers which images exist. The files are the truth: an image exists
+// exactly when its directory holds a valid image.json, and an import becomes visible in one rename.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, realpath, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoaderKind, OsArch, OsFamily, OsImageFile } from '../inventory/os-image.js';
+import type { Logger } from '../observability/logger.js';
+import { detectLayout, type ImageLayout } from './detect.js';
+import {
+  fsyncDir,
+  fsyncTree,
+  hashFile,
+  hasCode,
+  isDirectory,
+  linkOrCopyHashed,
+  listFiles,
+  removeTree,
+  writeFileAtomic,
+  type FileDigest,
+} from './files.js';
+import {
+  HOST_LOADERS,
+  installLoaders,
+  readLoaders,
+  sharedLoaderKinds,
+  type HostLoader,
+  type LoaderRecord,
+} from './loaders.js';
+import {
+  MANIFEST_FILE,
+  ManifestError,
+  parseManifest,
+  serializeManifest,
+  type CatalogImage,
+} from './manifest.js';
+import { defaultImageName, imageNameProblem, isImageName } from './names.js';
+import {
+  DirectoryTree,
+  extractTarball,
+  IsoFile,
+  looksLikeIso,
+  looksLikeTarball,
+  loopBackingFile,
+  SourceError,
+  type SourceTree,
+} from './sources.js';
+
+export type { CatalogImage } from './manifest.js';
+
+/** The directory TFTP and HTTP serve boot files from: `<dataDir>/boot`. */
+export function bootRootOf(dataDir: string): string {
+  return path.join(dataDir, 'boot');
+}
+
+export const IMAGES_DIR = 'images';
+
+export interface ImportRequest {
+  /** A Debian netboot tree, a netboot tarball, a mounted ISO (or any install tree) or an .iso file. */
+  readonly source: string;
+  /** Default: `<distribution>-<release>-<arch>`, e.g. `debian-12-amd64`. */
+  readonly name?: string;
+  readonly family?: OsFamily;
+  readonly release?: string;
+  readonly arch?: OsArch;
+  /** Replace an existing image of the same name (otherwise refused). */
+  readonly replace?: boolean;
+}
+
+export interface CatalogOptions {
+  readonly bootRoot: string;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** The shared loaders to install; the host's Debian packages by default. */
+  readonly hostLoaders?: readonly HostLoader[];
+}
+
+/** A refused or failed import/remove, with a message for the operator that names the path and what was expected. */
+export class CatalogError extends Error {
+  override readonly name = 'CatalogError';
+}
+
+/** One file of an image that no longer matches its manifest. */
+export interface VerifyProblem {
+  readonly path: string;
+  readonly problem: string;
+}
+
+const TEMP_PREFIX = '.import-';
+const TRASH_PREFIX = '.trash-';
+
+export class Catalog {
+  private readonly bootRoot: string;
+  private readonly imagesDir: string;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly hostLoaders: readonly HostLoader[];
+
+  constructor(options: CatalogOptions) {
+    this.bootRoot = path.resolve(options.bootRoot);
+    this.imagesDir = path.join(this.bootRoot, IMAGES_DIR);
+    this.logger = options.logger;
+    this.now = options.now;
+    this.hostLoaders = options.hostLoaders ?? HOST_LOADERS;
+  }
+
+  /** Every valid image, by name. A directory with a missing or broken manifest is skipped with a warning. */
+  async list(): Promise<CatalogImage[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.imagesDir);
+    } catch (error) {
+      if (hasCode(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const images: CatalogImage[] = [];
+    for (const name of entries.filter(isImageName).sort()) {
+      try {
+        const image = await this.read(name);
+        if (image !== undefined) images.push(image);
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        this.logger.warn({ image: name, err: error.message }, 'image skipped: its manifest is invalid');
+      }
+    }
+    return images;
+  }
+
+  /** The image named `name`, or undefined (also for a name that could not be one). A broken manifest throws. */
+  async get(name: string): Promise<CatalogImage | undefined> {
+    if (!isImageName(name)) return undefined;
+    return this.read(name);
+  }
+
+  /** The shared loaders at the top of the boot root, as the last import installed them. */
+  loaders(): Promise<LoaderRecord[]> {
+    return readLoaders(this.bootRoot);
+  }
+
+  /**
+   * Imports an installer. Built in a temp directory inside the boot root, every file fsynced and hashed, the
+   * manifest written last, then renamed into place: a failure or crash at any point leaves no image that list/get
+   * would show, and the temp directory of a crashed import is removed by the next import.
+   */
+  async import(request: ImportRequest): Promise<CatalogImage> {
+    if (request.name !== undefined) this.checkName(request.name);
+    const source = path.resolve(request.source);
+    await mkdir(this.imagesDir, { recursive: true, mode: 0o755 });
+    await this.removeLeftovers();
+    const temp = path.join(this.imagesDir, `${TEMP_PREFIX}${String(process.pid)}-${randomSuffix()}`);
+    await mkdir(temp, { mode: 0o755 });
+    try {
+      const imageDir = path.join(temp, 'image');
+      const scratch = path.join(temp, 'source');
+      await mkdir(imageDir, { mode: 0o755 });
+      await mkdir(scratch, { mode: 0o700 });
+      const tree = await this.openSource(source, request.source, scratch);
+      const layout = detectLayout(await tree.probe(), request);
+      const name = request.name ?? defaultImageName(layout.distribution, layout.release, layout.arch);
+      this.checkName(name);
+      const target = path.join(this.imagesDir, name);
+      if (request.replace !== true && (await isDirectory(target))) {
+        throw new CatalogError(`image ${name} exists (${target}): remove it first or import with --replace`);
+      }
+      this.logger.info({ image: name, source: request.source, kind: tree.kind }, 'importing OS image');
+      const digests = await tree.fetch(layout.files, imageDir);
+      const installSource = await this.installSource(tree, layout, name, imageDir, digests);
+      const shared = await installLoaders(this.bootRoot, this.hostLoaders, this.now());
+      const image = this.manifestOf(name, layout, digests, installSource, request.source, shared);
+      await writeFileAtomic(path.join(imageDir, MANIFEST_FILE), serializeManifest(image));
+      await fsyncTree(imageDir);
+      await this.commit(imageDir, target, name, request.replace === true);
+      this.logger.info(
+        {
+          image: name,
+          family: image.family,
+          release: image.release,
+          arch: image.arch,
+          files: image.files.length,
+        },
+        'imported OS image',
+      );
+      return image;
+    } finally {
+      await removeTree(temp);
+    }
+  }
+
+  /** Removes an image; false when there is none of that name. The shared loaders stay (other images use them). */
+  async remove(name: string): Promise<boolean> {
+    if (!isImageName(name)) return false;
+    const target = path.join(this.imagesDir, name);
+    if (!(await isDirectory(target))) return false;
+    // Renamed away first, so the image disappears in one step even if deleting its files is interrupted.
+    const trash = path.join(this.imagesDir, `${TRASH_PREFIX}${String(process.pid)}-${randomSuffix()}`);
+    await rename(target, trash);
+    await fsyncDir(this.imagesDir);
+    await removeTree(trash);
+    this.logger.info({ image: name }, 'removed OS image');
+    return true;
+  }
+
+  /** Re-hashes every file of an image against its manifest; an empty list means intact. */
+  async verify(image: CatalogImage): Promise<VerifyProblem[]> {
+    const problems: VerifyProblem[] = [];
+    const check = async (file: OsImageFile): Promise<void> => {
+      let actual: FileDigest;
+      try {
+        actual = await hashFile(path.join(this.bootRoot, file.path));
+      } catch (error) {
+        if (!hasCode(error, 'ENOENT')) throw error;
+        problems.push({ path: file.path, problem: 'missing' });
+        return;
+      }
+      if (actual.size !== file.size || actual.sha256 !== file.sha256) {
+        problems.push({
+          path: file.path,
+          problem: `sha256 ${actual.sha256} (${String(actual.size)} bytes), manifest says ${file.sha256} (${String(file.size)} bytes)`,
+        });
+      }
+    };
+    for (const file of image.files) await check(file);
+    for (const loader of await this.loaders()) await check(loader);
+    return problems;
+  }
+
+  private async read(name: string): Promise<CatalogImage | undefined> {
+    const file = path.join(this.imagesDir, name, MANIFEST_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if (hasCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw error;
+    }
+    return parseManifest(text, file, name);
+  }
+
+  private checkName(name: string): void {
+    const problem = imageNameProblem(name);
+    if (problem !== undefined) throw new CatalogError(problem);
+  }
+
+  private async openSource(source: string, given: string, scratch: string): Promise<SourceTree> {
+    let info;
+    try {
+      info = await stat(source);
+    } catch (error) {
+      if (hasCode(error, 'ENOENT', 'ENOTDIR')) {
+        throw new CatalogError(
+          `${given}: no such file or directory (expected a netboot tree, netboot tarball, ISO or mounted ISO)`,
+        );
+      }
+      throw error;
+    }
+    if (info.isDirectory()) return new DirectoryTree(given, await realpath(source));
+    if (!info.isFile()) throw new CatalogError(`${given}: not a directory or a regular file`);
+    if (await looksLikeIso(source)) return new IsoFile(given, await realpath(source), scratch);
+    if (await looksLikeTarball(source)) {
+      await extractTarball(source, scratch);
+      return new DirectoryTree(given, scratch, true);
+    }
+    throw new CatalogError(
+      `${given}: not an ISO 9660 image or a tarball (expected a netboot tree, netboot.tar.gz, an .iso or a mounted ISO)`,
+    );
+  }
+
+  /**
+   * The installer's own source, when it needs one: Ubuntu's ISO (hard-linked into the image directory, copied
+   * across filesystems), a RHEL-like tree (extracted from an ISO; from a directory, recorded as an external root
+   * rather than copied).
+   */
+  private async installSource(
+    tree: SourceTree,
+    layout: ImageLayout,
+    name: string,
+    imageDir: string,
+    digests: Map<string, FileDigest>,
+  ): Promise<{ path: string; external?: string } | undefined> {
+    if (layout.installSource === undefined) return undefined;
+    if (layout.installSource === 'iso') {
+      const iso = tree instanceof IsoFile ? tree.file : await loopBackingFile(path.resolve(tree.source));
+      if (iso === undefined) {
+        throw new CatalogError(
+          `${tree.source}: ${layout.distribution}'s installer fetches the ISO itself (casper url=), and this ` +
+            'directory is not a loop-mounted ISO: import the .iso file instead',
+        );
+      }
+      const file = `${name}.iso`;
+      digests.set(file, await linkOrCopyHashed(iso, path.join(imageDir, file)));
+      return { path: file };
+    }
+    if (tree instanceof IsoFile) {
+      await tree.extractAll(path.join(imageDir, 'tree'));
+      for (const file of await listFiles(imageDir, 'tree')) {
+        digests.set(file, await hashFile(path.join(imageDir, file)));
+      }
+      return { path: 'tree' };
+    }
+    if (tree.kind === 'directory') return { path: 'tree', external: await realpath(tree.source) };
+    throw new SourceError(
+      `${tree.source}: a ${layout.distribution} install tree comes as an ISO or a directory`,
+    );
+  }
+
+  private manifestOf(
+    name: string,
+    layout: ImageLayout,
+    digests: Map<string, FileDigest>,
+    installSource: { path: string; external?: string } | undefined,
+    source: string,
+    shared: readonly LoaderRecord[],
+  ): CatalogImage {
+    const inImage = (file: string): string => `${IMAGES_DIR}/${name}/${file}`;
+    const installed = new Set(shared.map((loader) => loader.path));
+    const loaders: Partial<Record<LoaderKind, string>> = {};
+    for (const [kind, file] of Object.entries(sharedLoaderKinds(this.hostLoaders, layout.arch))) {
+      if (installed.has(file)) loaders[kind as LoaderKind] = file;
+    }
+    // A loader the source did not have (optional in the layout) is not offered.
+    for (const [kind, file] of Object.entries(layout.loaders)) {
+      if (digests.has(file)) loaders[kind as LoaderKind] = inImage(file);
+    }
+    return {
+      name,
+      family: layout.family,
+      release: layout.release,
+      arch: layout.arch,
+      kernel: inImage(layout.kernel),
+      initrds: layout.initrds.map(inImage),
+      ...(installSource === undefined ? {} : { installSource: inImage(installSource.path) }),
+      loaders,
+      files: [...digests.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([file, digest]) => ({ path: inImage(file), ...digest })),
+      source,
+      importedAt: this.now(),
+      ...(layout.grubPrefix === undefined ? {} : { grubPrefix: layout.grubPrefix }),
+      ...(installSource?.external === undefined
+        ? {}
+        : { externalSource: { path: inImage(installSource.path), directory: installSource.external } }),
+    };
+  }
+
+  /**
+   * Makes the built image visible in one rename. Replacing moves the old one aside first; between the two renames
+   * (microseconds) the name is absent, and a transfer already reading an old file keeps its open file.
+   */
+  private async commit(imageDir: string, target: string, name: string, replace: boolean): Promise<void> {
+    let old: string | undefined;
+    if (replace && (await isDirectory(target))) {
+      old = path.join(this.imagesDir, `${TRASH_PREFIX}${String(process.pid)}-${randomSuffix()}`);
+      await rename(target, old);
+    }
+    try {
+      await rename(imageDir, target);
+    } catch (error) {
+      if (old !== undefined) await rename(old, target);
+      if (hasCode(error, 'ENOTEMPTY', 'EEXIST')) {
+        throw new CatalogError(`image ${name} exists (${target}): remove it first or import with --replace`);
+      }
+      throw error;
+    }
+    await fsyncDir(this.imagesDir);
+    if (old !== undefined) await removeTree(old);
+  }
+
+  /** Removes the temp and trash directories of imports and removals that crashed (their process is gone). */
+  private async removeLeftovers(): Promise<void> {
+    for (const entry of await readdir(this.imagesDir)) {
+      const match = /^\.(?:import|trash)-(\d+)-/.exec(entry);
+      if (match === null || processAlive(Number(match[1]))) continue;
+      this.logger.info({ directory: entry }, 'removing the leftover of an interrupted import');
+      await removeTree(path.join(this.imagesDir, entry));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !hasCode(error, 'ESRCH');
+  }
+}
+
+function randomSuffix(): string {
+  return randomBytes(4).toString('hex');
+}

@@ -1,0 +1,174 @@
+// Durable file operations of the catalog: every file an import writes is complete, fsynced and hashed before the
+// rename that makes the image visible (reliability-catalogue F12: a crash never leaves a half image).
+import { createHash } from 'node:crypto';
+import { chmod, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/** What one file weighs and hashes to. `sha256` is lower-case hex. */
+export interface FileDigest {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+const CHUNK = 1 << 20;
+
+/** The SHA-256 and size of a file, read once in 1 MiB chunks (kernels and ISOs do not fit a string). */
+export async function hashFile(file: string): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Copies `from` (following symlinks) to the new file `to`, fsyncs it and returns the digest of what was written.
+ * `to` must not exist: an import only ever writes into its own fresh temp directory.
+ */
+export async function copyHashed(from: string, to: string): Promise<FileDigest> {
+  await mkdir(path.dirname(to), { recursive: true });
+  const hash = createHash('sha256');
+  const source = await open(from, 'r');
+  try {
+    const target = await open(to, 'wx', 0o644);
+    try {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      let size = 0;
+      for (;;) {
+        const { bytesRead } = await source.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const chunk = buffer.subarray(0, bytesRead);
+        hash.update(chunk);
+        await target.write(chunk);
+        size += bytesRead;
+      }
+      await target.sync();
+      return { sha256: hash.digest('hex'), size };
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Puts `from` at `to` without copying its bytes when the filesystem allows: a hard link (an ISO of several GB
+ * served as an install source), else a copy. Either way `to` is hashed, so the manifest says what is served.
+ */
+export async function linkOrCopyHashed(from: string, to: string): Promise<FileDigest> {
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await link(from, to);
+  } catch (error) {
+    // EXDEV: another filesystem; EPERM: fs.protected_hardlinks or a filesystem without links.
+    if (!hasCode(error, 'EXDEV', 'EPERM', 'EMLINK')) throw error;
+    return copyHashed(from, to);
+  }
+  return hashFile(to);
+}
+
+/** Writes `text` to `file` atomically: a temp file beside it, fsynced, renamed over it, the directory fsynced. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const temp = `${file}.tmp-${String(process.pid)}`;
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/** Makes the entries of `dir` (a rename into it, a file created in it) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs every directory of a tree, deepest first, so every file created in it survives a crash. */
+export async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await fsyncTree(path.join(dir, entry.name));
+  }
+  await fsyncDir(dir);
+}
+
+/**
+ * Every regular file under `dir`, as `/`-separated paths relative to it, sorted. Symlinks are not followed (the
+ * caller decides what a link in an untrusted tree may point to).
+ */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await listFiles(dir, relative)));
+    else if (entry.isFile()) files.push(relative);
+  }
+  return files.sort();
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ENOTDIR')) return false;
+    throw error;
+  }
+}
+
+export async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await lstat(file)).isDirectory();
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ENOTDIR')) return false;
+    throw error;
+  }
+}
+
+/**
+ * Removes a tree we created. Trees extracted from an ISO can have read-only directories (0555), which `rm` as root
+ * ignores but an unprivileged operator's would not, so write bits are restored first when it is refused.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(async (error: unknown) => {
+    if (!hasCode(error, 'EACCES', 'EPERM')) throw error;
+    await makeWritable(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await makeWritable(path.join(dir, entry.name));
+  }
+}
+
+export function hasCode(error: unknown, ...codes: readonly string[]): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && codes.includes(code);
+}
