@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startQemu } from '../../src/lab/index.js';
 import { openStore } from '../../src/store/open.js';
 import { describeLab, useLab } from '../support/lab.js';
 import { makeRoot, serveBootLab, SERVER, tftpOf, waitForTimeline } from './fixtures/boot-lab.js';
-import { startQemu } from './fixtures/qemu.js';
 
 // Issue 4 "Real peers": real firmware PXE-boots from `fleetboot serve` (DHCP full + TFTP) on a lab bridge, under
 // QEMU's software emulation. Debian's binaries: OVMF (ovmf), iPXE (ipxe, ipxe-qemu), pxelinux (pxelinux,
