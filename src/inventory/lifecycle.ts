@@ -31,6 +31,8 @@ export type LifecycleCommand =
       readonly reinstall: boolean;
       /** The profile it would install with (its own, else its rule's); null when none. */
       readonly profile: string | null;
+      /** One past the time of the machine's last mark (markTime); 0 when it never had one. */
+      readonly notBefore: EpochMs;
     }
   | { readonly kind: 'cancel' }
   | { readonly kind: 'answer-served'; readonly file: string }
@@ -88,6 +90,16 @@ export const AUDIT_ACTIONS: Readonly<Record<LifecycleCommandKind, string>> = {
 /** Reasons a machine ends up `failed` that the lifecycle itself gives. */
 export const FAILURE_TIMEOUT = 'timeout';
 export const FAILURE_CANCELED = 'canceled during install';
+
+/**
+ * When a new mark is made: now, but after every earlier mark of the machine (`notBefore`, one past the last
+ * one's time). The install token is derived from (machine, mark time) (src/provision/install-token.ts), so a mark
+ * made in the millisecond its predecessor was canceled must not get that one's time, or the canceled token would
+ * come back to life.
+ */
+export function markTime(now: EpochMs, notBefore: EpochMs): EpochMs {
+  return Math.max(now, notBefore);
+}
 
 export function transition(machine: Machine, command: LifecycleCommand, now: EpochMs): TransitionResult {
   const action =
@@ -172,17 +184,18 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
         );
       }
       if (command.profile === null) return refuse('no-profile', `${state}: no profile; assign one first`);
+      const at = markTime(now, command.notBefore);
       const installMark: InstallMark = {
         by: command.by,
-        at: now,
-        expiresAt: now + command.ttlMs,
+        at,
+        expiresAt: at + command.ttlMs,
         tokenHash: command.tokenHash,
       };
       return accept(
         { state: 'queued', installMark },
         'lifecycle',
         command.reinstall ? 'reinstall marked' : 'install marked',
-        { by: command.by, expiresAt: installMark.expiresAt, profile: command.profile },
+        { by: command.by, at, expiresAt: installMark.expiresAt, profile: command.profile },
       );
     }
     case 'cancel':
@@ -204,16 +217,13 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
     case 'progress':
       return needsLiveMark() ?? accept(null, 'installer', 'install progress', { progress: command.details });
     case 'done':
-      if (state !== 'installing') {
-        return refuse(
-          'wrong-state',
-          state === 'installed'
-            ? 'installed: the done callback was already accepted'
-            : `${state}: not installing`,
-        );
-      }
+      if (state === 'installed')
+        return refuse('wrong-state', 'installed: the done callback was already accepted');
       return (
-        needsLiveMark() ?? accept({ state: 'installed', installMark: null }, 'installer', 'install done', {})
+        needsLiveMark() ??
+        (state === 'installing'
+          ? accept({ state: 'installed', installMark: null }, 'installer', 'install done', {})
+          : refuse('wrong-state', `${state}: the answer file was never fetched, so no install is running`))
       );
     case 'failed':
       return (

@@ -48,6 +48,7 @@ const mark = (reinstall = false, profile: string | null = 'debian12'): Lifecycle
   tokenHash: HASH,
   reinstall,
   profile,
+  notBefore: 0,
 });
 
 const commands: Record<string, LifecycleCommand> = {
@@ -178,6 +179,13 @@ describe('transition', () => {
         event: { kind: 'install mark expired', details: { reason: 'timeout' } },
       });
     }
+  });
+
+  it('marks after the last mark, so a new mark never repeats an earlier one’s time (and token)', () => {
+    const result = transition(machine('ready'), { ...mark(), notBefore: NOW + 5 } as LifecycleCommand, NOW);
+    expect(result.ok && result.patch).toMatchObject({
+      installMark: { at: NOW + 5, expiresAt: NOW + 5 + 600_000 },
+    });
   });
 
   it('needs a profile to mark, and keeps the profile while marked', () => {
