@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LoaderKind, OsArch, OsFamily, OsImageFile } from '../inventory/os-image.js';
 import type { Logger } from '../observability/logger.js';
 import { detectLayout, type ImageLayout } from './detect.js';
+import { CatalogError } from './errors.js';
 import {
   fsyncDir,
   fsyncTree,
@@ -47,6 +48,7 @@ import {
 } from './sources.js';
 
 export type { CatalogImage } from './manifest.js';
+export { CatalogError } from './errors.js';
 
 /** The directory TFTP and HTTP serve boot files from: `<dataDir>/boot`. */
 export function bootRootOf(dataDir: string): string {
@@ -73,11 +75,6 @@ export interface CatalogOptions {
   readonly now: () => number;
   /** The shared loaders to install; the host's Debian packages by default. */
   readonly hostLoaders?: readonly HostLoader[];
-}
-
-/** A refused or failed import/remove, with a message for the operator that names the path and what was expected. */
-export class CatalogError extends Error {
-  override readonly name = 'CatalogError';
 }
 
 /** One file of an image that no longer matches its manifest. */

@@ -1,6 +1,7 @@
 // Which installer a source holds, read from the files that say so (pure: the caller lists and reads them).
 // Debian's netboot tree (installation-guide-amd64 §4.5), Debian and Ubuntu ISOs (`.disk/info`), RHEL-like trees
 // and ISOs (`.treeinfo`, `images/pxeboot/`; protocol-digest §7).
+import { CatalogError } from './errors.js';
 import { isOneOf } from '../values/guards.js';
 import { OS_ARCHES, type LoaderKind, type OsArch, type OsFamily } from '../inventory/os-image.js';
 
@@ -64,7 +65,7 @@ export interface ImageLayout {
   readonly installSource?: 'iso' | 'tree';
 }
 
-export class LayoutError extends Error {
+export class LayoutError extends CatalogError {
   override readonly name = 'LayoutError';
 }
 

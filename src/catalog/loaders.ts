@@ -1,6 +1,7 @@
 // The boot loaders every image shares, installed at the top of the boot root from the host's Debian packages on each
 // import (protocol-digest §3, §5.2–5.3): the names the default boot-file table hands out (src/boot/boot-file.ts) and
 // what pxelinux.0 loads beside itself. One build of each: pxelinux.0 and its modules from the same syslinux.
+import { CatalogError } from './errors.js';
 import { readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoaderKind } from '../inventory/os-image.js';
@@ -46,7 +47,7 @@ export interface LoaderRecord extends FileDigest {
 
 export const LOADERS_MANIFEST = 'loaders.json';
 
-export class LoaderError extends Error {
+export class LoaderError extends CatalogError {
   override readonly name = 'LoaderError';
 }
 

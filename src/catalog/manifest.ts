@@ -1,5 +1,6 @@
 // `<bootRoot>/images/<name>/image.json`: the manifest beside an image's files. Read back with every field checked,
 // and every path confined to the boot root, since main.ts serves what it names to anyone on the network.
+import { CatalogError } from './errors.js';
 import {
   LOADER_KINDS,
   OS_ARCHES,
@@ -31,7 +32,7 @@ export interface CatalogImage extends OsImage {
   readonly externalSource?: ExternalSource;
 }
 
-export class ManifestError extends Error {
+export class ManifestError extends CatalogError {
   override readonly name = 'ManifestError';
 }
 

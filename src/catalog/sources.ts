@@ -1,13 +1,14 @@
 // Where an import reads from: a directory (Debian's netboot tree, a mounted ISO, a RHEL-like install tree), a netboot
 // tarball (extracted by the host's tar into the import's temp directory) or an ISO file (read with xorriso). Each
 // answers the same three questions: which probe files exist, what the info files say, and "put these files there".
+import { CatalogError } from './errors.js';
 import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { INFO_PATHS, PROBE_PATHS, type PlannedFile, type SourceProbe } from './detect.js';
 import { copyHashed, exists, hasCode, hashFile, type FileDigest } from './files.js';
 import { runTool } from './tools.js';
 
-export class SourceError extends Error {
+export class SourceError extends CatalogError {
   override readonly name = 'SourceError';
 }
 
@@ -129,7 +130,14 @@ export class IsoFile implements SourceTree {
     }
     await this.extract(present.map((file) => [file.from, path.join(imageDir, file.to)] as const));
     const digests = new Map<string, FileDigest>();
-    for (const file of present) digests.set(file.to, await hashFile(path.join(imageDir, file.to)));
+    for (const file of present) {
+      const to = path.join(imageDir, file.to);
+      // Rock Ridge can make any name a symlink; hashing and serving would follow it out of the image.
+      if (!(await lstat(to)).isFile()) {
+        throw new SourceError(`${this.source}: /${file.from} in the ISO is not a regular file`);
+      }
+      digests.set(file.to, await hashFile(to));
+    }
     return digests;
   }
 
@@ -138,6 +146,7 @@ export class IsoFile implements SourceTree {
     await runTool('xorriso', ['-osirrox', 'on', '-indev', this.file, '-extract', '/', dir], {
       timeoutMs: 60 * 60_000,
     });
+    await refuseEscapingSymlinks(this.source, dir);
   }
 
   /** Every file of the ISO, relative and `/`-separated. */
@@ -198,19 +207,23 @@ export async function extractTarball(tarball: string, dir: string): Promise<void
   await runTool('tar', ['-x', '-f', tarball, '-C', dir, '--no-same-owner', '--no-same-permissions'], {
     timeoutMs: 10 * 60_000,
   });
-  await checkSymlinks(tarball, dir, '');
+  await refuseEscapingSymlinks(tarball, dir);
 }
 
-async function checkSymlinks(tarball: string, root: string, relative: string): Promise<void> {
+/**
+ * Refuses a tree extracted from `source` (a tarball, an ISO) that holds a symlink leaving it: an absolute target or
+ * one that climbs past the top. The boot root is served to the network; a link must not publish the host's files.
+ */
+export async function refuseEscapingSymlinks(source: string, root: string, relative = ''): Promise<void> {
   for (const entry of await readdir(path.join(root, relative), { withFileTypes: true })) {
     const member = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) await checkSymlinks(tarball, root, member);
+    if (entry.isDirectory()) await refuseEscapingSymlinks(source, root, member);
     if (!entry.isSymbolicLink()) continue;
     const target = await readlink(path.join(root, member));
     const resolved = path.resolve(path.dirname(path.join(root, member)), target);
     if (path.isAbsolute(target) || !isInside(root, resolved)) {
       throw new SourceError(
-        `${tarball}: symlink "${member}" -> "${target}" points outside the image directory`,
+        `${source}: symlink "${member}" -> "${target}" points outside the image directory`,
       );
     }
   }

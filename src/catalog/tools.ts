@@ -1,9 +1,10 @@
 // The host tools an import runs (GNU tar, xorriso), each bounded in time and output, with errors that say which
 // Debian package brings a missing tool.
+import { CatalogError } from './errors.js';
 import { execFile } from 'node:child_process';
 import { hasCode } from './files.js';
 
-export class ToolError extends Error {
+export class ToolError extends CatalogError {
   override readonly name = 'ToolError';
 }
 

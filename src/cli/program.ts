@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
 import { registerInit } from './commands/init.js';
+import { registerOs } from './commands/os.js';
 import { registerServe } from './commands/serve.js';
 import { DEFAULT_CONFIG_PATHS } from './config-path.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   registerInit(program, io);
   registerConfig(program, io);
   registerDb(program, io);
+  registerOs(program, io);
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')

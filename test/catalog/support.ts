@@ -52,7 +52,11 @@ export function writeTree(root: string, files: Readonly<Record<string, string>>)
 
 /** A small ISO 9660 image with Rock Ridge and Joliet names, built by xorriso from `files`. */
 export function buildIso(dir: string, name: string, files: Readonly<Record<string, string>>): string {
-  const tree = writeTree(path.join(dir, `${name}-tree`), files);
+  return isoOfTree(dir, name, writeTree(path.join(dir, `${name}-tree`), files));
+}
+
+/** An ISO of a directory as it is (symlinks kept as Rock Ridge symlinks). */
+export function isoOfTree(dir: string, name: string, tree: string): string {
   const iso = path.join(dir, `${name}.iso`);
   execFileSync(
     'xorriso',
