@@ -42,9 +42,9 @@ export interface AnswerUrls {
   /** POST here when it failed; a text/plain body is the reason. */
   readonly failed: string;
   readonly progress: string;
-  /** Base URL of this machine's answer files, ending in `/` (NoCloud's `s=`). */
+  /** Base URL of this machine's answer files: `<http>/answers/<token>` (provision/http-answers.ts answerUrls). */
   readonly answers: string;
-  /** HTTP base of the boot root, ending in `/`. */
+  /** HTTP base of the boot root: `<http>/boot`. */
   readonly boot: string;
   /** The package mirror or install tree: the profile's `mirror`, else the image's install source under `boot`. */
   readonly mirror?: string;

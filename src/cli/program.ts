@@ -4,6 +4,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
 import { registerInit } from './commands/init.js';
 import { registerOs } from './commands/os.js';
+import { registerProfiles } from './commands/profiles.js';
 import { registerServe } from './commands/serve.js';
 import { DEFAULT_CONFIG_PATHS } from './config-path.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerConfig(program, io);
   registerDb(program, io);
   registerOs(program, io);
+  registerProfiles(program, io);
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')

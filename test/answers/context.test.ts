@@ -50,7 +50,7 @@ const urls = {
   failed: 'http://10.0.0.1:8080/install/t/failed',
   progress: 'http://10.0.0.1:8080/install/t/progress',
   answers: 'http://10.0.0.1:8080/install/t/',
-  boot: 'http://10.0.0.1:8080/boot/',
+  boot: 'http://10.0.0.1:8080/boot',
 };
 const input: AnswerContextInput = { machine, ip: parseIpv4('10.0.0.5'), profile, image, urls };
 
