@@ -50,6 +50,11 @@ export interface BootPlan {
   readonly entries: readonly [BootEntry, ...BootEntry[]];
   /** 0: boot the first entry at once, without a prompt. */
   readonly timeoutSeconds: number;
+  /**
+   * The plan holds a machine's install token (its answer-file URL): serve it only to that machine's boot address
+   * (catalogue S04; issue 5 item 6: TFTP has no authentication).
+   */
+  readonly confidential?: boolean;
 }
 
 /** The plan of a client, or undefined when fleetboot has nothing to say to it (its request gets "not found"). */
