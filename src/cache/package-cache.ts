@@ -6,7 +6,7 @@ import type { CacheMetrics, CacheOutcome } from './cache-metrics.js';
 import { clientAllowed } from './client-access.js';
 import { DiskStore, type IndexMeta, type KeptFile } from './disk-store.js';
 import { classifyFile, type FileKind } from './file-kind.js';
-import { chooseRange } from './http-range.js';
+import { chooseRange } from '../net/http-range.js';
 import { readIndexText } from './index-text.js';
 import { KnownFiles } from './known-files.js';
 import type { Repository } from './repositories.js';

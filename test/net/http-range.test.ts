@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRange } from '../../src/cache/http-range.js';
+import { chooseRange } from '../../src/net/http-range.js';
 
 describe('chooseRange (RFC 9110 §14)', () => {
   it.each([
