@@ -10,6 +10,7 @@ import { EncodeError } from '../protocol/errors.js';
 import type { EventLog, InventoryStore, LeaseStore } from '../store/types.js';
 import { formatSubnet, type Ipv4, ipv4OrAny } from '../values/ipv4.js';
 import { SubnetLeases } from './address-index.js';
+import type { BootAddressSink } from './boot-address-book.js';
 import { excludedAddresses } from './allocate.js';
 import { compileSubnet, type CompiledSubnet, type EngineConfig, selectSubnet } from './config.js';
 import {
@@ -63,6 +64,8 @@ export interface DhcpEngineOptions {
   readonly maxQueuedEvents?: number;
   /** Lease commits per store transaction at most (group-commit.ts). Default 256. */
   readonly maxCommitBatch?: number;
+  /** proxyDHCP: told the address each client boots from (boot-address-book.ts); full mode has its leases. */
+  readonly onBootAddress?: BootAddressSink;
 }
 
 /**
@@ -153,6 +156,7 @@ class Engine {
           recorder: this.recorder,
           bootFiles: options.bootFiles,
           serverAddress: (exchange) => this.serverAddress(exchange),
+          ...(options.onBootAddress === undefined ? {} : { onBootAddress: options.onBootAddress }),
         })
       : undefined;
   }

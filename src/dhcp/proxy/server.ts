@@ -4,7 +4,8 @@ import type { Clock } from '../../net/clock.js';
 import type { DhcpExchange, DhcpOutcome } from '../../net/dhcp-handler.js';
 import type { Logger } from '../../observability/logger.js';
 import { EncodeError } from '../../protocol/errors.js';
-import type { Ipv4 } from '../../values/ipv4.js';
+import { IPV4_ANY, type Ipv4, ipv4OrAny } from '../../values/ipv4.js';
+import type { BootAddressSink } from '../boot-address-book.js';
 import { type Decision, dropDecision } from '../context.js';
 import type { EventRecorder } from '../events.js';
 import type { ClientIdentity } from '../identity.js';
@@ -21,6 +22,8 @@ export interface ProxyServerDeps {
   readonly bootFiles: BootFileTable;
   /** Option 54 and siaddr for an exchange (engine.ts: the interface's address unless configured otherwise). */
   readonly serverAddress: (exchange: DhcpExchange) => Ipv4;
+  /** Told the address each client boots from (boot-address-book.ts). */
+  readonly onBootAddress?: BootAddressSink;
 }
 
 /**
@@ -62,6 +65,7 @@ export class ProxyServer {
       decision = dropDecision('reply-too-big', { detail: error.message });
     }
     const outcome: DhcpOutcome = decision.kind === 'reply' ? decision.reply : drop(decision.reason);
+    this.noteBootAddress(ctx, decision.kind === 'reply');
     // The site's ordinary clients are not ours: their traffic leaves nothing on any timeline (issue 3 item 3). A
     // client that claims to netboot but is malformed (catalogue D21) is recorded, so the operator sees why.
     if (decision.kind === 'drop' && quietDrop(ctx, decision.reason)) {
@@ -73,6 +77,27 @@ export class ProxyServer {
       port: exchange.localPort,
     });
     return outcome;
+  }
+
+  /**
+   * The client's address, for the boot address book: what it asked the site's server for in a broadcast REQUEST
+   * on port 67 (option 50 when SELECTING or INIT-REBOOT, ciaddr when REBINDING; RFC 2131 §4.3.2), or where its
+   * port-4011 REQUEST came from once answered (protocol-digest §2.5 step 4).
+   */
+  private noteBootAddress(ctx: ProxyContext, answered: boolean): void {
+    const sink = this.deps.onBootAddress;
+    const { request, exchange } = ctx;
+    if (sink === undefined || request.messageType !== 'request') return;
+    let address: Ipv4 | undefined;
+    if (exchange.localPort === 4011) {
+      if (!answered) return;
+      const source = ipv4OrAny(exchange.source.address);
+      address = source !== IPV4_ANY ? source : request.clientAddress;
+    } else {
+      address = request.options.requestedIpAddress ?? request.clientAddress;
+    }
+    if (address === IPV4_ANY) return;
+    sink({ mac: ctx.identity.mac, address, serverAddress: ctx.serverAddress });
   }
 }
 
