@@ -13,6 +13,8 @@ export interface BootClient {
   readonly uuid?: Uuid;
   /** DHCP option 93 as first seen (RFC 4578 §2.1). */
   readonly arch?: number;
+  /** fleetboot's address as the client reached it (siaddr of its DHCP answer): where its HTTP URLs point. */
+  readonly serverAddress?: Ipv4;
 }
 
 /** Load a Linux kernel (and initrds) with a command line. Paths are relative to the TFTP root. */

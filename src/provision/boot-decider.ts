@@ -1,0 +1,74 @@
+import type { BootClient } from '../boot/boot-plan.js';
+import { type BootDecision, decideBoot } from '../boot/decide.js';
+import type { Machine } from '../inventory/machine.js';
+import { MARKED_STATES } from '../inventory/machine.js';
+import type { OsImage } from '../inventory/os-image.js';
+import type { Profile, Rule, UnmarkedAction } from '../inventory/profile.js';
+import type { Logger } from '../observability/logger.js';
+import type { Ipv4Subnet } from '../values/ipv4.js';
+import { deriveInstallToken, hashInstallToken, sameTokenHash } from './install-token.js';
+
+export interface BootDeciderDeps {
+  /** The imported images (Catalog.list). */
+  readonly images: () => Promise<readonly OsImage[]>;
+  /** The profile and rule for a machine (inventory/rules.ts resolveProfile over the configured rules). */
+  readonly resolve: (
+    machine: Machine,
+    facts: { readonly subnet?: Ipv4Subnet },
+  ) => { readonly profile: Profile; readonly rule: Rule } | undefined;
+  /** The server secret install tokens are derived from (install-token.ts). */
+  readonly secret: Uint8Array;
+  readonly unmatched: UnmarkedAction;
+  readonly menuTimeoutSeconds: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/**
+ * decideBoot with its inputs looked up: the machine's profile and image, the imported images, and its install
+ * token. What TFTP (pxelinux, GRUB) and HTTP (iPXE) both call, so every loader of a machine boots the same thing.
+ */
+export class BootDecider {
+  constructor(private readonly deps: BootDeciderDeps) {}
+
+  async decide(
+    client: BootClient,
+    machine: Machine | undefined,
+    options: { readonly httpBase: string; readonly subnet?: Ipv4Subnet },
+  ): Promise<BootDecision> {
+    const images = await this.deps.images();
+    const match =
+      machine === undefined
+        ? undefined
+        : this.deps.resolve(machine, options.subnet === undefined ? {} : { subnet: options.subnet });
+    return decideBoot({
+      client,
+      machine,
+      match,
+      image: match === undefined ? undefined : images.find((i) => i.name === match.profile.os),
+      images,
+      installToken: machine === undefined ? undefined : this.tokenOf(machine),
+      httpBase: options.httpBase,
+      unmatched: this.deps.unmatched,
+      menuTimeoutSeconds: this.deps.menuTimeoutSeconds,
+      now: this.deps.now(),
+    });
+  }
+
+  /**
+   * The token of the machine's current mark, derived again (it is never stored) and checked against the mark's
+   * hash: after the secret file was replaced, old marks have no valid token and the machine boots locally rather
+   * than into an installer whose answer file would be refused.
+   */
+  private tokenOf(machine: Machine): string | undefined {
+    const mark = machine.installMark;
+    if (mark === null || !MARKED_STATES.includes(machine.state)) return undefined;
+    const token = deriveInstallToken(this.deps.secret, machine.id, mark.at);
+    if (sameTokenHash(hashInstallToken(token), mark.tokenHash)) return token;
+    this.deps.logger.warn(
+      { machine: machine.id },
+      'install mark does not match this server secret (install-token.key replaced?): mark the machine again',
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,212 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonObject } from '../inventory/json.js';
+import type { Machine } from '../inventory/machine.js';
+import type { HttpApp } from '../net/http-app.js';
+import type { Logger } from '../observability/logger.js';
+import type { AuditLog } from '../store/types.js';
+import type { BootClients } from './boot-clients.js';
+import { httpBaseOf } from './http-base.js';
+import { noStore } from './http-boot-scripts.js';
+import { isInstallTokenShape } from './install-token.js';
+
+/** The part of the install lifecycle (lifecycle.ts) the installer's requests drive. */
+export interface InstallerLifecycle {
+  /** The machine whose current, unexpired mark the token belongs to. */
+  byToken(token: string): Promise<Machine | undefined>;
+  /** queued → installing on the first fetch; idempotent (catalogue F12: a fetch never consumes the mark). */
+  answerServed(machine: Machine, at: { address: string; file: string }): Promise<unknown>;
+  /** → installed, the mark consumed; once. */
+  installDone(token: string, at: { address: string }): Promise<unknown>;
+  installFailed(token: string, at: { address: string; reason: string }): Promise<unknown>;
+  progress(token: string, at: { address: string; details: JsonObject }): Promise<unknown>;
+}
+
+/** The URLs an answer file is rendered with (answers/ AnswerContext.urls). */
+export interface AnswerUrls {
+  /** This machine's answer files, no trailing slash: `<http>/answers/<token>`. */
+  readonly answers: string;
+  readonly done: string;
+  readonly failed: string;
+  readonly progress: string;
+  /** `<http>/boot`, no trailing slash. */
+  readonly boot: string;
+}
+
+/** Renders one answer file of the machine's profile; undefined when its template has no such file. */
+export type AnswerRenderer = (
+  machine: Machine,
+  file: string,
+  urls: AnswerUrls,
+) => Promise<{ readonly text: string; readonly contentType: string } | undefined>;
+
+export interface AnswerRouteDeps {
+  readonly lifecycle: InstallerLifecycle;
+  readonly render: AnswerRenderer;
+  readonly clients: BootClients;
+  readonly audit: AuditLog;
+  readonly publicUrl: string | undefined;
+  readonly logger: Logger;
+}
+
+/** Catalogue H10: a callback body is a few fields; anything bigger is refused (413) before it is read whole. */
+export const CALLBACK_BODY_LIMIT = 64 * 1024;
+const CALLBACKS = ['done', 'failed', 'progress'] as const;
+type Callback = (typeof CALLBACKS)[number];
+
+/**
+ * `GET /answers/<token>/<file>` and `POST /answers/<token>/done|failed|progress` (issue 5 items 4 and 6). The
+ * token is the machine's install token; it is checked for shape before any lookup, found only while the mark is
+ * valid, and accepted only from the machine's boot address (catalogue S04). Every refusal is the same 404, with
+ * the reason in the audit log, so a prober learns nothing about which tokens exist. Tokens never reach logs or
+ * metrics: routes are logged and counted by pattern (net/http-app.ts) and nothing here logs a URL.
+ */
+export async function registerAnswerRoutes(app: HttpApp, deps: AnswerRouteDeps): Promise<void> {
+  await app.register((scope, _options, done) => {
+    // busybox wget --post-data and curl -d send application/x-www-form-urlencoded; Ubuntu's reporting webhook
+    // sends JSON; kickstart %post scripts send whatever they like. All are read as text, then parsed.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT },
+      (_req, body, next) => {
+        next(null, body);
+      },
+    );
+    scope.get('/answers/:token/:file', (request, reply) => answerFile(deps, request, reply));
+    scope.post('/answers/:token/:callback', (request, reply) => callback(deps, request, reply));
+    done();
+  });
+}
+
+async function answerFile(deps: AnswerRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const { token, file } = request.params as { token: string; file: string };
+  const machine = await authorised(deps, request, token, 'answer-file.fetch', { file });
+  if (machine === undefined) return notFound(reply);
+  const rendered = await deps.render(machine, file, answerUrls(httpBaseOf(deps.publicUrl, request), token));
+  if (rendered === undefined) {
+    await deny(deps, request, 'answer-file.fetch', machine.id, {
+      file,
+      reason: 'no such file in the template',
+    });
+    return notFound(reply);
+  }
+  await deps.lifecycle.answerServed(machine, { address: request.ip, file });
+  return noStore(reply).type(rendered.contentType).send(rendered.text);
+}
+
+async function callback(deps: AnswerRouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  const { token, callback: name } = request.params as { token: string; callback: string };
+  if (!isCallback(name)) return notFound(reply);
+  const machine = await authorised(deps, request, token, `installer.${name}`, {});
+  if (machine === undefined) return notFound(reply);
+  const details = bodyDetails(request.body, request.headers['content-type']);
+  const address = request.ip;
+  switch (name) {
+    case 'done':
+      await deps.lifecycle.installDone(token, { address });
+      break;
+    case 'failed':
+      await deps.lifecycle.installFailed(token, { address, reason: failureReason(details) });
+      break;
+    case 'progress':
+      await deps.lifecycle.progress(token, { address, details });
+      break;
+  }
+  return noStore(reply).type('text/plain; charset=utf-8').send('ok\n');
+}
+
+/** The machine of a well-formed, current token asked for from that machine's boot address; else audited, undefined. */
+async function authorised(
+  deps: AnswerRouteDeps,
+  request: FastifyRequest,
+  token: string,
+  action: string,
+  details: JsonObject,
+): Promise<Machine | undefined> {
+  if (!isInstallTokenShape(token)) {
+    await deny(deps, request, action, 'unknown', { ...details, reason: 'malformed token' });
+    return undefined;
+  }
+  const machine = await deps.lifecycle.byToken(token);
+  if (machine === undefined) {
+    await deny(deps, request, action, 'unknown', {
+      ...details,
+      reason: 'no machine is marked with this token',
+    });
+    return undefined;
+  }
+  if (!(await deps.clients.isBootAddress(machine, request.ip))) {
+    await deny(deps, request, action, machine.id, {
+      ...details,
+      reason: 'not the address this machine boots from',
+    });
+    return undefined;
+  }
+  return machine;
+}
+
+async function deny(
+  deps: AnswerRouteDeps,
+  request: FastifyRequest,
+  action: string,
+  target: string,
+  details: JsonObject,
+): Promise<void> {
+  await deps.audit.append({
+    actor: 'anonymous',
+    action,
+    target,
+    remoteAddress: request.ip,
+    outcome: 'denied',
+    details,
+  });
+  deps.logger.info(
+    { action, target, client: request.ip, reason: details.reason },
+    'installer request refused',
+  );
+}
+
+export function answerUrls(httpBase: string, token: string): AnswerUrls {
+  const answers = `${httpBase}/answers/${token}`;
+  return {
+    answers,
+    done: `${answers}/done`,
+    failed: `${answers}/failed`,
+    progress: `${answers}/progress`,
+    boot: `${httpBase}/boot`,
+  };
+}
+
+function isCallback(name: string): name is Callback {
+  return (CALLBACKS as readonly string[]).includes(name);
+}
+
+/** A callback body as JSON details: a JSON object, form fields, or the text itself (capped), whatever was sent. */
+export function bodyDetails(body: unknown, contentType: string | undefined): JsonObject {
+  if (typeof body !== 'string' || body === '') return {};
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+        return parsed as JsonObject;
+    } catch {
+      // not JSON after all: kept as text below
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    return Object.fromEntries(new URLSearchParams(body));
+  }
+  return { text: body.slice(0, 2000) };
+}
+
+function failureReason(details: JsonObject): string {
+  const reason = details.reason ?? details.text ?? details.message;
+  return typeof reason === 'string' && reason !== ''
+    ? reason.slice(0, 500)
+    : 'the installer reported a failure';
+}
+
+function notFound(reply: FastifyReply): FastifyReply {
+  return noStore(reply).code(404).type('text/plain; charset=utf-8').send('not found\n');
+}
