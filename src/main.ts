@@ -19,8 +19,13 @@ import { HotFileCache } from './net/tftp-hot-cache.js';
 import { createTftpFileSource } from './net/tftp-files.js';
 import { createTftpServer } from './net/tftp-server.js';
 import { tftpTimelineRecorder } from './tftp-timeline.js';
-import { bootConfigFiles } from './tftp-boot-configs.js';
-import { isEmptyBootTable, planFromTable } from './boot/config-table.js';
+import type { BootAddressSink } from './dhcp/boot-address-book.js';
+import {
+  createProvisioning,
+  type Provisioning,
+  registerProvisioningHttp,
+  tftpBootConfigs,
+} from './provisioning.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
 import { StartupError, Supervisor, type Service } from './net/supervisor.js';
@@ -78,10 +83,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const supervisor = new Supervisor({ logger: subsystemLogger(logger, 'supervisor'), clock });
   const health = (): HealthReport => healthOf({ ...supervisor.states(), store: store.health() });
   supervisor.add(storeHealthService(store, clock));
+  const provisioning = await createProvisioning({
+    config,
+    store,
+    clock,
+    logger: subsystemLogger(logger, 'provision'),
+  });
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
+  registerProvisioningHttp(app, provisioning, { config, store, logger: subsystemLogger(logger, 'http') });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
-  addTftp(supervisor, { config, store, clock, logger: subsystemLogger(logger, 'tftp'), metrics });
+  addTftp(supervisor, {
+    config,
+    store,
+    clock,
+    logger: subsystemLogger(logger, 'tftp'),
+    metrics,
+    provisioning,
+  });
   addDhcp(supervisor, {
     config,
     mode: dhcpMode,
@@ -89,6 +108,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     clock,
     logger: subsystemLogger(logger, 'dhcp'),
     metrics,
+    onBootAddress: provisioning.book.record,
   });
   await addCache(supervisor, { config, clock, logger: subsystemLogger(logger, 'cache'), metrics });
 
@@ -220,30 +240,25 @@ async function resolveDhcpMode(
 }
 
 /**
- * TFTP over the configured roots, with the per-machine pxelinux and GRUB config files generated first when
- * `tftp.bootConfigs` has entries. Provisioning's decideBoot (issue 5 item 5) replaces `planFromTable` as the
- * `decide` of bootConfigFiles; nothing else changes.
+ * TFTP over the configured roots and then the boot root, with the per-machine pxelinux and GRUB config files
+ * generated first (provisioning.ts tftpBootConfigs).
  */
 function addTftp(
   supervisor: Supervisor,
-  deps: { config: FleetbootConfig; store: Store; clock: Clock; logger: Logger; metrics: Metrics },
+  deps: {
+    config: FleetbootConfig;
+    store: Store;
+    clock: Clock;
+    logger: Logger;
+    metrics: Metrics;
+    provisioning: Provisioning;
+  },
 ): void {
-  const { config, store, clock, logger, metrics } = deps;
+  const { config, store, clock, logger, metrics, provisioning } = deps;
   if (!config.tftp.enabled) return;
-  if (config.tftp.roots.length === 0)
-    logger.info('tftp.roots is empty: every request is answered "file not found"');
-  const table = config.tftp.bootConfigs;
-  const virtualFiles = isEmptyBootTable(table)
-    ? undefined
-    : bootConfigFiles({
-        leases: store.leases,
-        inventory: store.inventory,
-        decide: (client) => Promise.resolve(planFromTable(table, client)),
-        now: () => clock.now(),
-        logger,
-      });
+  const virtualFiles = tftpBootConfigs(provisioning, { config, logger });
   const files = createTftpFileSource({
-    roots: config.tftp.roots,
+    roots: provisioning.roots,
     cache: new HotFileCache({ metrics }),
     ...(virtualFiles === undefined ? {} : { virtualFiles }),
   });
@@ -264,9 +279,10 @@ function addDhcp(
     clock: Clock;
     logger: Logger;
     metrics: Metrics;
+    onBootAddress: BootAddressSink;
   },
 ): void {
-  const { config, mode, store, clock, logger, metrics } = deps;
+  const { config, mode, store, clock, logger, metrics, onBootAddress } = deps;
   const { interfaces } = config.dhcp;
   if (mode === 'off' || interfaces.length === 0) {
     logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
@@ -286,6 +302,7 @@ function addDhcp(
     metrics,
     // Defaults, then dhcp.bootFiles entry by entry (a machine's profile will be the next layer, issue 5).
     bootFiles: layerBootFileTables(defaultBootFileTable(httpBase), config.dhcp.bootFiles),
+    onBootAddress,
   });
   supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
   // As the DHCP server of a segment, watch for another one there (catalogue D05, S10). Beside the site's server

@@ -1,41 +1,40 @@
-import type { BootClient, DecideBootPlan } from './boot/boot-plan.js';
+import type { BootPlan } from './boot/boot-plan.js';
 import { answerConfigName, configNameMismatch } from './boot/config-files.js';
 import { parseConfigName } from './boot/config-name.js';
 import { BootConfigTextError } from './boot/config-text.js';
 import { VIRTUAL_NOT_FOUND, type VirtualFiles } from './net/tftp-files.js';
 import type { Logger } from './observability/logger.js';
-import type { InventoryStore, LeaseStore } from './store/types.js';
-import { parseIpv4 } from './values/ipv4.js';
+import type { BootClients, IdentifiedClient } from './provision/boot-clients.js';
 
 /**
  * The TFTP virtual files of issue 4 item 3: the pxelinux config search (`pxelinux.cfg/<uuid>`, `01-<mac>`, hex-IP
  * prefixes, `default`) and GRUB's `grub.cfg` (and `grub.cfg-01-<mac>`… of the GRUBs that search), generated per
- * requesting client from `decide`: the configuration's boot table today, provisioning's decideBoot later (issue 5
- * item 5), behind the same `DecideBootPlan`.
+ * requesting client from `decide`: provisioning's decideBoot (issue 5 item 5), or the configuration's boot table
+ * when no profile is configured.
  *
- * TFTP carries no identity, so the client is the holder of the requesting address's lease (bound, not expired):
- * its MAC, and the UUID and architecture the inventory recorded from its DHCP options. A client without such a
- * lease (another DHCP server's, in proxy mode) is known by its address only, so it is answered at its hex-IP and
- * `default` steps, never at a UUID or MAC name. Names of other kinds are left to the roots.
+ * TFTP carries no identity, so the client is whoever is at the requesting address (BootClients): the holder of
+ * its bound lease, or in proxy mode the MAC the boot address book saw there, with the UUID and architecture the
+ * inventory recorded. A plan that carries an install token is therefore only ever sent to the machine's own boot
+ * address (catalogue S04). A client fleetboot cannot place is known by its address only, so it is answered at its
+ * hex-IP and `default` steps, never at a UUID or MAC name. Names of other kinds are left to the roots.
  */
 export function bootConfigFiles(deps: {
-  leases: LeaseStore;
-  inventory: InventoryStore;
-  decide: DecideBootPlan;
-  now: () => number;
+  clients: BootClients;
+  decide: (who: IdentifiedClient) => Promise<BootPlan | undefined>;
   logger: Logger;
 }): VirtualFiles {
   return async (path, requester) => {
     const name = parseConfigName(path);
     if (name === undefined) return undefined;
-    const client = await identify(deps, requester.address);
-    if (client === undefined) return VIRTUAL_NOT_FOUND;
+    const who = await deps.clients.identify(requester.address);
+    if (who === undefined) return VIRTUAL_NOT_FOUND; // IPv6: no DHCPv4 lease, no pxelinux hex name
+    const { client } = who;
     const mismatch = configNameMismatch(name, client);
     if (mismatch !== undefined) {
       deps.logger.debug({ file: path, client: requester.address, why: mismatch }, 'boot config not served');
       return VIRTUAL_NOT_FOUND;
     }
-    const plan = await deps.decide(client);
+    const plan = await deps.decide(who);
     try {
       const answer = answerConfigName(name, client, plan);
       if (answer.kind === 'not-found') return VIRTUAL_NOT_FOUND;
@@ -46,26 +45,5 @@ export function bootConfigFiles(deps: {
       }
       throw error;
     }
-  };
-}
-
-async function identify(
-  deps: { leases: LeaseStore; inventory: InventoryStore; now: () => number },
-  text: string,
-): Promise<BootClient | undefined> {
-  let address;
-  try {
-    address = parseIpv4(text);
-  } catch {
-    return undefined; // IPv6: no DHCPv4 lease, no pxelinux hex name
-  }
-  const lease = await deps.leases.findByAddress(address);
-  if (lease === undefined || lease.state !== 'bound' || lease.expiresAt <= deps.now()) return { address };
-  const machine = await deps.inventory.getByMac(lease.mac);
-  return {
-    address,
-    mac: lease.mac,
-    ...(machine?.uuid ? { uuid: machine.uuid } : {}),
-    ...(machine === undefined || machine.arch === null ? {} : { arch: machine.arch }),
   };
 }

@@ -5,12 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BootClient } from '../src/boot/boot-plan.js';
 import { planFromTable, type BootTable } from '../src/boot/config-table.js';
 import { VIRTUAL_NOT_FOUND, type VirtualFiles } from '../src/net/tftp-files.js';
+import { BootAddressBook } from '../src/dhcp/boot-address-book.js';
+import { BootClients } from '../src/provision/boot-clients.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
 import { bootConfigFiles } from '../src/tftp-boot-configs.js';
+import { parseIpv4 } from '../src/values/ipv4.js';
 import { parseMac } from '../src/values/mac.js';
 import { parseUuid } from '../src/values/uuid.js';
-import { lease } from './store/fixtures.js';
+import { lease, SERVER } from './store/fixtures.js';
 import { memoryLogger } from './support/logger.js';
 
 // The wiring of the virtual files over a real SQLite store: the requesting address is looked up in the leases,
@@ -42,13 +45,11 @@ describe('bootConfigFiles', () => {
     await store.migrate();
     decided = [];
     files = bootConfigFiles({
-      leases: store.leases,
-      inventory: store.inventory,
-      decide: (client) => {
+      clients: new BootClients({ leases: store.leases, inventory: store.inventory, now: () => NOW }),
+      decide: ({ client }) => {
         decided.push(client);
         return Promise.resolve(planFromTable(table, client));
       },
-      now: () => NOW,
       logger: memoryLogger().logger,
     });
   });
@@ -63,7 +64,9 @@ describe('bootConfigFiles', () => {
     await store.inventory.recordContact({ mac: MAC, uuid: UUID, arch: 0 });
     const text = await ask(`pxelinux.cfg/${UUID_NAME}`);
     expect(text).toContain('KERNEL ::linux\n  APPEND auto=true\n');
-    expect(decided).toEqual([{ address: '192.0.2.50', mac: MAC, uuid: UUID, arch: 0 }]);
+    expect(decided).toEqual([
+      { address: '192.0.2.50', mac: MAC, uuid: UUID, arch: 0, serverAddress: SERVER },
+    ]);
     expect(await ask('pxelinux.cfg/01-52-54-00-00-00-07')).toContain('KERNEL ::linux');
     expect(await ask('grub/grub.cfg')).toContain("linux '/linux' 'auto=true'");
     // Another machine's names are not this client's.
@@ -75,6 +78,23 @@ describe('bootConfigFiles', () => {
     expect(await ask('pxelinux.cfg/01-52-54-00-00-00-07')).toBe(VIRTUAL_NOT_FOUND);
     expect(await ask('pxelinux.cfg/C0000232')).toContain('LOCALBOOT 0');
     expect(decided).toEqual([{ address: '192.0.2.50' }]);
+  });
+
+  it('in proxy mode (no lease) knows the client by the boot address book', async () => {
+    const book = new BootAddressBook({ now: () => NOW });
+    files = bootConfigFiles({
+      clients: new BootClients({ leases: store.leases, inventory: store.inventory, book, now: () => NOW }),
+      decide: ({ client }) => {
+        decided.push(client);
+        return Promise.resolve(planFromTable(table, client));
+      },
+      logger: memoryLogger().logger,
+    });
+    expect(await ask('pxelinux.cfg/01-52-54-00-00-00-07')).toBe(VIRTUAL_NOT_FOUND);
+    book.record({ mac: MAC, address: parseIpv4('192.0.2.50'), serverAddress: parseIpv4('192.0.2.1') });
+    expect(await ask('pxelinux.cfg/01-52-54-00-00-00-07')).toContain('KERNEL ::linux');
+    // The book's claim holds only at that address.
+    expect(await ask('pxelinux.cfg/01-52-54-00-00-00-07', '192.0.2.51')).toBe(VIRTUAL_NOT_FOUND);
   });
 
   it('leaves other names to the roots, and answers nothing for an IPv6 client', async () => {

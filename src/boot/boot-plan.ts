@@ -58,6 +58,3 @@ export interface BootPlan {
    */
   readonly confidential?: boolean;
 }
-
-/** The plan of a client, or undefined when fleetboot has nothing to say to it (its request gets "not found"). */
-export type DecideBootPlan = (client: BootClient) => Promise<BootPlan | undefined>;

@@ -12,8 +12,11 @@ export interface DecideBootInput {
   readonly client: BootClient;
   /** The inventory's machine of the client's MAC, when there is one. */
   readonly machine: Machine | undefined;
-  /** The profile and rule that apply to the machine (inventory/rules.ts resolveProfile), when one does. */
-  readonly match: { readonly profile: Profile; readonly rule: Rule } | undefined;
+  /**
+   * The profile that applies to the machine (inventory/rules.ts resolveProfile), when one does, and the rule that
+   * matched it (none when the profile was assigned to the machine itself and no rule matches).
+   */
+  readonly match: { readonly profile: Profile; readonly rule: Rule | undefined } | undefined;
   /** The OS image the matched profile names, when it is imported. */
   readonly image: OsImage | undefined;
   /** Every imported image, for the menu. */
@@ -22,7 +25,7 @@ export interface DecideBootInput {
   readonly installToken: string | undefined;
   /** Base URL of fleetboot's HTTP server as the client reaches it, without a trailing slash. */
   readonly httpBase: string;
-  /** What a client no rule matches gets (unknown machines included): local boot or the menu. */
+  /** What an unmarked client no rule matches gets (unknown machines included): local boot or the menu. */
   readonly unmatched: UnmarkedAction;
   /** How long the menu waits before it boots the local disk. */
   readonly menuTimeoutSeconds: number;
@@ -50,7 +53,7 @@ export const LOCAL_ENTRY: LocalEntry = { kind: 'local', id: 'local', label: 'Boo
 export function decideBoot(input: DecideBootInput): BootDecision {
   const installable = installRefusal(input);
   if (installable.ok) return install(input, installable.image, installable.token);
-  const unmarked = input.match?.rule.unmarked ?? input.unmatched;
+  const unmarked = input.match?.rule?.unmarked ?? input.unmatched;
   if (unmarked === 'menu' && input.images.length > 0) {
     return { plan: menuPlan(input), action: 'menu', reason: installable.reason };
   }

@@ -4,6 +4,7 @@ import type { Machine } from '../inventory/machine.js';
 import { MARKED_STATES } from '../inventory/machine.js';
 import type { OsImage } from '../inventory/os-image.js';
 import type { Profile, Rule, UnmarkedAction } from '../inventory/profile.js';
+import { type BootFacts, resolveProfile } from '../inventory/rules.js';
 import type { Logger } from '../observability/logger.js';
 import type { Ipv4Subnet } from '../values/ipv4.js';
 import { deriveInstallToken, hashInstallToken, sameTokenHash } from './install-token.js';
@@ -11,11 +12,9 @@ import { deriveInstallToken, hashInstallToken, sameTokenHash } from './install-t
 export interface BootDeciderDeps {
   /** The imported images (Catalog.list). */
   readonly images: () => Promise<readonly OsImage[]>;
-  /** The profile and rule for a machine (inventory/rules.ts resolveProfile over the configured rules). */
-  readonly resolve: (
-    machine: Machine,
-    facts: { readonly subnet?: Ipv4Subnet },
-  ) => { readonly profile: Profile; readonly rule: Rule } | undefined;
+  /** The configured profiles and rules (inventory/rules.ts resolveProfile picks among them). */
+  readonly profiles: readonly Profile[];
+  readonly rules: readonly Rule[];
   /** The server secret install tokens are derived from (install-token.ts). */
   readonly secret: Uint8Array;
   readonly unmatched: UnmarkedAction;
@@ -37,10 +36,9 @@ export class BootDecider {
     options: { readonly httpBase: string; readonly subnet?: Ipv4Subnet },
   ): Promise<BootDecision> {
     const images = await this.deps.images();
+    const facts: BootFacts = { subnet: options.subnet, arch: client.arch };
     const match =
-      machine === undefined
-        ? undefined
-        : this.deps.resolve(machine, options.subnet === undefined ? {} : { subnet: options.subnet });
+      machine === undefined ? undefined : resolveProfile(machine, facts, this.deps.rules, this.deps.profiles);
     return decideBoot({
       client,
       machine,

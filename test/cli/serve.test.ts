@@ -60,8 +60,17 @@ describe('fleetboot serve', () => {
 
   it('logs that DHCP is off on the defaults (no interface named)', async () => {
     const child = serve(scratch());
-    const line = await waitForLogLine(child, (l) => l.subsystem === 'dhcp', 20_000);
-    expect(line.msg).toMatch(/DHCP off/);
+    let dhcp: Record<string, unknown> | undefined;
+    // SIGTERM only once it is up: before that, serve has no signal handler yet and dies of the signal.
+    await waitForLogLine(
+      child,
+      (l) => {
+        if (l.subsystem === 'dhcp') dhcp ??= l;
+        return l.msg === 'fleetboot up';
+      },
+      20_000,
+    );
+    expect(dhcp?.msg).toMatch(/DHCP off/);
     child.kill('SIGTERM');
     expect((await waitForExit(child, 10_000)).code).toBe(0);
   });

@@ -1,0 +1,123 @@
+import { mkdir } from 'node:fs/promises';
+import type { BootPlan } from './boot/boot-plan.js';
+import { isEmptyBootTable, planFromTable } from './boot/config-table.js';
+import { bootRootOf, Catalog } from './catalog/catalog.js';
+import type { FleetbootConfig } from './config/schema.js';
+import { BootAddressBook } from './dhcp/boot-address-book.js';
+import type { Clock } from './net/clock.js';
+import type { HttpApp } from './net/http-app.js';
+import type { VirtualFiles } from './net/tftp-files.js';
+import type { Logger } from './observability/logger.js';
+import { BootClients, type IdentifiedClient } from './provision/boot-clients.js';
+import { BootDecider } from './provision/boot-decider.js';
+import { registerBootFiles } from './provision/http-boot-files.js';
+import { registerBootScripts } from './provision/http-boot-scripts.js';
+import { loadOrCreateSecret } from './provision/install-token.js';
+import type { Store } from './store/types.js';
+import { bootConfigFiles } from './tftp-boot-configs.js';
+
+/**
+ * The provisioning parts of a running server (issue 5), built once and shared by TFTP, HTTP and DHCP, so that
+ * every transport identifies clients and decides their boot the same way.
+ */
+export interface Provisioning {
+  /** `<dataDir>/boot`: imported images and loaders; the last TFTP root, and `/boot/` over HTTP. */
+  readonly bootRoot: string;
+  readonly catalog: Catalog;
+  /** Where proxyDHCP saw machines boot from; the DHCP engine's `onBootAddress`. */
+  readonly book: BootAddressBook;
+  readonly clients: BootClients;
+  readonly decider: BootDecider;
+  /** `tftp.roots`, then the boot root: the search order of TFTP and of `/boot/` over HTTP. */
+  readonly roots: readonly string[];
+}
+
+export async function createProvisioning(deps: {
+  config: FleetbootConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}): Promise<Provisioning> {
+  const { config, store, clock, logger } = deps;
+  const now = (): number => clock.now();
+  const bootRoot = bootRootOf(config.dataDir);
+  // World-readable: TFTP and HTTP serve only files others may read (catalogue P7), and so does every loader.
+  await mkdir(bootRoot, { recursive: true, mode: 0o755 });
+  const secret = await loadOrCreateSecret(config.dataDir);
+  const catalog = new Catalog({ bootRoot, logger, now });
+  const book = new BootAddressBook({ now });
+  const clients = new BootClients({ leases: store.leases, inventory: store.inventory, book, now });
+  const decider = new BootDecider({
+    images: () => catalog.list(),
+    profiles: config.profiles,
+    rules: config.rules,
+    secret,
+    unmatched: config.install.unknown,
+    menuTimeoutSeconds: config.install.menuTimeoutSeconds,
+    now,
+    logger,
+  });
+  return { bootRoot, catalog, book, clients, decider, roots: [...config.tftp.roots, bootRoot] };
+}
+
+/**
+ * The pxelinux and GRUB config files TFTP generates per client (tftp-boot-configs.ts), from the one boot decision
+ * when provisioning is in use (profiles configured, or the menu for unknown machines), else from the
+ * configuration's boot table (`tftp.bootConfigs`), else none: those names then come from the roots as written.
+ */
+export function tftpBootConfigs(
+  provisioning: Provisioning,
+  deps: { config: FleetbootConfig; logger: Logger },
+): VirtualFiles | undefined {
+  const { config, logger } = deps;
+  const table = config.tftp.bootConfigs;
+  let decide: (who: IdentifiedClient) => Promise<BootPlan | undefined>;
+  if (config.profiles.length > 0 || config.install.unknown === 'menu') {
+    decide = async (who) => {
+      const httpBase = tftpHttpBase(config, who);
+      const decision = await provisioning.decider.decide(who.client, who.machine, {
+        httpBase,
+        ...(who.subnet === undefined ? {} : { subnet: who.subnet }),
+      });
+      logger.debug(
+        { client: who.client.address, action: decision.action, reason: decision.reason },
+        'boot decided',
+      );
+      return decision.plan;
+    };
+  } else if (!isEmptyBootTable(table)) {
+    decide = ({ client }) => Promise.resolve(planFromTable(table, client));
+  } else {
+    return undefined;
+  }
+  return bootConfigFiles({ clients: provisioning.clients, decide, logger });
+}
+
+/**
+ * The HTTP base put into TFTP-served configs: `http.publicUrl`, else fleetboot's address as the client reached it
+ * over DHCP (its lease's server id, or proxyDHCP's), else the HTTP listen address.
+ */
+function tftpHttpBase(config: FleetbootConfig, who: IdentifiedClient): string {
+  if (config.http.publicUrl !== undefined) return config.http.publicUrl;
+  const host = who.client.serverAddress ?? config.http.listen.host;
+  return `http://${host}:${config.http.listen.port}`;
+}
+
+/** The HTTP routes of provisioning that need no lifecycle: boot files and iPXE scripts. */
+export function registerProvisioningHttp(
+  app: HttpApp,
+  provisioning: Provisioning,
+  deps: { config: FleetbootConfig; store: Store; logger: Logger },
+): void {
+  const { config, store, logger } = deps;
+  registerBootFiles(app, { roots: provisioning.roots, logger });
+  registerBootScripts(app, {
+    inventory: store.inventory,
+    events: store.events,
+    audit: store.audit,
+    clients: provisioning.clients,
+    decider: provisioning.decider,
+    publicUrl: config.http.publicUrl,
+    logger,
+  });
+}
