@@ -2,7 +2,7 @@
 // loaders at the top of the boot root, and answers which images exist. The files are the truth: an image exists
 // exactly when its directory holds a valid image.json, and an import becomes visible in one rename.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoaderKind, OsArch, OsFamily, OsImageFile } from '../inventory/os-image.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,6 +17,7 @@ import {
   linkOrCopyHashed,
   listFiles,
   removeTree,
+  tempFileWriter,
   writeFileAtomic,
   type FileDigest,
 } from './files.js';
@@ -362,13 +363,22 @@ export class Catalog {
     if (old !== undefined) await removeTree(old);
   }
 
-  /** Removes the temp and trash directories of imports and removals that crashed (their process is gone). */
+  /**
+   * Removes what crashed imports and removals left (their process is gone): temp and trash directories under
+   * `images/`, and half-written loader or manifest files at the top of the boot root.
+   */
   private async removeLeftovers(): Promise<void> {
     for (const entry of await readdir(this.imagesDir)) {
       const match = /^\.(?:import|trash)-(\d+)-/.exec(entry);
       if (match === null || processAlive(Number(match[1]))) continue;
       this.logger.info({ directory: entry }, 'removing the leftover of an interrupted import');
       await removeTree(path.join(this.imagesDir, entry));
+    }
+    for (const entry of await readdir(this.bootRoot)) {
+      const writer = tempFileWriter(entry);
+      if (writer === undefined || processAlive(writer)) continue;
+      this.logger.info({ file: entry }, 'removing the leftover of an interrupted import');
+      await rm(path.join(this.bootRoot, entry), { force: true });
     }
   }
 }

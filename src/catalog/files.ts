@@ -80,7 +80,7 @@ export async function linkOrCopyHashed(from: string, to: string): Promise<FileDi
 
 /** Writes `text` to `file` atomically: a temp file beside it, fsynced, renamed over it, the directory fsynced. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${String(process.pid)}`;
+  const temp = tempFileOf(file);
   const handle = await open(temp, 'w', 0o644);
   try {
     await handle.writeFile(text, 'utf8');
@@ -95,6 +95,20 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     throw error;
   }
   await fsyncDir(path.dirname(file));
+}
+
+/**
+ * The hidden temp name a file is written under before its rename: `.<name>.tmp-<pid>`, never a valid image or loader
+ * name, and carrying the writer's pid so a leftover of a crashed writer can be told from a live one.
+ */
+export function tempFileOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${String(process.pid)}`);
+}
+
+/** The pid in a temp file name of `tempFileOf`, or undefined when `name` is none. */
+export function tempFileWriter(name: string): number | undefined {
+  const pid = /^\..+\.tmp-(\d+)$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }
 
 /** Makes the entries of `dir` (a rename into it, a file created in it) durable. */

@@ -6,7 +6,15 @@ import { readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoaderKind } from '../inventory/os-image.js';
 import { isRecord } from '../values/guards.js';
-import { copyHashed, fsyncDir, hasCode, hashFile, writeFileAtomic, type FileDigest } from './files.js';
+import {
+  copyHashed,
+  fsyncDir,
+  hasCode,
+  hashFile,
+  tempFileOf,
+  writeFileAtomic,
+  type FileDigest,
+} from './files.js';
 
 export interface HostLoader {
   /** Its name at the top of the boot root. */
@@ -80,7 +88,7 @@ export async function installLoaders(
     });
     let installed = digest;
     if (current?.sha256 !== digest.sha256) {
-      const temp = path.join(bootRoot, `.${loader.file}.tmp-${String(process.pid)}`);
+      const temp = tempFileOf(target);
       await unlink(temp).catch(() => undefined);
       try {
         installed = await copyHashed(loader.from, temp);

@@ -136,6 +136,9 @@ describe('Catalog', () => {
     // A crash after the manifest was written but before the rename: complete-looking, yet not an image.
     smallNetbootTree(path.join(leftover, 'image'));
     writeFileSync(path.join(leftover, 'image', 'image.json'), '{"format":1,"name":"debian-12-amd64"}');
+    // …and a loader it was writing when it crashed.
+    const halfLoader = path.join(fixture.bootRoot, `.pxelinux.0.tmp-${String(deadPid())}`);
+    writeFileSync(halfLoader, 'half a loader');
     expect(await fixture.catalog.list()).toEqual([]);
     expect(await fixture.catalog.get('debian-12-amd64')).toBeUndefined();
     await fixture.catalog.import({ source: tree });
