@@ -76,6 +76,17 @@ export class DuplicateValueError extends StoreError {
   }
 }
 
+/** An API token name that is taken (names stay with revoked tokens, so the audit trail names one token). */
+export class TokenNameTakenError extends StoreError {
+  override readonly name = 'TokenNameTakenError';
+  readonly code = 'FLEETBOOT_TOKEN_NAME_TAKEN';
+  constructor(readonly tokenName: string) {
+    super(
+      `an API token named ${tokenName} exists already (revoked tokens keep their names); pick another name`,
+    );
+  }
+}
+
 /** Input refused before it reached the database: a record that would not load back, or breaks a rule of the domain model, or a malformed query. */
 export class InvalidInputError extends StoreError {
   override readonly name = 'InvalidInputError';

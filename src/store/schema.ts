@@ -71,6 +71,17 @@ export interface AuditLogTable {
   details: string;
 }
 
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  /** Lower-case hex SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+}
+
 export interface Database {
   machines: MachinesTable;
   machine_interfaces: MachineInterfacesTable;
@@ -78,4 +89,5 @@ export interface Database {
   leases: LeasesTable;
   events: EventsTable;
   audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
 }

@@ -19,8 +19,17 @@ import type { QueryContext } from './queries/context.js';
 import { KyselyLeaseStore } from './queries/leases.js';
 import { KyselyAuditLog, KyselyEventLog } from './queries/logs.js';
 import { KyselyInventoryStore } from './queries/machines.js';
+import { KyselyTokenStore } from './queries/tokens.js';
 import type { Database } from './schema.js';
-import type { AuditLog, EventLog, InventoryStore, LeaseStore, Store, StoreDialect } from './types.js';
+import type {
+  AuditLog,
+  EventLog,
+  InventoryStore,
+  LeaseStore,
+  Store,
+  StoreDialect,
+  TokenStore,
+} from './types.js';
 
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
@@ -28,6 +37,7 @@ export class KyselyStore implements Store {
   readonly leases: LeaseStore;
   readonly events: EventLog;
   readonly audit: AuditLog;
+  readonly tokens: TokenStore;
   private readonly db: Kysely<Database>;
   private readonly adapter: SqlAdapter;
   private readonly logger: Logger;
@@ -87,6 +97,7 @@ export class KyselyStore implements Store {
     const leases = guarded(new KyselyLeaseStore(ctx), translate);
     const events = guarded(new KyselyEventLog(ctx), translate);
     this.audit = guarded(new KyselyAuditLog(ctx), translate);
+    this.tokens = guarded(new KyselyTokenStore(ctx), translate);
     const { writer } = options;
     this.writer = writer;
     if (writer === undefined) {

@@ -2,6 +2,7 @@
 // Typed values (Mac, Ipv4, Ipv4Subnet, Uuid, ClientId, MachineId) are canonical by construction (design.md §8.5):
 // a lookup uses its key as given, so one that is not canonical matches nothing; a write checks them and refuses,
 // with InvalidInputError, one that is not canonical, rather than storing a spelling a lookup would not find.
+import type { ApiToken, NewApiToken } from '../inventory/api-token.js';
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../inventory/audit.js';
 import type { MachineEvent, NewMachineEvent } from '../inventory/event.js';
 import type { ClientId, Lease, LeaseState } from '../inventory/lease.js';
@@ -231,6 +232,18 @@ export interface AuditLog {
   list(query?: AuditQuery): Promise<readonly AuditEntry[]>;
 }
 
+/** API tokens (issue 6). Only hashes are stored; no method returns one. */
+export interface TokenStore {
+  /** @throws TokenNameTakenError, InvalidInputError */
+  create(token: NewApiToken): Promise<ApiToken>;
+  /** Every token, revoked ones included, oldest first. */
+  list(): Promise<readonly ApiToken[]>;
+  /** The token with this hash, unless it was revoked: what authenticates a request. */
+  findActiveByHash(tokenHash: string): Promise<ApiToken | undefined>;
+  /** Revokes the token of this name; it stops authenticating at once. Undefined when there is no such token. */
+  revoke(name: string): Promise<ApiToken | undefined>;
+}
+
 export type StoreDialect = 'sqlite' | 'postgres';
 
 export type { StoreHealth } from './health.js';
@@ -247,6 +260,7 @@ export interface Store {
   readonly leases: LeaseStore;
   readonly events: EventLog;
   readonly audit: AuditLog;
+  readonly tokens: TokenStore;
   /** Brings the schema up to date; idempotent and safe to run from several servers at once. Returns what ran. */
   migrate(): Promise<readonly string[]>;
   /**

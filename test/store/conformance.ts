@@ -10,6 +10,7 @@ import { logConformance } from './conformance/logs.js';
 import { machineListConformance } from './conformance/machine-list.js';
 import { roundTripConformance } from './conformance/round-trip.js';
 import { schemaConformance } from './conformance/schema.js';
+import { tokenConformance } from './conformance/tokens.js';
 
 export type { StoreHarness, StoreTarget } from './harness.js';
 
@@ -23,4 +24,5 @@ export function storeConformance(harness: StoreHarness): void {
   batchConformance(harness);
   logConformance(harness);
   roundTripConformance(harness);
+  tokenConformance(harness);
 }

@@ -3,10 +3,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../types.js';
 import { initialSchema } from './0001-initial.js';
+import { apiTokensSchema } from './0002-api-tokens.js';
 
 export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-api-tokens': apiTokensSchema(),
   };
 }
 

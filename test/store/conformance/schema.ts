@@ -2,6 +2,7 @@
 // values out (frozen history), so when the domain gains a state this fails until a new migration widens the
 // constraint; without it, the first row in the new state would be refused by the database.
 import { describe, expect, it } from 'vitest';
+import { API_ROLES } from '../../../src/inventory/api-token.js';
 import { AUDIT_OUTCOMES } from '../../../src/inventory/audit.js';
 import { EVENT_SOURCES } from '../../../src/inventory/event.js';
 import { ACTIVE_LEASE_STATES, LEASE_STATES } from '../../../src/inventory/lease.js';
@@ -52,6 +53,7 @@ const CASES: readonly [Kind, string, string, readonly string[]][] = [
   ['index', 'leases', 'leases_expiry', [...ACTIVE_LEASE_STATES, 'declined']],
   ['check', 'events', 'events_source_valid', EVENT_SOURCES],
   ['check', 'audit_log', 'audit_log_outcome_valid', AUDIT_OUTCOMES],
+  ['check', 'api_tokens', 'api_tokens_role_valid', API_ROLES],
 ];
 
 export function schemaConformance(harness: StoreHarness): void {
