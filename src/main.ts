@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
+import { registerApi } from './api/index.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
 import { createCacheMetrics } from './cache/cache-metrics.js';
@@ -91,6 +92,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
   registerProvisioningHttp(app, provisioning, { config, store, logger: subsystemLogger(logger, 'http') });
+  registerApi(app, {
+    store,
+    config,
+    logger: subsystemLogger(logger, 'api'),
+    metrics,
+    health,
+    version: VERSION,
+    now: () => clock.now(),
+  });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
   addTftp(supervisor, {

@@ -1,0 +1,65 @@
+// The one entry point main.ts calls: builds the route table from what the server has and mounts it at /api/v1.
+import type { FastifyInstance } from 'fastify';
+import type { FleetbootConfig } from '../config/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/types.js';
+import type { FailureLimiterOptions } from './failure-limiter.js';
+import { mountApi } from './plugin.js';
+import type { AnyRoute } from './route.js';
+import {
+  DEFAULT_EVENT_STREAM,
+  EventStreams,
+  eventStreamRoutes,
+  type EventStreamOptions,
+} from './routes/event-stream.js';
+import { leaseRoutes } from './routes/leases.js';
+import { logRoutes } from './routes/logs.js';
+import { machineRoutes } from './routes/machines.js';
+import { systemRoutes, type HealthReport } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly config: FleetbootConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: () => HealthReport;
+  readonly version: string;
+  /** Wall-clock ms: the authentication rate limit's windows. */
+  readonly now: () => number;
+  readonly authLimits?: Partial<Omit<FailureLimiterOptions, 'now'>>;
+  readonly eventStream?: Partial<EventStreamOptions>;
+}
+
+/** Every route of /api/v1, in the order the docs list them. */
+export function apiRoutes(deps: ApiDeps, streams: EventStreams): readonly AnyRoute[] {
+  const table: AnyRoute[] = [];
+  table.push(
+    ...machineRoutes(deps.store),
+    ...logRoutes(deps.store),
+    ...eventStreamRoutes(deps.store, streams, { ...DEFAULT_EVENT_STREAM, ...deps.eventStream }, deps.logger),
+    ...leaseRoutes(deps.store, deps.config.dhcp),
+    ...tokenRoutes(deps.store),
+    ...systemRoutes({ health: deps.health, version: deps.version, table: () => table }),
+  );
+  return table;
+}
+
+/** Mounts /api/v1 on the server's fastify instance (before it listens); returns the route table it serves. */
+export function registerApi(app: FastifyInstance, deps: ApiDeps): readonly AnyRoute[] {
+  const streams = new EventStreams();
+  const routes = apiRoutes(deps, streams);
+  mountApi(app, {
+    routes,
+    store: deps.store,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    now: deps.now,
+    ...(deps.authLimits === undefined ? {} : { authLimits: deps.authLimits }),
+    onClose: () => {
+      streams.closeAll();
+    },
+  });
+  return routes;
+}

@@ -1,0 +1,106 @@
+// Machines: list (filter, sort, keyset paging), show, labels, forget.
+import { type Labels, parseMachineId } from '../../inventory/machine.js';
+import type { MachineListQuery as StoreListQuery, Store } from '../../store/types.js';
+import { ApiError } from '../errors.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import {
+  EmptySchema,
+  LabelsBodySchema,
+  MachineListQuerySchema,
+  type MachineListQuery,
+  MachinePageSchema,
+  MachineParamsSchema,
+  MachineSchema,
+} from '../schemas.js';
+
+export function machineRoutes(store: Store): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/machines',
+      operationId: 'listMachines',
+      summary: 'List machines, filtered, sorted and paged (follow nextCursor).',
+      tag: 'machines',
+      access: 'viewer',
+      query: MachineListQuerySchema,
+      response: MachinePageSchema,
+      handler: async ({ query }) => store.inventory.list(storeQuery(query)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/machines/:id',
+      operationId: 'getMachine',
+      summary: 'One machine.',
+      tag: 'machines',
+      access: 'viewer',
+      params: MachineParamsSchema,
+      response: MachineSchema,
+      handler: async ({ params }) => {
+        const machine = await store.inventory.get(parseMachineId(params.id));
+        if (machine === undefined) throw machineNotFound(params.id);
+        return machine;
+      },
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/machines/:id/labels',
+      operationId: 'setMachineLabels',
+      summary: 'Replace the labels of a machine (optionally only if it is still at `version`).',
+      tag: 'machines',
+      access: 'operator',
+      audit: { action: 'machine.labels', target: ({ params }) => params.id },
+      params: MachineParamsSchema,
+      body: LabelsBodySchema,
+      response: MachineSchema,
+      handler: async ({ params, body }) =>
+        store.inventory.setLabels(
+          parseMachineId(params.id),
+          body.labels as Labels,
+          body.version === undefined ? undefined : { version: body.version },
+        ),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/machines/:id',
+      operationId: 'forgetMachine',
+      summary: 'Forget a machine: it leaves the inventory; its events stay in the log.',
+      tag: 'machines',
+      access: 'admin',
+      audit: { action: 'machine.forget', target: ({ params }) => params.id },
+      params: MachineParamsSchema,
+      response: EmptySchema,
+      handler: async ({ params }) => {
+        if (!(await store.inventory.forget(parseMachineId(params.id)))) throw machineNotFound(params.id);
+        return {};
+      },
+    }),
+  ];
+}
+
+export function machineNotFound(id: string): ApiError {
+  return new ApiError(
+    'FLEETBOOT_MACHINE_NOT_FOUND',
+    `no machine with id ${id}; GET /api/v1/machines lists the machines`,
+  );
+}
+
+function storeQuery(query: MachineListQuery): StoreListQuery {
+  const labels: Record<string, string> = {};
+  for (const pair of query.label ?? []) {
+    const at = pair.indexOf('=');
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const states = query.state;
+  return {
+    filter: {
+      ...(states === undefined ? {} : { states }),
+      ...(query.label === undefined ? {} : { labels }),
+      ...(query.q === undefined || query.q === '' ? {} : { text: query.q }),
+    },
+    ...(query.sort === undefined && query.order === undefined
+      ? {}
+      : { sort: { by: query.sort ?? 'createdAt', direction: query.order ?? 'asc' } }),
+    ...(query.limit === undefined ? {} : { limit: query.limit }),
+    ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+  };
+}

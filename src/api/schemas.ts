@@ -1,0 +1,238 @@
+// The TypeBox schemas of every request and response of /api/v1: fastify validates requests and serialises
+// responses with them (a response property a schema does not name is never sent, so a secret added to a domain
+// type later cannot leak through a route by accident), and openapi.ts publishes them.
+import Type, { type Static, type TSchema } from 'typebox';
+import { API_ROLES } from '../inventory/api-token.js';
+import { AUDIT_OUTCOMES } from '../inventory/audit.js';
+import { EVENT_SOURCES } from '../inventory/event.js';
+import { LEASE_STATES } from '../inventory/lease.js';
+import { MACHINE_STATES } from '../inventory/machine.js';
+import { MACHINE_SORT_KEYS, MAX_LOG_PAGE, MAX_PAGE_SIZE } from '../store/types.js';
+import { API_ERRORS } from './errors.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const EpochMsSchema = Type.Integer({ minimum: 0, description: 'Milliseconds since the Unix epoch.' });
+const MacSchema = Type.String({ pattern: '^([0-9a-f]{2}:){5}[0-9a-f]{2}$', description: 'Canonical MAC.' });
+const Ipv4Schema = Type.String({ format: 'ipv4' });
+export const MachineIdSchema = Type.String({ format: 'uuid', description: 'The inventory id of a machine.' });
+
+/**
+ * Label keys and values: plain words, so that no label can carry template syntax (`{{`, `${`, `<%`), quotes,
+ * whitespace or control characters into an answer file or a page (reliability-catalogue H06, H07). Rejected here,
+ * at the edge, rather than escaped in every place that shows one.
+ */
+export const LABEL_KEY_PATTERN = '^[a-z0-9]([a-z0-9._/-]{0,62})$';
+export const LABEL_VALUE_PATTERN = '^[A-Za-z0-9._:/@+-]{0,128}$';
+export const MAX_LABELS = 64;
+
+export const LabelsSchema = Type.Record(
+  Type.String({ pattern: LABEL_KEY_PATTERN }),
+  Type.String({ pattern: LABEL_VALUE_PATTERN }),
+  { maxProperties: MAX_LABELS, description: 'Operator labels, e.g. `rack: r12`.' },
+);
+
+/** The install mark without its token hash: who marked the machine, when, until when. */
+const InstallMarkSchema = Type.Object({ by: Type.String(), at: EpochMsSchema, expiresAt: EpochMsSchema });
+
+export const MachineSchema = Type.Object({
+  id: MachineIdSchema,
+  macs: Type.Array(MacSchema),
+  uuid: Nullable(Type.String()),
+  arch: Nullable(Type.Integer()),
+  vendorClass: Nullable(Type.String()),
+  hostname: Nullable(Type.String()),
+  labels: LabelsSchema,
+  reservedIp: Nullable(Ipv4Schema),
+  profile: Nullable(Type.String()),
+  state: Type.Enum([...MACHINE_STATES]),
+  installMark: Nullable(InstallMarkSchema),
+  version: Type.Integer({ minimum: 1 }),
+  createdAt: EpochMsSchema,
+  updatedAt: EpochMsSchema,
+});
+
+export const MachinePageSchema = Type.Object({
+  items: Type.Array(MachineSchema),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Integer({ minimum: 0 }),
+});
+
+export const MachineListQuerySchema = Type.Object(
+  {
+    state: Type.Optional(
+      Type.Array(Type.Enum([...MACHINE_STATES]), {
+        description: 'Any of these states; repeat the parameter for several.',
+      }),
+    ),
+    label: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]{0,62}=[A-Za-z0-9._:/@+-]{0,128}$' }), {
+        description: '`key=value`; every one given must match. Repeat for several.',
+      }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 128,
+        description: 'Substring of hostname, MAC, UUID, reserved IP, profile or vendor class.',
+      }),
+    ),
+    sort: Type.Optional(Type.Enum([...MACHINE_SORT_KEYS])),
+    order: Type.Optional(Type.Enum(['asc', 'desc'])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 1024, description: '`nextCursor` of the previous page.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MachineParamsSchema = Type.Object({ id: MachineIdSchema }, { additionalProperties: false });
+
+export const LabelsBodySchema = Type.Object(
+  {
+    labels: LabelsSchema,
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'The version you read; refused if the machine changed since.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const JsonObjectSchema = Type.Record(Type.String(), Type.Unknown());
+
+export const EventSchema = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  at: EpochMsSchema,
+  machineId: Nullable(MachineIdSchema),
+  mac: Nullable(MacSchema),
+  source: Type.Enum([...EVENT_SOURCES]),
+  kind: Type.String(),
+  details: JsonObjectSchema,
+});
+
+const logRange = {
+  since: Type.Optional(EpochMsSchema),
+  until: Type.Optional(EpochMsSchema),
+  afterId: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Only entries after this id: how a follower resumes.' }),
+  ),
+  beforeId: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LOG_PAGE })),
+  order: Type.Optional(Type.Enum(['asc', 'desc'])),
+};
+
+export const EventQuerySchema = Type.Object(
+  { ...logRange, machineId: Type.Optional(MachineIdSchema), mac: Type.Optional(MacSchema) },
+  { additionalProperties: false },
+);
+
+export const MachineEventQuerySchema = Type.Object(logRange, { additionalProperties: false });
+
+export const EventStreamQuerySchema = Type.Object(
+  {
+    afterId: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Start after this id (the Last-Event-ID header wins).' }),
+    ),
+    machineId: Type.Optional(MachineIdSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const EventListSchema = Type.Object({ items: Type.Array(EventSchema) });
+
+export const AuditEntrySchema = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  at: EpochMsSchema,
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  remoteAddress: Nullable(Type.String()),
+  outcome: Type.Enum([...AUDIT_OUTCOMES]),
+  details: JsonObjectSchema,
+});
+
+export const AuditQuerySchema = Type.Object(
+  {
+    ...logRange,
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    target: Type.Optional(Type.String({ maxLength: 256 })),
+    outcome: Type.Optional(Type.Enum([...AUDIT_OUTCOMES])),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditListSchema = Type.Object({ items: Type.Array(AuditEntrySchema) });
+
+export const LeaseSchema = Type.Object({
+  address: Ipv4Schema,
+  subnet: Type.String({ description: 'CIDR.' }),
+  clientId: Type.String(),
+  mac: MacSchema,
+  state: Type.Enum([...LEASE_STATES]),
+  expiresAt: EpochMsSchema,
+  serverId: Ipv4Schema,
+  hostname: Nullable(Type.String()),
+  relayAgentInfo: Nullable(Type.String()),
+});
+
+export const LeaseQuerySchema = Type.Object(
+  {
+    subnet: Type.Optional(Type.String({ maxLength: 18, description: 'One configured subnet, in CIDR.' })),
+    state: Type.Optional(
+      Type.Array(Type.Enum([...LEASE_STATES]), { description: 'Default: the active ones (offered, bound).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const LeaseListSchema = Type.Object({ items: Type.Array(LeaseSchema) });
+
+export const TokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.Enum([...API_ROLES]),
+  createdAt: EpochMsSchema,
+  createdBy: Type.String(),
+  revokedAt: Nullable(EpochMsSchema),
+});
+
+export const TokenListSchema = Type.Object({ items: Type.Array(TokenSchema) });
+
+export const TokenNameParamsSchema = Type.Object(
+  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' }) },
+  { additionalProperties: false },
+);
+
+export const NewTokenBodySchema = Type.Object(
+  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' }), role: Type.Enum([...API_ROLES]) },
+  { additionalProperties: false },
+);
+
+export const CreatedTokenSchema = Type.Object({
+  token: TokenSchema,
+  secret: Type.String({
+    description: 'The token to send as `Authorization: Bearer …`. Shown this once only.',
+  }),
+});
+
+export const HealthSchema = Type.Object({
+  status: Type.Enum(['ok', 'degraded']),
+  components: Type.Record(Type.String(), Type.Enum(['up', 'down', 'off'])),
+});
+
+export const VersionSchema = Type.Object({ name: Type.String(), version: Type.String() });
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.Enum(Object.keys(API_ERRORS)),
+    message: Type.String(),
+  }),
+});
+
+export const EmptySchema = Type.Object({}, { additionalProperties: false });
+
+export type MachineListQuery = Static<typeof MachineListQuerySchema>;
