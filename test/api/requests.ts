@@ -7,7 +7,7 @@ import type { ApiHarness } from './harness.js';
 export interface Sent {
   readonly statusCode: number;
   readonly body: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: Readonly<Record<string, unknown>>;
 }
 
 /** The server's loopback address, listening from the first call on. */
