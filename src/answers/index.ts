@@ -8,4 +8,9 @@ export {
 export { AnswerRenderError } from './errors.js';
 export { ANSWER_CONTENT_TYPE, checkAnswerTemplate, renderAnswerFile } from './render.js';
 export { AnswerTemplate, BUILTIN_TEMPLATES, loadAnswerTemplate } from './template.js';
-export { AnswerTemplates, renderMachineAnswerFile } from './machine-answer.js';
+export {
+  AnswerTemplates,
+  machineAnswer,
+  type MachineAnswer,
+  type MachineAnswerDeps,
+} from './machine-answer.js';
