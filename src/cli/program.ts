@@ -5,6 +5,7 @@ import { registerDb } from './commands/db.js';
 import { registerInit } from './commands/init.js';
 import { registerOs } from './commands/os.js';
 import { registerProfiles } from './commands/profiles.js';
+import { registerMachines } from './commands/machines.js';
 import { registerServe } from './commands/serve.js';
 import { DEFAULT_CONFIG_PATHS } from './config-path.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerDb(program, io);
   registerOs(program, io);
   registerProfiles(program, io);
+  registerMachines(program, io);
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')

@@ -23,6 +23,8 @@ export interface SyncDependencies {
   readonly store: Pick<Store, 'inventory' | 'events' | 'audit'>;
   readonly now: () => EpochMs;
   readonly assign: (id: MachineId, profile: string) => Promise<Machine>;
+  /** Who the audit entries name: the config file at start, the operator for `fleetboot machines import`. */
+  readonly actor: string;
 }
 
 export const CONFIG_ACTOR = 'fleetboot.yaml';
@@ -96,7 +98,7 @@ async function syncOne(
     });
     await deps.store.audit.append({
       at,
-      actor: CONFIG_ACTOR,
+      actor: deps.actor,
       action: 'machine.declare',
       target: machine.id,
       outcome: 'ok',

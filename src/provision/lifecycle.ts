@@ -189,13 +189,18 @@ export class Lifecycle {
 
   /**
    * Brings the machines declared in fleetboot.yaml into the inventory (at start): creates the missing ones, sets
-   * the declared fields, assigns declared profiles. Never moves a machine back in its lifecycle.
+   * the declared fields, assigns declared profiles. Never moves a machine back in its lifecycle. Also what
+   * `fleetboot machines import` does, with the operator as `actor`.
    */
-  async syncDeclaredMachines(declared: readonly DeclaredMachine[]): Promise<SyncReport> {
+  async syncDeclaredMachines(
+    declared: readonly DeclaredMachine[],
+    actor: string = CONFIG_ACTOR,
+  ): Promise<SyncReport> {
     return syncDeclaredMachines(declared, {
       store: this.store,
       now: this.options.now,
-      assign: (id, profile) => this.assign(id, profile, CONFIG_ACTOR),
+      assign: (id, profile) => this.assign(id, profile, actor),
+      actor,
     });
   }
 

@@ -87,7 +87,11 @@ describe('fleetboot config schema', () => {
       'dataDir',
       'dhcp',
       'http',
+      'install',
       'log',
+      'machines',
+      'profiles',
+      'rules',
       'store',
       'tftp',
     ]);
