@@ -16,6 +16,7 @@ import {
   isDirectory,
   linkOrCopyHashed,
   listFiles,
+  publishTree,
   removeTree,
   tempFileWriter,
   writeFileAtomic,
@@ -166,6 +167,7 @@ export class Catalog {
       const shared = await installLoaders(this.bootRoot, this.hostLoaders, this.now());
       const image = this.manifestOf(name, layout, digests, installSource, request.source, shared);
       await writeFileAtomic(path.join(imageDir, MANIFEST_FILE), serializeManifest(image));
+      await publishTree(imageDir);
       await fsyncTree(imageDir);
       await this.commit(imageDir, target, name, request.replace === true);
       this.logger.info(

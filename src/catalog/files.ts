@@ -1,6 +1,7 @@
 // Durable file operations of the catalog: every file an import writes is complete, fsynced and hashed before the
 // rename that makes the image visible (reliability-catalogue F12: a crash never leaves a half image).
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +12,14 @@ export interface FileDigest {
 }
 
 const CHUNK = 1 << 20;
+
+/**
+ * Modes of what the catalog publishes. TFTP, like tftpd-hpa without `--permissive`, serves only world-readable files
+ * (reliability-catalogue P7), and the boot files are no secret; set explicitly, since `serve` and other commands run
+ * with umask 027.
+ */
+export const PUBLISHED_FILE = 0o644;
+export const PUBLISHED_DIRECTORY = 0o755;
 
 /** The SHA-256 and size of a file, read once in 1 MiB chunks (kernels and ISOs do not fit a string). */
 export async function hashFile(file: string): Promise<FileDigest> {
@@ -42,6 +51,7 @@ export async function copyHashed(from: string, to: string): Promise<FileDigest> 
   try {
     const target = await open(to, 'wx', 0o644);
     try {
+      await target.chmod(PUBLISHED_FILE); // whatever the umask: TFTP serves only world-readable files
       const buffer = Buffer.allocUnsafe(CHUNK);
       let size = 0;
       for (;;) {
@@ -68,6 +78,8 @@ export async function copyHashed(from: string, to: string): Promise<FileDigest> 
  */
 export async function linkOrCopyHashed(from: string, to: string): Promise<FileDigest> {
   await mkdir(path.dirname(to), { recursive: true });
+  // A file its owner keeps from others is copied: making a hard link world-readable would change the original too.
+  if (((await stat(from)).mode & constants.S_IROTH) === 0) return copyHashed(from, to);
   try {
     await link(from, to);
   } catch (error) {
@@ -81,8 +93,9 @@ export async function linkOrCopyHashed(from: string, to: string): Promise<FileDi
 /** Writes `text` to `file` atomically: a temp file beside it, fsynced, renamed over it, the directory fsynced. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const temp = tempFileOf(file);
-  const handle = await open(temp, 'w', 0o644);
+  const handle = await open(temp, 'w', PUBLISHED_FILE);
   try {
+    await handle.chmod(PUBLISHED_FILE);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
   } finally {
@@ -118,6 +131,23 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Makes a tree we built servable: directories 0755, and files that others cannot read (an ISO's 0400 entries, a
+ * tarball's) readable by all. Files already world-readable keep their mode (a hard-linked ISO stays as its owner set it).
+ * Symlinks are left alone.
+ */
+export async function publishTree(dir: string): Promise<void> {
+  await chmod(dir, PUBLISHED_DIRECTORY);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) await publishTree(file);
+    else if (entry.isFile()) {
+      const { mode } = await stat(file);
+      if ((mode & constants.S_IROTH) === 0) await chmod(file, (mode & 0o7777) | 0o444);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, CatalogError } from '../../src/catalog/catalog.js';
@@ -162,6 +162,23 @@ describe('Catalog', () => {
       /kernel: expected a path relative to the boot root/,
     );
     await expect(fixture.catalog.get('evil')).rejects.toThrow(/evil\/image\.json: kernel/);
+  });
+
+  it('publishes every file world-readable whatever the umask (TFTP serves nothing else)', async () => {
+    chmodSync(path.join(tree, 'debian-installer/amd64/linux'), 0o600);
+    const previous = process.umask(0o077);
+    try {
+      await fixture.catalog.import({ source: tree });
+    } finally {
+      process.umask(previous);
+    }
+    const unreadable = [
+      ...entries(fixture.bootRoot).filter((name) => name !== 'images'),
+      ...entries(path.join(fixture.bootRoot, 'images/debian-12-amd64')).map(
+        (name) => `images/debian-12-amd64/${name}`,
+      ),
+    ].filter((name) => (statSync(path.join(fixture.bootRoot, name)).mode & constants.S_IROTH) === 0);
+    expect(unreadable).toEqual([]);
   });
 
   it('verify finds a file changed or removed after the import', async () => {

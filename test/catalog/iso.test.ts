@@ -1,4 +1,4 @@
-import { readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -90,6 +90,16 @@ describe('importing ISOs and mounted ISO trees', () => {
       },
     ]);
     expect(await fixture.catalog.verify(image)).toEqual([]);
+  });
+
+  it("copies rather than links an ISO others cannot read: a link would change its owner's file", async () => {
+    const iso = buildIso(fixture.dir, 'ubuntu-private', UBUNTU);
+    chmodSync(iso, 0o600);
+    const image = await fixture.catalog.import({ source: iso, name: 'ubuntu-private' });
+    const served = statSync(path.join(fixture.bootRoot, image.installSource ?? ''));
+    expect(served.ino).not.toBe(statSync(iso).ino);
+    expect(served.mode & 0o777).toBe(0o644);
+    expect(statSync(iso).mode & 0o777).toBe(0o600);
   });
 
   it('RHEL-like ISO: images/pxeboot, and the extracted tree as inst.repo, every file hashed', async () => {
