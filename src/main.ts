@@ -100,6 +100,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     health,
     version: VERSION,
     now: () => clock.now(),
+    lifecycle: provisioning.lifecycle,
+    catalog: provisioning.catalog,
   });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);

@@ -13,6 +13,7 @@ import { BootDecider } from './provision/boot-decider.js';
 import { registerBootFiles } from './provision/http-boot-files.js';
 import { registerBootScripts } from './provision/http-boot-scripts.js';
 import { loadOrCreateSecret } from './provision/install-token.js';
+import { Lifecycle } from './provision/lifecycle.js';
 import type { Store } from './store/types.js';
 import { bootConfigFiles } from './tftp-boot-configs.js';
 
@@ -24,6 +25,8 @@ export interface Provisioning {
   /** `<dataDir>/boot`: imported images and loaders; the last TFTP root, and `/boot/` over HTTP. */
   readonly bootRoot: string;
   readonly catalog: Catalog;
+  /** The one install lifecycle: the API's commands and the installer's callbacks go through it. */
+  readonly lifecycle: Lifecycle;
   /** Where proxyDHCP saw machines boot from; the DHCP engine's `onBootAddress`. */
   readonly book: BootAddressBook;
   readonly clients: BootClients;
@@ -45,6 +48,15 @@ export async function createProvisioning(deps: {
   await mkdir(bootRoot, { recursive: true, mode: 0o755 });
   const secret = await loadOrCreateSecret(config.dataDir);
   const catalog = new Catalog({ bootRoot, logger, now });
+  const lifecycle = new Lifecycle({
+    store,
+    secret,
+    now,
+    markTtlMs: config.install.markTtlMs,
+    profiles: config.profiles,
+    rules: config.rules,
+    logger,
+  });
   const book = new BootAddressBook({ now });
   const clients = new BootClients({ leases: store.leases, inventory: store.inventory, book, now });
   const decider = new BootDecider({
@@ -57,7 +69,7 @@ export async function createProvisioning(deps: {
     now,
     logger,
   });
-  return { bootRoot, catalog, book, clients, decider, roots: [...config.tftp.roots, bootRoot] };
+  return { bootRoot, catalog, lifecycle, book, clients, decider, roots: [...config.tftp.roots, bootRoot] };
 }
 
 /**

@@ -1,8 +1,10 @@
 // The one entry point main.ts calls: builds the route table from what the server has and mounts it at /api/v1.
 import type { FastifyInstance } from 'fastify';
+import type { Catalog } from '../catalog/catalog.js';
 import type { FleetbootConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Lifecycle } from '../provision/lifecycle.js';
 import type { Store } from '../store/types.js';
 import type { FailureLimiterOptions } from './failure-limiter.js';
 import { mountApi } from './plugin.js';
@@ -13,7 +15,10 @@ import {
   eventStreamRoutes,
   type EventStreamOptions,
 } from './routes/event-stream.js';
+import { configRoutes } from './routes/config.js';
+import { imageRoutes } from './routes/images.js';
 import { leaseRoutes } from './routes/leases.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { logRoutes } from './routes/logs.js';
 import { machineRoutes } from './routes/machines.js';
 import { systemRoutes, type HealthReport } from './routes/system.js';
@@ -26,6 +31,9 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly health: () => HealthReport;
   readonly version: string;
+  /** The install lifecycle every machine command goes through (shared with the installer callbacks). */
+  readonly lifecycle: Lifecycle;
+  readonly catalog: Catalog;
   /** Wall-clock ms: the authentication rate limit's windows. */
   readonly now: () => number;
   readonly authLimits?: Partial<Omit<FailureLimiterOptions, 'now'>>;
@@ -37,9 +45,12 @@ export function apiRoutes(deps: ApiDeps, streams: EventStreams): readonly AnyRou
   const table: AnyRoute[] = [];
   table.push(
     ...machineRoutes(deps.store),
+    ...lifecycleRoutes(deps.lifecycle),
     ...logRoutes(deps.store),
     ...eventStreamRoutes(deps.store, streams, { ...DEFAULT_EVENT_STREAM, ...deps.eventStream }, deps.logger),
     ...leaseRoutes(deps.store, deps.config.dhcp),
+    ...configRoutes(deps.config.profiles, deps.config.rules),
+    ...imageRoutes(deps.catalog),
     ...tokenRoutes(deps.store),
     ...systemRoutes({ health: deps.health, version: deps.version, table: () => table }),
   );

@@ -5,6 +5,7 @@ import { roleAllows } from '../inventory/api-token.js';
 import type { AuditOutcome } from '../inventory/audit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { LifecycleRefusedError } from '../provision/lifecycle.js';
 import type { Store } from '../store/types.js';
 import { ANONYMOUS, appendApiAudit } from './audit.js';
 import { ApiError, errorBody, toApiError } from './errors.js';
@@ -119,8 +120,15 @@ async function handle(spec: AnyRoute, request: FastifyRequest, reply: FastifyRep
       'the database is unavailable, so this change could not be audited and was not made; retry in a moment',
     );
   }
-  const result = await spec.handler(call);
-  if (audit !== undefined) {
+  let result: unknown;
+  try {
+    result = await spec.handler(call);
+  } catch (error) {
+    // The handler's callee wrote the entry of a refusal it decided; the error handler must not add another.
+    if (audit?.recordedBy === 'handler' && isRecordedRefusal(error)) audited.add(request);
+    throw error;
+  }
+  if (audit !== undefined && audit.recordedBy !== 'handler') {
     audited.add(request);
     await appendApiAudit(store.audit, {
       request,
@@ -139,6 +147,14 @@ async function handle(spec: AnyRoute, request: FastifyRequest, reply: FastifyRep
   }
   if (result === HIJACKED) return reply;
   return reply.code(spec.status ?? 200).send(result);
+}
+
+/** A refusal the lifecycle audited itself (provision/lifecycle.ts), as is or as the ApiError it became. */
+function isRecordedRefusal(error: unknown): boolean {
+  return (
+    error instanceof LifecycleRefusedError ||
+    (error instanceof ApiError && error.cause instanceof LifecycleRefusedError)
+  );
 }
 
 /** The audit entry of a state-changing call that failed (validation, conflict, not found), unless written. */

@@ -62,7 +62,15 @@ export interface RouteSpec<
    * The audit action of a state-changing route (`machine.labels`) and how its target is named. Required on every
    * method but GET (reliability-catalogue S08); registration refuses a route that changes state without one.
    */
-  readonly audit?: { readonly action: string; readonly target: (call: Call<P, Q, B>) => string };
+  readonly audit?: {
+    readonly action: string;
+    readonly target: (call: Call<P, Q, B>) => string;
+    /**
+     * `handler`: what the handler calls writes the entry itself, refusals included (the install lifecycle does),
+     * so the API adds one only when the call fails before reaching it (validation, an unavailable store).
+     */
+    readonly recordedBy?: 'api' | 'handler';
+  };
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
@@ -95,7 +103,11 @@ export interface AnyRoute extends Omit<
   readonly params?: TSchema;
   readonly query?: TSchema;
   readonly body?: TSchema;
-  readonly audit?: { target(call: ErasedCall): string; readonly action: string };
+  readonly audit?: {
+    target(call: ErasedCall): string;
+    readonly action: string;
+    readonly recordedBy?: 'api' | 'handler';
+  };
   handler(call: ErasedCall): Promise<unknown>;
 }
 

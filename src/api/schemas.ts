@@ -2,11 +2,13 @@
 // responses with them (a response property a schema does not name is never sent, so a secret added to a domain
 // type later cannot leak through a route by accident), and openapi.ts publishes them.
 import Type, { type Static, type TSchema } from 'typebox';
-import { API_ROLES } from '../inventory/api-token.js';
+import { API_ROLES, TOKEN_NAME_PATTERN } from '../inventory/api-token.js';
 import { AUDIT_OUTCOMES } from '../inventory/audit.js';
 import { EVENT_SOURCES } from '../inventory/event.js';
 import { LEASE_STATES } from '../inventory/lease.js';
 import { MACHINE_STATES } from '../inventory/machine.js';
+import { OS_ARCHES, OS_FAMILIES } from '../inventory/os-image.js';
+import { UNMARKED_ACTIONS } from '../inventory/profile.js';
 import { MACHINE_SORT_KEYS, MAX_LOG_PAGE, MAX_PAGE_SIZE } from '../store/types.js';
 import { API_ERRORS } from './errors.js';
 
@@ -66,9 +68,12 @@ export const MachineListQuerySchema = Type.Object(
       }),
     ),
     label: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]{0,62}=[A-Za-z0-9._:/@+-]{0,128}$' }), {
-        description: '`key=value`; every one given must match. Repeat for several.',
-      }),
+      Type.Array(
+        Type.String({ pattern: `${LABEL_KEY_PATTERN.slice(0, -1)}=${LABEL_VALUE_PATTERN.slice(1)}` }),
+        {
+          description: '`key=value`; every one given must match. Repeat for several.',
+        },
+      ),
     ),
     q: Type.Optional(
       Type.String({
@@ -203,12 +208,12 @@ export const TokenSchema = Type.Object({
 export const TokenListSchema = Type.Object({ items: Type.Array(TokenSchema) });
 
 export const TokenNameParamsSchema = Type.Object(
-  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' }) },
+  { name: Type.String({ pattern: TOKEN_NAME_PATTERN.source }) },
   { additionalProperties: false },
 );
 
 export const NewTokenBodySchema = Type.Object(
-  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' }), role: Type.Enum([...API_ROLES]) },
+  { name: Type.String({ pattern: TOKEN_NAME_PATTERN.source }), role: Type.Enum([...API_ROLES]) },
   { additionalProperties: false },
 );
 
@@ -236,3 +241,80 @@ export const ErrorSchema = Type.Object({
 export const EmptySchema = Type.Object({}, { additionalProperties: false });
 
 export type MachineListQuery = Static<typeof MachineListQuerySchema>;
+
+export const AssignBodySchema = Type.Object(
+  {
+    profile: Nullable(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]*$',
+        maxLength: 63,
+        description: 'A configured profile; null clears.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MarkBodySchema = Type.Object(
+  {
+    ttlMs: Type.Optional(
+      Type.Integer({
+        minimum: 60_000,
+        maximum: 7 * 24 * 3_600_000,
+        description: 'How long the mark is valid; default install.markTtlMs.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ProfileSchema = Type.Object({
+  name: Type.String(),
+  os: Type.String(),
+  template: Type.String(),
+  kernelArgs: Type.String(),
+  variables: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'Values of secret-named keys (pass, secret, token, key) and crypt hashes are shown as ***.',
+  }),
+});
+
+export const ProfileListSchema = Type.Object({ items: Type.Array(ProfileSchema) });
+
+export const RuleSchema = Type.Object({
+  name: Type.String(),
+  selector: Type.Object({
+    mac: Type.Optional(MacSchema),
+    uuid: Type.Optional(Type.String()),
+    arch: Type.Optional(Type.Integer()),
+    subnet: Type.Optional(Type.String({ description: 'CIDR.' })),
+    vendorClass: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  }),
+  profile: Type.String(),
+  unmarked: Type.Enum([...UNMARKED_ACTIONS]),
+});
+
+export const RuleListSchema = Type.Object({ items: Type.Array(RuleSchema) });
+
+export const OsImageSchema = Type.Object({
+  name: Type.String(),
+  family: Type.Enum([...OS_FAMILIES]),
+  release: Type.String(),
+  arch: Type.Enum([...OS_ARCHES]),
+  kernel: Type.String({ description: 'Relative to the boot root (served as /boot/<path>).' }),
+  initrds: Type.Array(Type.String()),
+  installSource: Type.Optional(Type.String()),
+  loaders: Type.Record(Type.String(), Type.String()),
+  files: Type.Array(
+    Type.Object({ path: Type.String(), sha256: Type.String(), size: Type.Integer({ minimum: 0 }) }),
+  ),
+  source: Type.String(),
+  importedAt: EpochMsSchema,
+});
+
+export const OsImageListSchema = Type.Object({ items: Type.Array(OsImageSchema) });
+
+export const ImageParamsSchema = Type.Object(
+  { name: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]*$', maxLength: 100 }) },
+  { additionalProperties: false },
+);

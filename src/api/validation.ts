@@ -23,7 +23,10 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
   const compiled = Compile(schema);
   const convert = httpPart === 'querystring' || httpPart === 'params';
   return (data: unknown) => {
-    const value = convert ? Value.Convert(schema, data) : data;
+    // fastify passes null for an absent body: for a body of optional fields only, that is `{}` (POST …/cancel
+    // and …/install need not send one); a required field is still reported missing.
+    const input = httpPart === 'body' && (data === null || data === undefined) ? {} : data;
+    const value = convert ? Value.Convert(schema, input) : input;
     if (compiled.Check(value)) return { value };
     const part = httpPart ?? 'request';
     return { error: new RequestValidationError(part, describe(part, compiled.Errors(value))) };

@@ -1,11 +1,10 @@
 // Reliability-catalogue S01 (deny by default), S02 (the role matrix) and S03 (an allowlist of what is reachable),
 // generated from the route table the API serves: a new route without an entry here fails the first test, and
-// every route is called with every kind of credential.
+// every route is called with every kind of credential, each on a fresh server set up so the call can succeed.
 import { describe, expect, it } from 'vitest';
 import { API_PREFIX, type Access, type AnyRoute } from '../../src/api/route.js';
 import { roleAllows } from '../../src/inventory/api-token.js';
-import type { Mac } from '../../src/values/mac.js';
-import { apiHarness, type ApiHarness } from './harness.js';
+import { apiHarness, type ApiHarness, importImage, machine, machineIn } from './harness.js';
 import { send } from './requests.js';
 
 /** The allowlist: every route the API may serve, with the least role that may call it. */
@@ -13,12 +12,21 @@ const EXPECTED: Readonly<Record<string, Access>> = {
   'GET /machines': 'viewer',
   'GET /machines/:id': 'viewer',
   'PUT /machines/:id/labels': 'operator',
+  'PUT /machines/:id/profile': 'operator',
+  'POST /machines/:id/install': 'operator',
+  'POST /machines/:id/reinstall': 'operator',
+  'POST /machines/:id/cancel': 'operator',
   'DELETE /machines/:id': 'admin',
   'GET /events': 'viewer',
   'GET /machines/:id/events': 'viewer',
   'GET /events/stream': 'viewer',
   'GET /audit': 'operator',
   'GET /leases': 'viewer',
+  'GET /profiles': 'viewer',
+  'GET /rules': 'viewer',
+  'GET /images': 'viewer',
+  'GET /images/:name': 'viewer',
+  'DELETE /images/:name': 'admin',
   'GET /tokens': 'admin',
   'POST /tokens': 'admin',
   'DELETE /tokens/:name': 'admin',
@@ -28,47 +36,54 @@ const EXPECTED: Readonly<Record<string, Access>> = {
   'GET /docs': 'public',
 };
 
-/** A well-formed request per route, so that an allowed caller gets a success (not merely "not 401"). */
-interface Fixture {
-  readonly machineId: string;
-}
-const SAMPLES: Readonly<Record<string, (fx: Fixture) => { url: string; payload?: object }>> = {
-  'GET /machines': () => ({ url: '/machines?state=discovered&limit=10' }),
-  'GET /machines/:id': (fx) => ({ url: `/machines/${fx.machineId}` }),
-  'PUT /machines/:id/labels': (fx) => ({
-    url: `/machines/${fx.machineId}/labels`,
+type Sample = (h: ApiHarness) => Promise<{ url: string; payload?: object }>;
+
+/** A well-formed request per route and what it needs to exist, so an allowed caller gets a success. */
+const SAMPLES: Readonly<Record<string, Sample>> = {
+  'GET /machines': async () => Promise.resolve({ url: '/machines?state=discovered&limit=10' }),
+  'GET /machines/:id': async (h) => ({ url: `/machines/${await machine(h)}` }),
+  'PUT /machines/:id/labels': async (h) => ({
+    url: `/machines/${await machine(h)}/labels`,
     payload: { labels: { rack: 'r1' } },
   }),
-  'DELETE /machines/:id': (fx) => ({ url: `/machines/${fx.machineId}` }),
-  'GET /events': () => ({ url: '/events?limit=10' }),
-  'GET /machines/:id/events': (fx) => ({ url: `/machines/${fx.machineId}/events` }),
-  'GET /events/stream': () => ({ url: '/events/stream' }),
-  'GET /audit': () => ({ url: '/audit' }),
-  'GET /leases': () => ({ url: '/leases' }),
-  'GET /tokens': () => ({ url: '/tokens' }),
-  'POST /tokens': () => ({ url: '/tokens', payload: { name: 'fresh', role: 'viewer' } }),
-  'DELETE /tokens/:name': () => ({ url: '/tokens/victim' }),
-  'GET /health': () => ({ url: '/health' }),
-  'GET /version': () => ({ url: '/version' }),
-  'GET /openapi.json': () => ({ url: '/openapi.json' }),
-  'GET /docs': () => ({ url: '/docs' }),
+  'PUT /machines/:id/profile': async (h) => ({
+    url: `/machines/${await machine(h)}/profile`,
+    payload: { profile: 'debian12' },
+  }),
+  'POST /machines/:id/install': async (h) => ({ url: `/machines/${await machineIn(h, 'ready')}/install` }),
+  'POST /machines/:id/reinstall': async (h) => ({
+    url: `/machines/${await machineIn(h, 'installed')}/reinstall`,
+  }),
+  'POST /machines/:id/cancel': async (h) => ({ url: `/machines/${await machineIn(h, 'queued')}/cancel` }),
+  'DELETE /machines/:id': async (h) => ({ url: `/machines/${await machine(h)}` }),
+  'GET /events': async () => Promise.resolve({ url: '/events?limit=10' }),
+  'GET /machines/:id/events': async (h) => ({ url: `/machines/${await machine(h)}/events` }),
+  'GET /events/stream': async () => Promise.resolve({ url: '/events/stream' }),
+  'GET /audit': async () => Promise.resolve({ url: '/audit' }),
+  'GET /leases': async () => Promise.resolve({ url: '/leases' }),
+  'GET /profiles': async () => Promise.resolve({ url: '/profiles' }),
+  'GET /rules': async () => Promise.resolve({ url: '/rules' }),
+  'GET /images': async () => Promise.resolve({ url: '/images' }),
+  'GET /images/:name': async (h) => {
+    await importImage(h);
+    return { url: '/images/debian-12-amd64' };
+  },
+  'DELETE /images/:name': async (h) => {
+    await importImage(h);
+    return { url: '/images/debian-12-amd64' };
+  },
+  'GET /tokens': async () => Promise.resolve({ url: '/tokens' }),
+  'POST /tokens': async () => Promise.resolve({ url: '/tokens', payload: { name: 'fresh', role: 'viewer' } }),
+  'DELETE /tokens/:name': async () => Promise.resolve({ url: '/tokens/viewer' }),
+  'GET /health': async () => Promise.resolve({ url: '/health' }),
+  'GET /version': async () => Promise.resolve({ url: '/version' }),
+  'GET /openapi.json': async () => Promise.resolve({ url: '/openapi.json' }),
+  'GET /docs': async () => Promise.resolve({ url: '/docs' }),
 };
 
 const key = (route: AnyRoute) => `${route.method} ${route.url}`;
 
-/** Credentials from none to admin; the denied ones first, so a state-changing success comes last. */
 const CALLERS = ['none', 'revoked', 'viewer', 'operator', 'admin'] as const;
-
-async function fixture(h: ApiHarness): Promise<Fixture> {
-  const { machine } = await h.store.inventory.recordContact({ mac: '52:54:00:12:34:56' as Mac });
-  await h.store.tokens.create({
-    name: 'victim',
-    role: 'viewer',
-    createdBy: 'test',
-    tokenHash: 'a'.repeat(64),
-  });
-  return { machineId: machine.id };
-}
 
 describe('API authorisation, generated from the route table', () => {
   it('serves exactly the allowlisted routes, each with its expected access (S03)', async () => {
@@ -79,18 +94,18 @@ describe('API authorisation, generated from the route table', () => {
   });
 
   it('answers every route as its role allows, for every kind of caller (S01, S02)', async () => {
-    const routes = (await apiHarness()).routes;
+    const { routes } = await apiHarness();
     for (const route of routes) {
-      // A fresh server per route: a state-changing call must not change what the next route sees.
-      const h = await apiHarness();
       const sample = SAMPLES[key(route)];
       expect(sample, `${key(route)} has a sample request`).toBeDefined();
       if (sample === undefined) continue;
-      const request = sample(await fixture(h));
       for (const caller of CALLERS) {
+        // A fresh server per call: what one caller changes must not decide what the next one gets.
+        const h = await apiHarness();
+        const request = await sample(h);
         const headers = caller === 'none' ? {} : h.auth(h.tokens[caller]);
         const res = await send(h, route, { ...request, url: API_PREFIX + request.url }, headers);
-        const what = `${key(route)} as ${caller}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+        const what = `${key(route)} as ${caller}: ${res.statusCode} ${res.body.slice(0, 300)}`;
         const allowed =
           route.access === 'public' ||
           (caller !== 'none' && caller !== 'revoked' && roleAllows(caller, route.access));

@@ -1,10 +1,10 @@
-// Machines: list (filter, sort, keyset paging), show, labels, forget.
+// Machines: list (filter, sort, keyset paging), show, labels. Commands that change the install state are in
+// lifecycle.ts.
 import { type Labels, parseMachineId } from '../../inventory/machine.js';
 import type { MachineListQuery as StoreListQuery, Store } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
-  EmptySchema,
   LabelsBodySchema,
   MachineListQuerySchema,
   type MachineListQuery,
@@ -58,21 +58,6 @@ export function machineRoutes(store: Store): AnyRoute[] {
           body.labels as Labels,
           body.version === undefined ? undefined : { version: body.version },
         ),
-    }),
-    defineRoute({
-      method: 'DELETE',
-      url: '/machines/:id',
-      operationId: 'forgetMachine',
-      summary: 'Forget a machine: it leaves the inventory; its events stay in the log.',
-      tag: 'machines',
-      access: 'admin',
-      audit: { action: 'machine.forget', target: ({ params }) => params.id },
-      params: MachineParamsSchema,
-      response: EmptySchema,
-      handler: async ({ params }) => {
-        if (!(await store.inventory.forget(parseMachineId(params.id)))) throw machineNotFound(params.id);
-        return {};
-      },
     }),
   ];
 }
