@@ -94,6 +94,11 @@ export class Catalog {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly hostLoaders: readonly HostLoader[];
+  private readonly parsed = new Map<
+    string,
+    | { version: string; image: CatalogImage; error?: undefined }
+    | { version: string; image?: undefined; error: ManifestError }
+  >();
 
   constructor(options: CatalogOptions) {
     this.bootRoot = path.resolve(options.bootRoot);
@@ -119,7 +124,10 @@ export class Catalog {
         if (image !== undefined) images.push(image);
       } catch (error) {
         if (!(error instanceof ManifestError)) throw error;
-        this.logger.warn({ image: name, err: error.message }, 'image skipped: its manifest is invalid');
+        // Once per version of the broken manifest, not on every boot decision that lists the images.
+        if (!(error instanceof StaleManifestError)) {
+          this.logger.warn({ image: name, err: error.message }, 'image skipped: its manifest is invalid');
+        }
       }
     }
     return images;
@@ -224,16 +232,39 @@ export class Catalog {
     return problems;
   }
 
+  /**
+   * Reads a manifest, parsed once per version: the boot policy lists the images for every boot decision, and a
+   * manifest only ever changes by a rename (a new inode), so device, inode, size and mtime identify its content.
+   */
   private async read(name: string): Promise<CatalogImage | undefined> {
     const file = path.join(this.imagesDir, name, MANIFEST_FILE);
+    let version: string;
     let text: string;
     try {
+      const info = await stat(file);
+      version = `${String(info.dev)}:${String(info.ino)}:${String(info.size)}:${String(info.mtimeMs)}`;
+      const cached = this.parsed.get(name);
+      if (cached?.version === version) {
+        if (cached.image === undefined) throw cached.error;
+        return cached.image;
+      }
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if (hasCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+      if (hasCode(error, 'ENOENT', 'ENOTDIR')) {
+        this.parsed.delete(name);
+        return undefined;
+      }
       throw error;
     }
-    return parseManifest(text, file, name);
+    try {
+      const image = parseManifest(text, file, name);
+      this.parsed.set(name, { version, image });
+      return image;
+    } catch (error) {
+      if (error instanceof ManifestError)
+        this.parsed.set(name, { version, error: new StaleManifestError(error) });
+      throw error;
+    }
   }
 
   private checkName(name: string): void {
@@ -382,6 +413,13 @@ export class Catalog {
       this.logger.info({ file: entry }, 'removing the leftover of an interrupted import');
       await rm(path.join(this.bootRoot, entry), { force: true });
     }
+  }
+}
+
+/** A manifest error already reported for this version of the file. */
+class StaleManifestError extends ManifestError {
+  constructor(original: ManifestError) {
+    super(original.message);
   }
 }
 
