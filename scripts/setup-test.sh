@@ -2,8 +2,8 @@
 # Sets up everything the test suite needs on Debian 12, then returns: the npm dependencies, the real peers the
 # interop tests run inside network namespaces (DHCP and TFTP clients, capture tools, QEMU with SeaBIOS/iPXE and
 # OVMF firmware, Debian's pxelinux and iPXE loaders, GRUB's grub-script-check, Debian 12's netboot installer tree
-# and xorriso for the OS image catalog), and a PostgreSQL server
-# for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
+# and xorriso for the OS image catalog, busybox to run the installer's own preseed parser), and a PostgreSQL
+# server for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -16,7 +16,7 @@ apt_install \
   tftp-hpa atftp \
   tcpdump tshark \
   qemu-system-x86 ipxe-qemu ovmf ipxe pxelinux syslinux-common grub-common \
-  debian-installer-12-netboot-amd64 xorriso \
+  debian-installer-12-netboot-amd64 xorriso busybox \
   gnupg dpkg-dev apt xz-utils \
   postgresql
 scripts/ci/postgres.sh

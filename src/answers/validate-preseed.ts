@@ -24,8 +24,9 @@ const TYPES = new Set([
   'title',
 ]);
 // The owner is a package name (`d-i` for the installer); the question is `template/name`, which has a slash.
+// The value is what follows the type and the whitespace after it (d-i strips that whitespace).
 const ENTRY =
-  /^([a-z0-9][a-z0-9.+-]*)[ \t]+([A-Za-z0-9][A-Za-z0-9_.+-]*\/[A-Za-z0-9_.+/-]+)[ \t]+([a-z]+)(?:[ \t](.*))?$/;
+  /^([a-z0-9][a-z0-9.+-]*)[ \t]+([A-Za-z0-9][A-Za-z0-9_.+-]*\/[A-Za-z0-9_.+/-]+)[ \t]+([a-z]+)(?:[ \t]+(.*))?$/;
 // A plain-text password written where debian-installer would set it (catalogue S05); the *-crypted forms exist.
 const PLAIN_PASSWORDS = new Set([
   'passwd/root-password',
@@ -35,62 +36,83 @@ const PLAIN_PASSWORDS = new Set([
 ]);
 
 /**
- * Parses a preseed file line by line, as debian-installer does: `#` starts a comment line, blank lines are
- * skipped, a line ending in `\` continues on the next. Every other line must be one answer. Also refuses what
- * would work but must not be: a question answered twice (the later answer silently wins — the shape of an
- * injected line, catalogue H07), a plain-text password, a `-crypted` answer that is not a crypt hash.
+ * Parses a preseed file line by line as debian-installer 12 does (its own debconf-set-selections, a shell script in
+ * the initrd; test/answers/d-i-parser.test.ts runs it): lines starting with `#` and blank lines are dropped, leading
+ * whitespace is stripped, a line ending in `\` is joined to the next with one space, and the owner, question and
+ * type are split off at whitespace, the rest (after that whitespace, trailing whitespace kept) being the value.
+ * An indented `#` is not a comment there: d-i takes `#` as an owner and sets a question named by the next word;
+ * this refuses it. Also refuses what would work but must not be: a
+ * question answered twice (the later answer silently wins — the shape of an injected line, catalogue H07), a
+ * plain-text password, a `-crypted` answer that is not a crypt hash, a type debconf does not have.
  */
 export function parsePreseed(text: string): { entries: PreseedEntry[]; problems: AnswerProblem[] } {
   const entries: PreseedEntry[] = [];
   const problems: AnswerProblem[] = [];
   const seen = new Map<string, number>();
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let logical = lines[i] ?? '';
-    while (logical.endsWith('\\') && i + 1 < lines.length)
-      logical = logical.slice(0, -1) + (lines[++i] ?? '');
-    const problem = (message: string): void => {
-      problems.push({ line: start, message });
+  let continued: { line: number; text: string } | undefined;
+  text.split('\n').forEach((raw, index) => {
+    const problem = (line: number, message: string): void => {
+      problems.push({ line, message });
     };
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(logical)) {
-      problem('contains a control character (a CR of CRLF line ends, a NUL…)');
-      continue;
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(raw)) {
+      problem(index + 1, 'contains a control character (a CR of CRLF line ends, a NUL…)');
+      return;
     }
-    const trimmed = logical.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (logical.endsWith('\\')) {
-      problem('ends the file with a line continuation');
-      continue;
+    if (raw.startsWith('#') || /^[ \t]*$/.test(raw)) return;
+    // Only space and tab: d-i's sed classes are ASCII ([[:space:]]; the other ASCII spaces are refused above).
+    const line = raw.replace(/^[ \t]+/, '');
+    if (line.endsWith('\\')) {
+      const part = line.slice(0, -1).replace(/[ \t]+$/, '');
+      continued = {
+        line: continued?.line ?? index + 1,
+        text: continued === undefined ? part : `${continued.text} ${part}`,
+      };
+      return;
     }
-    const match = ENTRY.exec(trimmed);
-    if (match === null) {
-      problem(`is not "owner question type value": ${JSON.stringify(trimmed.slice(0, 80))}`);
-      continue;
-    }
-    const [, owner = '', question = '', type = '', value = ''] = match;
-    if (!TYPES.has(type)) {
-      problem(`${question}: unknown type ${JSON.stringify(type)} (expected ${[...TYPES].join(', ')})`);
-      continue;
-    }
-    if (type === 'boolean' && value !== 'true' && value !== 'false') {
-      problem(`${question}: a boolean is true or false, not ${JSON.stringify(value)}`);
-    }
-    if (PLAIN_PASSWORDS.has(question) && value !== '') {
-      problem(
-        `${question}: a plain-text password; write ${question.replace(/(-again)?$/, '-crypted')} with a hash`,
-      );
-    }
-    if (question.endsWith('-crypted') && !isCryptHash(value)) {
-      problem(`${question}: not a password hash (expected ${CRYPT_HASH_EXPECTED})`);
-    }
-    const key = `${owner} ${question}`;
+    const start = continued?.line ?? index + 1;
+    const logical = continued === undefined ? line : `${continued.text} ${line}`;
+    continued = undefined;
+    const entry = parseEntry(logical, start, (message) => {
+      problem(start, message);
+    });
+    if (entry === undefined) return;
+    const key = `${entry.owner} ${entry.question}`;
     const earlier = seen.get(key);
-    if (earlier !== undefined) problem(`${owner} ${question} is answered again (first on line ${earlier})`);
+    if (earlier !== undefined) problem(start, `${key} is answered again (first on line ${earlier})`);
     else seen.set(key, start);
-    entries.push({ line: start, owner, question, type, value: value.trimEnd() });
-  }
+    entries.push(entry);
+  });
+  if (continued !== undefined)
+    problems.push({ line: continued.line, message: 'ends the file with a line continuation' });
   return { entries, problems };
+}
+
+function parseEntry(
+  logical: string,
+  line: number,
+  problem: (message: string) => void,
+): PreseedEntry | undefined {
+  const match = ENTRY.exec(logical);
+  if (match === null) {
+    problem(`is not "owner question type value": ${JSON.stringify(logical.slice(0, 80))}`);
+    return undefined;
+  }
+  const [, owner = '', question = '', type = '', value = ''] = match;
+  if (!TYPES.has(type)) {
+    problem(`${question}: unknown type ${JSON.stringify(type)} (expected ${[...TYPES].join(', ')})`);
+    return undefined;
+  }
+  if (type === 'boolean' && value !== 'true' && value !== 'false') {
+    problem(`${question}: a boolean is true or false, not ${JSON.stringify(value)}`);
+  }
+  if (PLAIN_PASSWORDS.has(question) && value !== '') {
+    problem(
+      `${question}: a plain-text password; write ${question.replace(/(-again)?$/, '-crypted')} with a hash`,
+    );
+  }
+  if (question.endsWith('-crypted') && !isCryptHash(value)) {
+    problem(`${question}: not a password hash (expected ${CRYPT_HASH_EXPECTED})`);
+  }
+  return { line, owner, question, type, value };
 }

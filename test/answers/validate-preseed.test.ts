@@ -8,7 +8,6 @@ describe('parsePreseed', () => {
       [
         '# a comment',
         '',
-        '   # an indented comment',
         'd-i netcfg/get_hostname string node01',
         'd-i partman-auto/disk string',
         'd-i preseed/late_command string echo one; \\',
@@ -21,24 +20,24 @@ describe('parsePreseed', () => {
     );
     expect(problems).toEqual([]);
     expect(entries).toEqual([
-      { line: 4, owner: 'd-i', question: 'netcfg/get_hostname', type: 'string', value: 'node01' },
-      { line: 5, owner: 'd-i', question: 'partman-auto/disk', type: 'string', value: '' },
+      { line: 3, owner: 'd-i', question: 'netcfg/get_hostname', type: 'string', value: 'node01' },
+      { line: 4, owner: 'd-i', question: 'partman-auto/disk', type: 'string', value: '' },
       {
-        line: 6,
+        line: 5,
         owner: 'd-i',
         question: 'preseed/late_command',
         type: 'string',
-        value: 'echo one;   echo two',
+        value: 'echo one; echo two',
       },
       {
-        line: 8,
+        line: 7,
         owner: 'tasksel',
         question: 'tasksel/first',
         type: 'multiselect',
         value: 'standard, ssh-server',
       },
-      { line: 9, owner: 'd-i', question: 'passwd/user-password-crypted', type: 'password', value: YESCRYPT },
-      { line: 10, owner: 'd-i', question: 'grub-installer/only_debian', type: 'boolean', value: 'true' },
+      { line: 8, owner: 'd-i', question: 'passwd/user-password-crypted', type: 'password', value: YESCRYPT },
+      { line: 9, owner: 'd-i', question: 'grub-installer/only_debian', type: 'boolean', value: 'true' },
     ]);
   });
 
@@ -55,6 +54,7 @@ describe('parsePreseed', () => {
     ['d-i passwd/root-password-crypted password hunter2', /not a password hash/],
     ['d-i netcfg/get_hostname string node01\r', /control character/],
     ['d-i preseed/late_command string reboot \\', /ends the file with a line continuation/],
+    ['  # an indented comment is not one for d-i', /is not "owner question type value"/],
   ])('refuses %j', (line, message) => {
     const { problems } = parsePreseed(`${line}\n`);
     expect(problems).toHaveLength(1);
