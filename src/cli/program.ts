@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDb } from './commands/db.js';
 import { registerInit } from './commands/init.js';
+import { registerLab } from './commands/lab.js';
 import { registerOs } from './commands/os.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerMachines } from './commands/machines.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
   registerOs(program, io);
   registerProfiles(program, io);
   registerMachines(program, io);
+  registerLab(program, io);
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')
