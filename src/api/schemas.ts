@@ -9,6 +9,7 @@ import { LEASE_STATES } from '../inventory/lease.js';
 import { MACHINE_STATES } from '../inventory/machine.js';
 import { OS_ARCHES, OS_FAMILIES } from '../inventory/os-image.js';
 import { UNMARKED_ACTIONS } from '../inventory/profile.js';
+import { LABEL_KEY_PATTERN, LABEL_VALUE_FORBIDDEN, MAX_LABEL_VALUE } from '../values/label.js';
 import { MACHINE_SORT_KEYS, MAX_LOG_PAGE, MAX_PAGE_SIZE } from '../store/types.js';
 import { API_ERRORS } from './errors.js';
 
@@ -20,17 +21,17 @@ const Ipv4Schema = Type.String({ format: 'ipv4' });
 export const MachineIdSchema = Type.String({ format: 'uuid', description: 'The inventory id of a machine.' });
 
 /**
- * Label keys and values: plain words, so that no label can carry template syntax (`{{`, `${`, `<%`), quotes,
- * whitespace or control characters into an answer file or a page (reliability-catalogue H06, H07). Rejected here,
- * at the edge, rather than escaped in every place that shows one.
+ * Label keys and values as values/label.ts defines them for the CLI and import files, so a label set anywhere can
+ * be read, filtered and set again here. Values are data wherever they are used: an answer template reads them as
+ * variables and never evaluates them (reliability-catalogue H06), and they stay on one line (H07).
  */
-export const LABEL_KEY_PATTERN = '^[a-z0-9]([a-z0-9._/-]{0,62})$';
-export const LABEL_VALUE_PATTERN = '^[A-Za-z0-9._:/@+-]{0,128}$';
+const LABEL_KEY = LABEL_KEY_PATTERN.source.slice(1, -1);
+const LABEL_VALUE = `[^${LABEL_VALUE_FORBIDDEN.source.slice(1, -1)}]{0,${MAX_LABEL_VALUE}}`;
 export const MAX_LABELS = 64;
 
 export const LabelsSchema = Type.Record(
-  Type.String({ pattern: LABEL_KEY_PATTERN }),
-  Type.String({ pattern: LABEL_VALUE_PATTERN }),
+  Type.String({ pattern: `^${LABEL_KEY}$` }),
+  Type.String({ pattern: `^${LABEL_VALUE}$` }),
   { maxProperties: MAX_LABELS, description: 'Operator labels, e.g. `rack: r12`.' },
 );
 
@@ -68,12 +69,9 @@ export const MachineListQuerySchema = Type.Object(
       }),
     ),
     label: Type.Optional(
-      Type.Array(
-        Type.String({ pattern: `${LABEL_KEY_PATTERN.slice(0, -1)}=${LABEL_VALUE_PATTERN.slice(1)}` }),
-        {
-          description: '`key=value`; every one given must match. Repeat for several.',
-        },
-      ),
+      Type.Array(Type.String({ pattern: `^${LABEL_KEY}=${LABEL_VALUE}$` }), {
+        description: '`key=value`; every one given must match. Repeat for several.',
+      }),
     ),
     q: Type.Optional(
       Type.String({

@@ -8,6 +8,7 @@ import { registerOs } from './commands/os.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerMachines } from './commands/machines.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import { DEFAULT_CONFIG_PATHS } from './config-path.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { CommandError, type CliIo } from './io.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo): Command {
   registerProfiles(program, io);
   registerMachines(program, io);
   registerLab(program, io);
+  registerToken(program, io);
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')

@@ -4,6 +4,8 @@ import { InvalidValueError } from './brand.js';
 // `--label k=v` option, URL query strings) without quoting, and values that stay on one line.
 
 const KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
+/** The key rule as a pattern, for schemas that check keys where they arrive (the API). */
+export const LABEL_KEY_PATTERN = KEY;
 export const LABEL_KEY_EXPECTED =
   'a label key such as rack or site.example/role: 1 to 63 letters, digits, `.`, `_`, `/` or `-`, starting and ' +
   'ending with a letter or digit';
@@ -16,9 +18,12 @@ export function parseLabelKey(input: string): string {
   return input;
 }
 
+/** What a value may not contain: control characters and line separators, so it stays on one line. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+export const LABEL_VALUE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 export function parseLabelValue(input: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (input.length > MAX_LABEL_VALUE || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(input)) {
+  if (input.length > MAX_LABEL_VALUE || LABEL_VALUE_FORBIDDEN.test(input)) {
     throw new InvalidValueError('label value', input, LABEL_VALUE_EXPECTED);
   }
   return input;

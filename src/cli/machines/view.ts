@@ -72,7 +72,7 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function table(rows: readonly (readonly string[])[]): string {
+export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   return rows
     .map(
