@@ -7,6 +7,7 @@ import { registerLab } from './commands/lab.js';
 import { registerOs } from './commands/os.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerMachines } from './commands/machines.js';
+import { registerMachinesRender } from './commands/machines-render.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { DEFAULT_CONFIG_PATHS } from './config-path.js';
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIo): Command {
   registerDb(program, io);
   registerOs(program, io);
   registerProfiles(program, io);
-  registerMachines(program, io);
+  registerMachinesRender(registerMachines(program, io), io);
   registerLab(program, io);
   registerToken(program, io);
   program
