@@ -1,5 +1,5 @@
 import type { Labels, Machine, MachineId, MachineState } from '../../inventory/machine.js';
-import { MAX_PAGE_SIZE, type InventoryStore } from '../../store/types.js';
+import { MAX_PAGE_SIZE, type InventoryStore, type MachineFilter } from '../../store/types.js';
 import { isMac, parseMac } from '../../values/mac.js';
 import { parseUuid } from '../../values/uuid.js';
 
@@ -37,8 +37,11 @@ export async function findMachine(inventory: InventoryStore, name: string): Prom
     if (byMac) return byMac;
   } else {
     const wanted = name.toLowerCase();
-    const page = await inventory.list({ filter: { text: name }, limit: MAX_PAGE_SIZE });
-    const found = page.items.filter((m) => m.hostname?.toLowerCase() === wanted);
+    const found: Machine[] = [];
+    // The store's text filter is a substring match over several fields: page through it for the exact name.
+    for await (const machine of everyMachine(inventory, { text: name })) {
+      if (machine.hostname?.toLowerCase() === wanted) found.push(machine);
+    }
     if (found.length === 1 && found[0]) return found[0];
     if (found.length > 1) throw new SelectionError(`${name}: ${found.length} machines have this host name`);
   }
@@ -58,22 +61,22 @@ export async function selectMachines(inventory: InventoryStore, selection: Selec
   }
   if (bySelector) {
     const pattern = selection.match === undefined ? undefined : globPattern(selection.match);
-    for await (const machine of everyMachine(inventory, selection.labels, selection.states)) {
+    const filter = {
+      labels: selection.labels,
+      ...(selection.states === undefined ? {} : { states: selection.states }),
+    };
+    for await (const machine of everyMachine(inventory, filter)) {
       if (pattern === undefined || machineMatches(machine, pattern)) chosen.set(machine.id, machine);
     }
   }
   return [...chosen.values()];
 }
 
-async function* everyMachine(
-  inventory: InventoryStore,
-  labels: Labels,
-  states: readonly MachineState[] | undefined,
-): AsyncGenerator<Machine> {
+async function* everyMachine(inventory: InventoryStore, filter: MachineFilter): AsyncGenerator<Machine> {
   let cursor: string | undefined;
   do {
     const page = await inventory.list({
-      filter: { labels, ...(states === undefined ? {} : { states }) },
+      filter,
       limit: MAX_PAGE_SIZE,
       ...(cursor === undefined ? {} : { cursor }),
     });
