@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/pr
 import path from 'node:path';
 import type { LoaderKind, OsArch, OsFamily, OsImageFile } from '../inventory/os-image.js';
 import type { Logger } from '../observability/logger.js';
-import { detectLayout, type ImageLayout } from './detect.js';
+import { detectLayout, LayoutError, type ImageLayout } from './detect.js';
 import { CatalogError } from './errors.js';
 import {
   fsyncDir,
@@ -162,7 +162,7 @@ export class Catalog {
       await mkdir(imageDir, { mode: 0o755 });
       await mkdir(scratch, { mode: 0o700 });
       const tree = await this.openSource(source, request.source, scratch);
-      const layout = detectLayout(await tree.probe(), request);
+      const layout = await this.layoutOf(tree, source, request);
       const name = request.name ?? defaultImageName(layout.distribution, layout.release, layout.arch);
       this.checkName(name);
       const target = path.join(this.imagesDir, name);
@@ -294,6 +294,27 @@ export class Catalog {
     throw new CatalogError(
       `${given}: not an ISO 9660 image or a tarball (expected a netboot tree, netboot.tar.gz, an .iso or a mounted ISO)`,
     );
+  }
+
+  /**
+   * The layout of a source. Debian's package installs two trees side by side under
+   * `/usr/lib/debian-installer/images/<N>/<arch>/` (`text` and `gtk`); pointed at their parent, the error says so.
+   */
+  private async layoutOf(tree: SourceTree, source: string, request: ImportRequest): Promise<ImageLayout> {
+    try {
+      return detectLayout(await tree.probe(), request);
+    } catch (error) {
+      if (!(error instanceof LayoutError) || tree.kind !== 'directory') throw error;
+      const flavours: string[] = [];
+      for (const flavour of ['text', 'gtk']) {
+        if (await isDirectory(path.join(source, flavour, 'debian-installer')))
+          flavours.push(path.join(tree.source, flavour));
+      }
+      if (flavours.length === 0) throw error;
+      throw new LayoutError(
+        `${error.message}; a Debian netboot tree is one level down: ${flavours.join(' or ')}`,
+      );
+    }
   }
 
   /**

@@ -148,6 +148,15 @@ describe('Catalog', () => {
     );
   });
 
+  it("points one level down when given the parent of Debian's text and gtk trees", async () => {
+    const parent = path.join(fixture.dir, 'images-12-amd64');
+    smallNetbootTree(path.join(parent, 'text'));
+    smallNetbootTree(path.join(parent, 'gtk'));
+    await expect(fixture.catalog.import({ source: parent })).rejects.toThrow(
+      `; a Debian netboot tree is one level down: ${parent}/text or ${parent}/gtk`,
+    );
+  });
+
   it('never shows a crashed import, and the next import removes what it left', async () => {
     const leftover = path.join(fixture.bootRoot, 'images', `.import-${String(deadPid())}-0badc0de`);
     // A crash after the manifest was written but before the rename: complete-looking, yet not an image.
