@@ -24,6 +24,7 @@ import type { BootAddressSink } from './dhcp/boot-address-book.js';
 import {
   createProvisioning,
   type Provisioning,
+  provisioningServices,
   registerProvisioningHttp,
   tftpBootConfigs,
 } from './provisioning.js';
@@ -84,14 +85,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const supervisor = new Supervisor({ logger: subsystemLogger(logger, 'supervisor'), clock });
   const health = (): HealthReport => healthOf({ ...supervisor.states(), store: store.health() });
   supervisor.add(storeHealthService(store, clock));
-  const provisioning = await createProvisioning({
+  const provisionLogger = subsystemLogger(logger, 'provision');
+  const provisioning = await createProvisioning({ config, store, clock, logger: provisionLogger }).catch(
+    async (error: unknown) => {
+      await store.close();
+      throw error;
+    },
+  );
+  const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
+  await registerProvisioningHttp(app, provisioning, {
     config,
     store,
-    clock,
-    logger: subsystemLogger(logger, 'provision'),
+    logger: subsystemLogger(logger, 'http'),
   });
-  const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
-  registerProvisioningHttp(app, provisioning, { config, store, logger: subsystemLogger(logger, 'http') });
   registerApi(app, {
     store,
     config,
@@ -105,6 +111,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);
+  for (const service of provisioningServices(provisioning, { clock, logger: provisionLogger })) {
+    supervisor.add(service);
+  }
   addTftp(supervisor, {
     config,
     store,

@@ -6,14 +6,16 @@ import type { FleetbootConfig } from './config/schema.js';
 import { BootAddressBook } from './dhcp/boot-address-book.js';
 import type { Clock } from './net/clock.js';
 import type { HttpApp } from './net/http-app.js';
+import type { Service } from './net/supervisor.js';
 import type { VirtualFiles } from './net/tftp-files.js';
 import type { Logger } from './observability/logger.js';
 import { BootClients, type IdentifiedClient } from './provision/boot-clients.js';
 import { BootDecider } from './provision/boot-decider.js';
-import { registerBootFiles } from './provision/http-boot-files.js';
-import { registerBootScripts } from './provision/http-boot-scripts.js';
+import { machineAnswerRenderer } from './provision/answer-renderer.js';
+import { registerHttpBoot } from './provision/http-boot.js';
 import { loadOrCreateSecret } from './provision/install-token.js';
 import { Lifecycle } from './provision/lifecycle.js';
+import { markSweeper } from './provision/mark-sweeper.js';
 import type { Store } from './store/types.js';
 import { bootConfigFiles } from './tftp-boot-configs.js';
 
@@ -69,7 +71,18 @@ export async function createProvisioning(deps: {
     now,
     logger,
   });
-  return { bootRoot, catalog, lifecycle, book, clients, decider, roots: [...config.tftp.roots, bootRoot] };
+  // Declared machines are in the inventory before the first DHCP packet is answered (issue 5 item 3).
+  const report = await lifecycle.syncDeclaredMachines(config.machines);
+  logger.info({ ...report }, 'declared machines synchronised');
+  return { bootRoot, catalog, book, clients, decider, lifecycle, roots: [...config.tftp.roots, bootRoot] };
+}
+
+/** What provisioning runs by itself: the mark-expiry sweep. */
+export function provisioningServices(
+  provisioning: Provisioning,
+  deps: { clock: Clock; logger: Logger },
+): Service[] {
+  return [markSweeper({ expireMarks: () => provisioning.lifecycle.expireMarks(), ...deps })];
 }
 
 /**
@@ -115,20 +128,28 @@ function tftpHttpBase(config: FleetbootConfig, who: IdentifiedClient): string {
   return `http://${host}:${config.http.listen.port}`;
 }
 
-/** The HTTP routes of provisioning that need no lifecycle: boot files and iPXE scripts. */
-export function registerProvisioningHttp(
+/** Boot files, iPXE scripts, answer files and installer callbacks on the HTTP app (provision/http-boot.ts). */
+export async function registerProvisioningHttp(
   app: HttpApp,
   provisioning: Provisioning,
   deps: { config: FleetbootConfig; store: Store; logger: Logger },
-): void {
+): Promise<void> {
   const { config, store, logger } = deps;
-  registerBootFiles(app, { roots: provisioning.roots, logger });
-  registerBootScripts(app, {
+  await registerHttpBoot(app, {
+    roots: provisioning.roots,
     inventory: store.inventory,
     events: store.events,
     audit: store.audit,
     clients: provisioning.clients,
     decider: provisioning.decider,
+    lifecycle: provisioning.lifecycle,
+    renderAnswer: machineAnswerRenderer({
+      profiles: config.profiles,
+      rules: config.rules,
+      image: (name) => provisioning.catalog.get(name),
+      proxy: config.cache.enabled ? config.cache.proxyUrl : undefined,
+      logger,
+    }),
     publicUrl: config.http.publicUrl,
     logger,
   });

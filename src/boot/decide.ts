@@ -21,6 +21,11 @@ export interface DecideBootInput {
   readonly image: OsImage | undefined;
   /** Every imported image, for the menu. */
   readonly images: readonly OsImage[];
+  /**
+   * The host name the machine installs as (its own, else its profile's hostname pattern expanded, as its answer
+   * file has it: answers/context.ts), when one could be made.
+   */
+  readonly hostname?: string;
   /** The machine's install token (provision/install-token.ts), when it is marked and the token checks out. */
   readonly installToken: string | undefined;
   /** Base URL of fleetboot's HTTP server as the client reaches it, without a trailing slash. */
@@ -121,7 +126,7 @@ function install(input: DecideBootInput, image: OsImage, token: string): BootDec
     label: `Install ${image.name} (profile ${profile.name})`,
     kernel: image.kernel,
     initrds: image.initrds,
-    args: installerArgs({ image, profile, machine: input.machine, answers, httpBase: input.httpBase }),
+    args: installerArgs({ image, profile, hostname: input.hostname, answers, httpBase: input.httpBase }),
   };
   return {
     plan: { title: title(input, entry.label), entries: [entry], timeoutSeconds: 0, confidential: true },

@@ -1,5 +1,4 @@
 import type { JsonObject } from '../inventory/json.js';
-import type { Machine } from '../inventory/machine.js';
 import type { OsImage } from '../inventory/os-image.js';
 import type { Profile } from '../inventory/profile.js';
 import { InvalidValueError } from '../values/brand.js';
@@ -9,7 +8,8 @@ import { BootConfigTextError, checkKernelArgs } from './config-text.js';
 export interface InstallerArgsInput {
   readonly image: OsImage;
   readonly profile: Profile;
-  readonly machine: Machine | undefined;
+  /** The host name it installs as, possibly fully qualified; none leaves d-i's default (or DHCP's name). */
+  readonly hostname: string | undefined;
   /** Base URL of this machine's answer files (`<http>/answers/<token>`), no trailing slash. */
   readonly answers: string;
   readonly httpBase: string;
@@ -60,9 +60,8 @@ function familyArgs(input: InstallerArgsInput): string[] {
  */
 function debianArgs(input: InstallerArgsInput): string[] {
   const variables = input.profile.variables;
-  // The inventory's host name (a profile's `hostname` variable may be a pattern, the answer template's business).
   // It may be fully qualified (node01.lab.example): d-i takes the label and the domain apart.
-  const fqdn = input.machine?.hostname ?? undefined;
+  const fqdn = input.hostname;
   const dot = fqdn?.indexOf('.') ?? -1;
   const hostname = dot < 0 ? fqdn : fqdn?.slice(0, dot);
   const domain = stringVariable(variables, 'domain') ?? (dot < 0 ? undefined : fqdn?.slice(dot + 1));

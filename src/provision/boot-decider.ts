@@ -1,5 +1,6 @@
 import type { BootClient } from '../boot/boot-plan.js';
 import { type BootDecision, decideBoot } from '../boot/decide.js';
+import { DEFAULT_HOSTNAME_PATTERN, expandHostnamePattern } from '../answers/hostname-pattern.js';
 import type { Machine } from '../inventory/machine.js';
 import { MARKED_STATES } from '../inventory/machine.js';
 import type { OsImage } from '../inventory/os-image.js';
@@ -45,6 +46,7 @@ export class BootDecider {
       match,
       image: match === undefined ? undefined : images.find((i) => i.name === match.profile.os),
       images,
+      ...(machine === undefined || match === undefined ? {} : installHostname(machine, match.profile)),
       installToken: machine === undefined ? undefined : this.tokenOf(machine),
       httpBase: options.httpBase,
       unmatched: this.deps.unmatched,
@@ -68,5 +70,17 @@ export class BootDecider {
       'install mark does not match this server secret (install-token.key replaced?): mark the machine again',
     );
     return undefined;
+  }
+}
+
+/** The host name the answer file will give the machine (answers/context.ts), for the installer's command line. */
+function installHostname(machine: Machine, profile: Profile): { hostname?: string } {
+  if (machine.hostname !== null) return { hostname: machine.hostname };
+  const pattern = profile.variables.hostnamePattern ?? DEFAULT_HOSTNAME_PATTERN;
+  if (typeof pattern !== 'string') return {};
+  try {
+    return { hostname: expandHostnamePattern(pattern, machine) };
+  } catch {
+    return {}; // the answer file fails to render with the reason; the command line just goes without
   }
 }

@@ -3,11 +3,15 @@ import type { JsonObject } from '../inventory/json.js';
 import type { Machine } from '../inventory/machine.js';
 import type { HttpApp } from '../net/http-app.js';
 import type { Logger } from '../observability/logger.js';
+import { AnswerRenderError } from '../answers/index.js';
+import type { AnswerUrls as AnswerContextUrls } from '../answers/context.js';
 import type { AuditLog } from '../store/types.js';
+import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { BootClients } from './boot-clients.js';
 import { httpBaseOf } from './http-base.js';
 import { noStore } from './http-boot-scripts.js';
 import { isInstallTokenShape } from './install-token.js';
+import { LifecycleRefusedError } from './lifecycle.js';
 
 /** The part of the install lifecycle (lifecycle.ts) the installer's requests drive. */
 export interface InstallerLifecycle {
@@ -21,22 +25,21 @@ export interface InstallerLifecycle {
   progress(token: string, at: { address: string; details: JsonObject }): Promise<unknown>;
 }
 
-/** The URLs an answer file is rendered with (answers/ AnswerContext.urls). */
-export interface AnswerUrls {
-  /** This machine's answer files, no trailing slash: `<http>/answers/<token>`. */
-  readonly answers: string;
-  readonly done: string;
-  readonly failed: string;
-  readonly progress: string;
-  /** `<http>/boot`, no trailing slash. */
-  readonly boot: string;
-}
+/** The URLs an answer file is rendered with (answers/context.ts); the mirror comes from the profile or image. */
+export type AnswerUrls = Omit<AnswerContextUrls, 'mirror' | 'proxy'>;
 
-/** Renders one answer file of the machine's profile; undefined when its template has no such file. */
+/**
+ * Renders one answer file of the machine's profile; undefined when its template has no such file. Throws
+ * AnswerRenderError when the template cannot be rendered for this machine.
+ */
 export type AnswerRenderer = (
   machine: Machine,
   file: string,
-  urls: AnswerUrls,
+  request: {
+    readonly urls: AnswerUrls;
+    readonly ip: Ipv4 | undefined;
+    readonly subnet: Ipv4Subnet | undefined;
+  },
 ) => Promise<{ readonly text: string; readonly contentType: string } | undefined>;
 
 export interface AnswerRouteDeps {
@@ -82,7 +85,31 @@ async function answerFile(deps: AnswerRouteDeps, request: FastifyRequest, reply:
   const { token, file } = request.params as { token: string; file: string };
   const machine = await authorised(deps, request, token, 'answer-file.fetch', { file });
   if (machine === undefined) return notFound(reply);
-  const rendered = await deps.render(machine, file, answerUrls(httpBaseOf(deps.publicUrl, request), token));
+  const here = await deps.clients.identify(request.ip);
+  let rendered;
+  try {
+    rendered = await deps.render(machine, file, {
+      urls: answerUrls(httpBaseOf(deps.publicUrl, request), token),
+      ip: here?.client.address,
+      subnet: here?.subnet,
+    });
+  } catch (error) {
+    if (!(error instanceof AnswerRenderError)) throw error;
+    // The message names the template, line and variable; never the URL (it holds the token).
+    deps.logger.error({ machine: machine.id, file, err: error.message }, 'answer file could not be rendered');
+    await deps.audit.append({
+      actor: 'installer',
+      action: 'answer-file.fetch',
+      target: machine.id,
+      remoteAddress: request.ip,
+      outcome: 'error',
+      details: { file, error: error.message },
+    });
+    return noStore(reply)
+      .code(500)
+      .type('text/plain; charset=utf-8')
+      .send('answer file error; see the server log\n');
+  }
   if (rendered === undefined) {
     await deny(deps, request, 'answer-file.fetch', machine.id, {
       file,
@@ -101,16 +128,22 @@ async function callback(deps: AnswerRouteDeps, request: FastifyRequest, reply: F
   if (machine === undefined) return notFound(reply);
   const details = bodyDetails(request.body, request.headers['content-type']);
   const address = request.ip;
-  switch (name) {
-    case 'done':
-      await deps.lifecycle.installDone(token, { address });
-      break;
-    case 'failed':
-      await deps.lifecycle.installFailed(token, { address, reason: failureReason(details) });
-      break;
-    case 'progress':
-      await deps.lifecycle.progress(token, { address, details });
-      break;
+  try {
+    switch (name) {
+      case 'done':
+        await deps.lifecycle.installDone(token, { address });
+        break;
+      case 'failed':
+        await deps.lifecycle.installFailed(token, { address, reason: failureReason(details) });
+        break;
+      case 'progress':
+        await deps.lifecycle.progress(token, { address, details });
+        break;
+    }
+  } catch (error) {
+    // Refused by the state machine (a replay racing the first done, a cancel in between): already audited.
+    if (error instanceof LifecycleRefusedError) return notFound(reply);
+    throw error;
   }
   return noStore(reply).type('text/plain; charset=utf-8').send('ok\n');
 }

@@ -88,6 +88,7 @@ const input = (over: Partial<DecideBootInput> = {}): DecideBootInput => ({
   match: { profile: profile(), rule: rule() },
   image: image(),
   images: [image()],
+  hostname: 'node01',
   installToken: TOKEN,
   httpBase: HTTP,
   unmatched: 'local',
@@ -144,6 +145,12 @@ describe('decideBoot: who gets an installer', () => {
       /not marked/,
     ],
     [
+      'ready, profile assigned to the machine, no rule: the server says menu',
+      { machine: machine('ready'), match: { profile: profile(), rule: undefined }, unmatched: 'menu' },
+      'menu',
+      /not marked/,
+    ],
+    [
       'ready, rule says local, server says menu',
       { machine: machine('ready'), unmatched: 'menu' },
       'local',
@@ -183,7 +190,7 @@ describe('decideBoot: installer arguments per family', () => {
     const entry = onlyLinux(
       decideBoot(
         input({
-          machine: machine('queued', { hostname: 'db7.rack2.example' }),
+          hostname: 'db7.rack2.example',
           match: { profile: profile({ variables: {}, kernelArgs: '' }), rule: rule() },
         }),
       ),
@@ -224,14 +231,14 @@ describe('decideBoot: installer arguments per family', () => {
   });
 
   it.each([
-    ['a host name with a space', { hostname: 'node 01' }, {}],
-    ['a locale with a newline', {}, { locale: 'en_US\nd-i x' }],
-    ['a keymap with a quote', {}, { keymap: 'us"' }],
-  ])('refuses %s (catalogue H07)', (_name, machineOver, variables) => {
+    ['a host name with a space', 'node 01', {}],
+    ['a locale with a newline', 'node01', { locale: 'en_US\nd-i x' }],
+    ['a keymap with a quote', 'node01', { keymap: 'us"' }],
+  ])('refuses %s (catalogue H07)', (_name, hostname, variables) => {
     expect(() =>
       decideBoot(
         input({
-          machine: machine('queued', machineOver),
+          hostname,
           match: { profile: profile({ variables }), rule: rule() },
         }),
       ),
