@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { labVm } from '../../src/cli/lab/lab-config.js';
 import { readUpRecord } from '../../src/cli/lab/up-record.js';
@@ -12,6 +14,8 @@ import { describeLab } from '../support/lab.js';
 
 // `fleetboot lab up --vms 1` as a newcomer runs it (a real child process that detaches its lab), then
 // `fleetboot lab down`. It does not wait for the install: that is provision-qemu.test.ts.
+
+const execFileP = promisify(execFile);
 
 describeLab('fleetboot lab up / lab down', () => {
   const base = mkdtempSync(path.join(tmpdir(), 'fleetboot-e2e-labup-'));
@@ -58,6 +62,23 @@ describeLab('fleetboot lab up / lab down', () => {
     const list = await runInProcess(['-c', path.join(dir, 'fleetboot.yaml'), 'machines', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`${vm.hostname}.*(queued|installing)`));
+    // The API answers inside the lab's namespace with the viewer token the summary printed.
+    const api = /ip netns exec (\S+) curl -s -H 'Authorization: Bearer (\S+)' (\S+)\/machines/.exec(
+      up.stdout,
+    );
+    expect(api).not.toBeNull();
+    const [, namespace, token, apiBase] = api!;
+    const machines = await execFileP('ip', [
+      'netns',
+      'exec',
+      namespace!,
+      'curl',
+      '-sS',
+      '-H',
+      `Authorization: Bearer ${token!}`,
+      `${apiBase!}/machines`,
+    ]);
+    expect(machines.stdout).toContain(vm.hostname);
     // The VM runs and PXE-boots from fleetboot: its firmware's iPXE ROM starts on the serial console.
     const deadline = Date.now() + 120_000;
     while (!/iPXE/.test(existsSync(serial) ? readFileSync(serial, 'latin1') : '')) {

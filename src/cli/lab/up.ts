@@ -161,6 +161,10 @@ export async function labUpForeground(options: LabUpOptions, io: CliIo): Promise
       configFile,
     ]);
     await waitForFileLine(serverLog, /"msg":"fleetboot up"/, 60_000, () => serve.exit === undefined);
+    // A read-only API token for the operator watching the lab; the lab is theirs alone, so it is printed.
+    const viewerToken = (
+      await fleetbootOutput(io, configFile, ['token', 'create', '--name', 'lab-viewer', '--role', 'viewer'])
+    ).trim();
     say(`importing and marking ${vms.length} machine(s) for install`);
     await fleetboot(io, configFile, ['machines', 'import', machinesFile, '--actor', 'fleetboot lab up']);
     await fleetboot(io, configFile, [
@@ -185,7 +189,15 @@ export async function labUpForeground(options: LabUpOptions, io: CliIo): Promise
       });
       say(`started ${vm.name} (${vm.firmware}, ${vm.mac})`);
     }
-    const summary = summaryText(lab.tag, server.namespace, options, configFile, serverLog, vms);
+    const summary = summaryText({
+      tag: lab.tag,
+      namespace: server.namespace,
+      options,
+      configFile,
+      serverLog,
+      vms,
+      viewerToken,
+    });
     writeFileSync(path.join(options.dir, SUMMARY_FILE), summary);
     io.stdout(summary);
     const signal = await stopped;
@@ -240,6 +252,13 @@ async function fleetboot(io: CliIo, configFile: string, argv: readonly string[])
   }
 }
 
+/** The same, returning what it printed on standard output instead of passing it on. */
+async function fleetbootOutput(io: CliIo, configFile: string, argv: readonly string[]): Promise<string> {
+  let stdout = '';
+  await fleetboot({ ...io, stdout: (text) => (stdout += text) }, configFile, argv);
+  return stdout;
+}
+
 async function waitForFileLine(
   file: string,
   pattern: RegExp,
@@ -260,34 +279,39 @@ async function waitForFileLine(
   }
 }
 
-function summaryText(
-  tag: string,
-  namespace: string,
-  options: LabUpOptions,
-  configFile: string,
-  serverLog: string,
-  vms: readonly LabVm[],
-): string {
-  const inNs = `ip netns exec ${namespace}`;
+interface Summary {
+  readonly tag: string;
+  readonly namespace: string;
+  readonly options: LabUpOptions;
+  readonly configFile: string;
+  readonly serverLog: string;
+  readonly vms: readonly LabVm[];
+  readonly viewerToken: string;
+}
+
+function summaryText(s: Summary): string {
+  const inNs = `ip netns exec ${s.namespace}`;
   const base = `http://${LAB_SERVER}:${LAB_HTTP_PORT}`;
+  const api = `${inNs} curl -s -H 'Authorization: Bearer ${s.viewerToken}' ${base}/api/v1`;
   return [
-    `fleetboot lab ${tag} is up: ${vms.length} VM(s) PXE-booting the Debian 12 installer from fleetboot at ${LAB_SERVER}.`,
+    `fleetboot lab ${s.tag} is up: ${s.vms.length} VM(s) PXE-booting the Debian 12 installer from fleetboot at ${LAB_SERVER}.`,
     '',
-    `  directory     ${options.dir}`,
-    `  config        ${configFile}`,
-    `  server log    tail -f ${serverLog}`,
-    `  machines      fleetboot -c ${configFile} machines list`,
+    `  directory     ${s.options.dir}`,
+    `  config        ${s.configFile}`,
+    `  server log    tail -f ${s.serverLog}`,
+    `  machines      fleetboot -c ${s.configFile} machines list`,
+    `  API           ${api}/machines   (also /events, /events/stream, /leases, /images; viewer token)`,
+    `  API docs      ${inNs} curl -s ${base}/api/v1/docs`,
     `  health        ${inNs} curl -s ${base}/healthz`,
-    `  metrics       ${inNs} curl -s ${base}/metrics`,
-    `  boot script   ${inNs} curl -s ${base}/boot.ipxe`,
-    ...vms.map(
+    ...s.vms.map(
       (vm) =>
-        `  ${vm.name.padEnd(12)}  tail -f ${path.join(options.dir, `serial-${vm.name}.log`)}   (${vm.firmware}, ${vm.mac}, ${vm.hostname})`,
+        `  ${vm.name.padEnd(12)}  tail -f ${path.join(s.options.dir, `serial-${vm.name}.log`)}   (${vm.firmware}, ${vm.mac}, ${vm.hostname})`,
     ),
     '',
+    `  fleetboot listens inside the lab's namespace only: run curl there (ip netns exec), as above.`,
     `  The installed systems' user is "lab", password "${LAB_PASSWORD}". The lab segment has no uplink: the`,
     '  installer gets as far as its mirror (see docs/walkthrough-debian12.md for a real network).',
-    `  Remove everything: fleetboot lab down${options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`}`,
+    `  Remove everything: fleetboot lab down${s.options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${s.options.stateDir}`}`,
     '',
   ].join('\n');
 }
