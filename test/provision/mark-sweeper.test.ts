@@ -20,11 +20,17 @@ describe('markSweeper', () => {
       intervalMs: 1000,
     });
     await sweeper.start(() => undefined);
-    await vi.waitFor(() => { expect(calls).toBe(1); });
+    await vi.waitFor(() => {
+      expect(calls).toBe(1);
+    });
     await clock.advance(1000);
-    await vi.waitFor(() => { expect(lines().some((l) => String(l.msg).includes('sweep failed'))).toBe(true); });
+    await vi.waitFor(() => {
+      expect(lines().some((l) => String(l.msg).includes('sweep failed'))).toBe(true);
+    });
     await clock.advance(1000);
-    await vi.waitFor(() => { expect(lines().some((l) => l.msg === 'install marks expired')).toBe(true); });
+    await vi.waitFor(() => {
+      expect(lines().some((l) => l.msg === 'install marks expired')).toBe(true);
+    });
     await sweeper.stop();
     await clock.advance(5000);
     expect(calls).toBe(3);
