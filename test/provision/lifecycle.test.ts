@@ -1,19 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeclaredMachine } from '../../src/config/types.js';
 import type { Machine } from '../../src/inventory/machine.js';
 import type { Profile, Rule } from '../../src/inventory/profile.js';
 import { hashInstallToken, isInstallTokenShape } from '../../src/provision/install-token.js';
 import { Lifecycle, LifecycleRefusedError } from '../../src/provision/lifecycle.js';
-import { lifecycleService } from '../../src/provision/lifecycle-service.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { parseHostname } from '../../src/values/hostname.js';
 import { parseIpv4 } from '../../src/values/ipv4.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { memoryLogger } from '../support/logger.js';
 import { mac, uuid } from '../store/fixtures.js';
 
 // The lifecycle over a real SQLite store and the fake clock (issue 5 item 4; catalogue S04, S07, S08, H10).
@@ -344,38 +342,5 @@ describe('Lifecycle.syncDeclaredMachines', () => {
       'machine node10: is queued: its profile stays debian12 until the install ends',
     ]);
     expect((await store.inventory.get(machine.id))?.profile).toBe('debian12');
-  });
-});
-
-describe('lifecycleService', () => {
-  it('enrols the declared machines at start and sweeps expired marks on its interval until stopped', async () => {
-    const { logger, lines } = memoryLogger('info');
-    const service = lifecycleService({
-      lifecycle,
-      declared: [{ macs: [mac(30)], labels: {}, profile: 'debian12' }],
-      clock,
-      logger,
-      intervalMs: 60_000,
-    });
-    await service.start(() => undefined);
-    const machine = await store.inventory.getByMac(mac(30));
-    if (machine === undefined) throw new Error('the declared machine was not enrolled');
-    expect(machine.state).toBe('ready');
-    await lifecycle.markInstall(machine.id, { actor: 'a', ttlMs: 90_000 });
-    // Each sweep schedules the next when it has finished: wait for that before moving time on.
-    const nextSweep = () =>
-      vi.waitFor(() => {
-        expect(clock.pendingTimers()).toBe(1);
-      });
-    await nextSweep();
-    await clock.advance(60_000);
-    await nextSweep();
-    expect((await store.inventory.get(machine.id))?.state).toBe('queued');
-    await clock.advance(60_000);
-    await nextSweep();
-    expect((await store.inventory.get(machine.id))?.state).toBe('failed');
-    await service.stop();
-    expect(clock.pendingTimers()).toBe(0);
-    expect(lines().map((l) => l.msg)).toContain('install marks expired: machines failed (timeout)');
   });
 });
