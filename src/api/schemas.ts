@@ -32,7 +32,12 @@ export const MAX_LABELS = 64;
 export const LabelsSchema = Type.Record(
   Type.String({ pattern: `^${LABEL_KEY}$` }),
   Type.String({ pattern: `^${LABEL_VALUE}$` }),
-  { maxProperties: MAX_LABELS, description: 'Operator labels, e.g. `rack: r12`.' },
+  // Without additionalProperties false, a key that fails the pattern would simply not be checked.
+  {
+    maxProperties: MAX_LABELS,
+    additionalProperties: false,
+    description: 'Operator labels, e.g. `rack: r12`.',
+  },
 );
 
 /** The install mark without its token hash: who marked the machine, when, until when. */
