@@ -23,7 +23,7 @@ export async function openStream(
   h: ApiHarness,
   path: string,
   headers: Record<string, string>,
-): Promise<Sent & { close(): void; chunks: string[] }> {
+): Promise<Sent & { close(): void; readonly ended: Promise<void> }> {
   const [host, port] = (await listening(h)).split(':');
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host, port: Number(port), path, headers }, (res) => {
@@ -31,13 +31,14 @@ export async function openStream(
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => chunks.push(chunk));
       res.on('error', () => undefined);
+      const ended = new Promise<void>((done) => res.on('close', done));
       resolve({
+        ended,
         statusCode: res.statusCode ?? 0,
         headers: res.headers,
         get body() {
           return chunks.join('');
         },
-        chunks,
         close: () => req.destroy(),
       });
     });
