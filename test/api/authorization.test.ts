@@ -93,19 +93,22 @@ describe('API authorisation, generated from the route table', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it('answers every route as its role allows, for every kind of caller (S01, S02)', async () => {
-    const { routes } = await apiHarness();
-    for (const route of routes) {
-      const sample = SAMPLES[key(route)];
-      expect(sample, `${key(route)} has a sample request`).toBeDefined();
-      if (sample === undefined) continue;
+  // One test per route of the allowlist; the test above makes that every route the table serves.
+  it.each(Object.keys(EXPECTED))(
+    'answers %s as its role allows, for every kind of caller (S01, S02)',
+    async (name) => {
+      const route = (await apiHarness()).routes.find((r) => key(r) === name);
+      const sample = SAMPLES[name];
+      if (route === undefined || sample === undefined)
+        throw new Error(`${name} is not served or has no sample`);
+      let shared: ApiHarness | undefined;
       for (const caller of CALLERS) {
-        // A fresh server per call: what one caller changes must not decide what the next one gets.
-        const h = await apiHarness();
+        // A fresh server per call to a route that changes state: one caller's change must not decide the next's.
+        const h = route.method === 'GET' ? (shared ??= await apiHarness()) : await apiHarness();
         const request = await sample(h);
         const headers = caller === 'none' ? {} : h.auth(h.tokens[caller]);
         const res = await send(h, route, { ...request, url: API_PREFIX + request.url }, headers);
-        const what = `${key(route)} as ${caller}: ${res.statusCode} ${res.body.slice(0, 300)}`;
+        const what = `${name} as ${caller}: ${res.statusCode} ${res.body.slice(0, 300)}`;
         const allowed =
           route.access === 'public' ||
           (caller !== 'none' && caller !== 'revoked' && roleAllows(caller, route.access));
@@ -119,6 +122,6 @@ describe('API authorisation, generated from the route table', () => {
           });
         }
       }
-    }
-  });
+    },
+  );
 });

@@ -161,6 +161,6 @@ export async function importImage(h: ApiHarness): Promise<void> {
     'debian-installer/amd64/linux': 'kernel bytes',
     'debian-installer/amd64/initrd.gz': 'initrd bytes',
   });
-  await h.catalog.import({ source: tree });
+  await h.catalog.import({ source: tree, replace: true });
   rmSync(tree, { recursive: true, force: true });
 }
