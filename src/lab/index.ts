@@ -25,4 +25,12 @@ export { type LabFacts, labUnavailableReason, probeLabFacts } from './preflight.
 export { DEFAULT_STATE_DIR } from './state.js';
 export type { SweepReport, SweptLab } from './sweep.js';
 export type { TeardownReport } from './teardown.js';
-export { OVMF_CODE, OVMF_VARS, type QemuClient, type QemuOptions, startQemu } from './qemu.js';
+export {
+  cpuHasVirtualization,
+  kvmUsable,
+  OVMF_CODE,
+  OVMF_VARS,
+  type QemuClient,
+  type QemuOptions,
+  startQemu,
+} from './qemu.js';

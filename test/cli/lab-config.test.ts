@@ -11,6 +11,7 @@ import {
 } from '../../src/cli/lab/lab-config.js';
 import { parseImportFile } from '../../src/cli/machines/import-file.js';
 import { loadConfig } from '../../src/config/load.js';
+import { cpuHasVirtualization } from '../../src/lab/index.js';
 import { parseMac } from '../../src/values/mac.js';
 import { parseUuid } from '../../src/values/uuid.js';
 
@@ -58,5 +59,17 @@ describe('the lab config of fleetboot lab up', () => {
         profile: LAB_PROFILE,
       })),
     );
+  });
+});
+
+describe('choosing KVM for lab VMs', () => {
+  it('needs the CPU to offer VT-x or AMD-V, not just a /dev/kvm', () => {
+    const cpu = (flags: string) => `processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: ${flags}\n`;
+    expect(cpuHasVirtualization(cpu('fpu vme de pse tsc msr vmx sse2'))).toBe(true);
+    expect(cpuHasVirtualization(cpu('fpu vme svm lm'))).toBe(true);
+    expect(cpuHasVirtualization(cpu('fpu vme de pse tsc msr sse2 hypervisor'))).toBe(false);
+    // A flag name that merely contains the letters is not the flag.
+    expect(cpuHasVirtualization(cpu('fpu vmxe svmx'))).toBe(false);
+    expect(cpuHasVirtualization('')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_STATE_DIR } from '../../lab/index.js';
+import { DEFAULT_STATE_DIR, kvmUsable } from '../../lab/index.js';
 import type { CliIo } from '../io.js';
 import { labDown } from '../lab/down.js';
 import { MAX_LAB_VMS } from '../lab/lab-config.js';
@@ -13,7 +13,7 @@ interface UpFlags {
   firmware: LabFirmware;
   dir: string;
   stateDir: string;
-  accel: 'kvm' | 'tcg';
+  accel: 'auto' | 'kvm' | 'tcg';
   foreground?: boolean;
 }
 
@@ -50,10 +50,11 @@ export function registerLab(program: Command, io: CliIo): void {
     .addOption(
       new Option(
         '--accel <accel>',
-        'kvm (falls back to software emulation when /dev/kvm cannot be used) or tcg',
+        'VM acceleration: kvm, tcg (software emulation: slow, works anywhere), or auto: kvm when /dev/kvm is ' +
+          'usable and the CPU offers VT-x/AMD-V, else tcg',
       )
-        .choices(['kvm', 'tcg'])
-        .default('kvm'),
+        .choices(['auto', 'kvm', 'tcg'])
+        .default('auto'),
     )
     .option('--foreground', 'stay in the foreground and remove the lab on Ctrl-C (default: detach)')
     .action(async (flags: UpFlags) => {
@@ -62,7 +63,7 @@ export function registerLab(program: Command, io: CliIo): void {
         firmware: flags.firmware,
         dir: path.resolve(io.cwd, flags.dir),
         stateDir: path.resolve(io.cwd, flags.stateDir),
-        accel: flags.accel,
+        accel: flags.accel === 'auto' ? (kvmUsable() ? 'kvm' : 'tcg') : flags.accel,
       };
       await (flags.foreground === true ? labUpForeground(options, io) : labUpDetached(options, io));
     });
