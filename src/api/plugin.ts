@@ -103,8 +103,9 @@ export function mountApi(app: FastifyInstance, options: ApiPluginOptions): void 
   );
 }
 
-async function handle(spec: AnyRoute, request: FastifyRequest, reply: FastifyReply, store: Store) {
-  const call: ErasedCall = {
+/** The request's parts as a handler sees them (validated by the time the handler runs). */
+function callOf(request: FastifyRequest, reply: FastifyReply): ErasedCall {
+  return {
     params: request.params,
     query: request.query,
     body: request.body,
@@ -112,6 +113,10 @@ async function handle(spec: AnyRoute, request: FastifyRequest, reply: FastifyRep
     request,
     reply,
   };
+}
+
+async function handle(spec: AnyRoute, request: FastifyRequest, reply: FastifyReply, store: Store) {
+  const call = callOf(request, reply);
   const audit = spec.audit;
   // Fail closed (catalogue S08): with the database down the audit entry could not be written, so nothing changes.
   if (audit !== undefined && store.health() === 'down') {
@@ -172,14 +177,7 @@ async function auditFailure(
   let target = '';
   try {
     // Built from what was sent; when that is what failed validation, the entry still says what was tried.
-    target = spec.audit.target({
-      params: request.params,
-      query: request.query,
-      body: request.body,
-      principal: principals.get(request),
-      request,
-      reply,
-    });
+    target = spec.audit.target(callOf(request, reply));
   } catch {
     target = '';
   }

@@ -71,48 +71,19 @@ export function lifecycleRoutes(lifecycle: Lifecycle): AnyRoute[] {
       handler: async (call) =>
         refusing(lifecycle.assign(parseMachineId(call.params.id), call.body.profile, actor(call))),
     }),
-    defineRoute({
-      method: 'POST',
+    markRoute(lifecycle, {
       url: '/machines/:id/install',
       operationId: 'markInstall',
       summary: 'Mark a machine for one install: its next network boot installs it; the mark expires.',
-      tag: 'machines',
-      access: 'operator',
-      audit: byLifecycle('machine.mark'),
-      params: MachineParamsSchema,
-      body: MarkBodySchema,
-      response: MachineSchema,
-      handler: async (call) => {
-        const { machine } = await refusing(
-          lifecycle.markInstall(parseMachineId(call.params.id), {
-            ...actor(call),
-            ...(call.body.ttlMs === undefined ? {} : { ttlMs: call.body.ttlMs }),
-          }),
-        );
-        return machine;
-      },
+      action: 'machine.mark',
+      reinstall: false,
     }),
-    defineRoute({
-      method: 'POST',
+    markRoute(lifecycle, {
       url: '/machines/:id/reinstall',
       operationId: 'markReinstall',
       summary: 'Mark an installed (or failed) machine to be installed again, once.',
-      tag: 'machines',
-      access: 'operator',
-      audit: byLifecycle('machine.reinstall'),
-      params: MachineParamsSchema,
-      body: MarkBodySchema,
-      response: MachineSchema,
-      handler: async (call) => {
-        const { machine } = await refusing(
-          lifecycle.markInstall(parseMachineId(call.params.id), {
-            ...actor(call),
-            reinstall: true,
-            ...(call.body.ttlMs === undefined ? {} : { ttlMs: call.body.ttlMs }),
-          }),
-        );
-        return machine;
-      },
+      action: 'machine.reinstall',
+      reinstall: true,
     }),
     defineRoute({
       method: 'POST',
@@ -142,4 +113,33 @@ export function lifecycleRoutes(lifecycle: Lifecycle): AnyRoute[] {
       },
     }),
   ];
+}
+
+/** Install and reinstall: one mark, told apart by `reinstall` (the lifecycle checks the state for each). */
+function markRoute(
+  lifecycle: Lifecycle,
+  what: { url: string; operationId: string; summary: string; action: string; reinstall: boolean },
+): AnyRoute {
+  return defineRoute({
+    method: 'POST',
+    url: what.url,
+    operationId: what.operationId,
+    summary: what.summary,
+    tag: 'machines',
+    access: 'operator',
+    audit: byLifecycle(what.action),
+    params: MachineParamsSchema,
+    body: MarkBodySchema,
+    response: MachineSchema,
+    handler: async (call) => {
+      const { machine } = await refusing(
+        lifecycle.markInstall(parseMachineId(call.params.id), {
+          ...actor(call),
+          reinstall: what.reinstall,
+          ...(call.body.ttlMs === undefined ? {} : { ttlMs: call.body.ttlMs }),
+        }),
+      );
+      return machine;
+    },
+  });
 }
