@@ -65,7 +65,10 @@ export interface ApiHarness {
 }
 
 export async function apiHarness(
-  options: Partial<Pick<ApiDeps, 'authLimits' | 'eventStream'>> = {},
+  options: Partial<Pick<ApiDeps, 'authLimits' | 'eventStream'>> & {
+    /** What the API sees of the store, e.g. a FailingStore over the real one. */
+    readonly apiStore?: (real: Store) => Store;
+  } = {},
 ): Promise<ApiHarness> {
   const log = memoryLogger('debug');
   const { config } = loadConfigText(CONFIG);
@@ -87,8 +90,9 @@ export async function apiHarness(
   const catalog = new Catalog({ bootRoot, logger: log.logger, now });
   const health = (): HealthReport => ({ status: 'ok', components: { http: 'up', store: store.health() } });
   const app = buildHttpApp({ logger: log.logger, metrics, health, version: '9.9.9' });
+  const { apiStore, ...apiOptions } = options;
   const routes = registerApi(app, {
-    store,
+    store: apiStore === undefined ? store : apiStore(store),
     config,
     logger: log.logger,
     metrics,
@@ -97,7 +101,7 @@ export async function apiHarness(
     now,
     lifecycle,
     catalog,
-    ...options,
+    ...apiOptions,
   });
   onTestFinished(async () => {
     await app.close();
