@@ -245,7 +245,12 @@ describe('install once, end to end over HTTP', () => {
     expect(res.body.split('\n').slice(3)).toEqual(['exit', '']);
   });
 
-  it('tokens appear in no metric label and no log line', async () => {
+  it('tokens appear in no metric label and no log line, whatever the request', async () => {
+    // An unrouted path, an oversized body and a method without a route: fastify's own answers, not the routes'.
+    expect((await http('GET', `/answers/${token}`, MACHINE_ADDRESS)).status).toBe(404);
+    expect((await http('PUT', `/answers/${token}/done`, MACHINE_ADDRESS)).status).toBe(404);
+    const big = { headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(100 * 1024) };
+    expect((await http('POST', `/answers/${token}/progress`, MACHINE_ADDRESS, big)).status).toBe(413);
     expect(JSON.stringify(logLines())).not.toContain(token);
     const metrics = await http('GET', '/metrics', MACHINE_ADDRESS);
     expect(metrics.body).toContain('route="/answers/:token/:file"');
