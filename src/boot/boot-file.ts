@@ -29,7 +29,8 @@ export function layerBootFileTables(...layers: readonly BootFileTable[]): BootFi
  * The default table (design.md §4, protocol-digest §0 and §9.3): BIOS and UEFI x64 chainload iPXE from Debian's
  * `ipxe` package (`undionly.kpxe`, `snponly.efi`: the firmware's own NIC driver, the most compatible build; Secure
  * Boot must be off, the operator switches to `shimx64.efi` otherwise), arm64 gets Debian's signed shim for GRUB
- * (no arm64 iPXE is packaged), UEFI HTTP boot gets the same loaders over HTTP, and iPXE gets its script over HTTP.
+ * (no arm64 iPXE is packaged), UEFI HTTP boot gets the same loaders over HTTP (`/boot/<path>` is the TFTP path:
+ * the catalog installs snponly.efi at the top of the boot root), and iPXE gets its script over HTTP.
  * `httpBase` is where fleetboot's HTTP server is reached from the clients, without a trailing slash.
  */
 export function defaultBootFileTable(httpBase = `http://${NEXT_SERVER_TOKEN}:8080`): BootFileTable {
@@ -37,7 +38,7 @@ export function defaultBootFileTable(httpBase = `http://${NEXT_SERVER_TOKEN}:808
     bios: 'undionly.kpxe',
     'uefi-x64': 'snponly.efi',
     'uefi-arm64': 'bootnetaa64.efi',
-    'uefi-http-x64': `${httpBase}/boot/x86_64/snponly.efi`,
+    'uefi-http-x64': `${httpBase}/boot/snponly.efi`,
     'uefi-http-arm64': `${httpBase}/boot/arm64/bootnetaa64.efi`,
     ipxe: `${httpBase}/boot.ipxe`,
   };

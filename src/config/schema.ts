@@ -230,7 +230,7 @@ export const BootFilesSchema = section(
     ),
     uefiArm64: bootFile('arm64 UEFI PXE (option 93 = 11). Default `bootnetaa64.efi` (Debian’s signed shim).'),
     uefiHttpX64: bootFile(
-      'x86-64 UEFI HTTP boot (option 93 = 16): an http(s) URL only. Default `<http>/boot/x86_64/snponly.efi`.',
+      'x86-64 UEFI HTTP boot (option 93 = 16): an http(s) URL only. Default `<http>/boot/snponly.efi`.',
     ),
     uefiHttpArm64: bootFile(
       'arm64 UEFI HTTP boot (option 93 = 19): an http(s) URL only. Default `<http>/boot/arm64/bootnetaa64.efi`.',

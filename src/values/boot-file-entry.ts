@@ -14,7 +14,7 @@ export const BOOT_FILE_EXPECTED =
   `a TFTP path such as ipxe/snponly.efi or an http(s) URL, at most ${FILE_FIELD_TEXT} printable characters ` +
   `once ${NEXT_SERVER_TOKEN} is replaced by an address`;
 export const BOOT_URL_EXPECTED =
-  `an http(s) URL such as http://${NEXT_SERVER_TOKEN}:8080/boot/x86_64/snponly.efi (UEFI HTTP boot takes ` +
+  `an http(s) URL such as http://${NEXT_SERVER_TOKEN}:8080/boot/snponly.efi (UEFI HTTP boot takes ` +
   `nothing else), at most ${FILE_FIELD_TEXT} characters`;
 
 export function isHttpUrl(text: string): boolean {

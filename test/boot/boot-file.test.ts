@@ -19,7 +19,7 @@ describe('chooseBootFile (protocol-digest §0, §3, §9.3)', () => {
     ['bios', 'undionly.kpxe', 'tftp'],
     ['uefi-x64', 'snponly.efi', 'tftp'],
     ['uefi-arm64', 'bootnetaa64.efi', 'tftp'],
-    ['uefi-http-x64', 'http://198.18.0.1:8080/boot/x86_64/snponly.efi', 'http'],
+    ['uefi-http-x64', 'http://198.18.0.1:8080/boot/snponly.efi', 'http'],
     ['uefi-http-arm64', 'http://198.18.0.1:8080/boot/arm64/bootnetaa64.efi', 'http'],
   ] as const)('%s gets %s over %s', (firmware, file, via) => {
     const vendor = via === 'http' ? 'http-client' : 'pxe';
@@ -125,10 +125,10 @@ describe('bootReplyFields (protocol-digest §2.4, §2.6, §2.7)', () => {
   it('HTTP boot: option 60 HTTPClient, the URL in file and 67, no option 43 and no 66', () => {
     const c = client({ firmware: 'uefi-http-x64', vendor: 'http-client', arch: 16 });
     const fields = bootReplyFields(choose(c), c, [60, 66, 67]);
-    expect(fields.bootFile).toBe('http://198.18.0.1:8080/boot/x86_64/snponly.efi');
+    expect(fields.bootFile).toBe('http://198.18.0.1:8080/boot/snponly.efi');
     expect(fields.options).toEqual({
       vendorClassIdentifier: 'HTTPClient',
-      bootFileName: 'http://198.18.0.1:8080/boot/x86_64/snponly.efi',
+      bootFileName: 'http://198.18.0.1:8080/boot/snponly.efi',
     });
     expect(fields.forced).toEqual([60]);
   });

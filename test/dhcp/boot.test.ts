@@ -66,7 +66,7 @@ describe('boot information in OFFER and ACK, for real clients (test/golden/dhcp4
   it('OVMF HTTP boot: the URL in file and option 67, option 60 HTTPClient, no option 43', async () => {
     const h = await harness();
     const offer = replyOf(await h.send(goldenRequest('ovmf-x64-http-discover')));
-    expect(offer.message.bootFile).toBe('http://198.18.0.1:8080/boot/x86_64/snponly.efi');
+    expect(offer.message.bootFile).toBe('http://198.18.0.1:8080/boot/snponly.efi');
     expect(offer.message.options.bootFileName).toBe(offer.message.bootFile);
     expect(offer.message.options.vendorClassIdentifier).toBe('HTTPClient');
     expect(offer.message.options.vendorSpecific).toBeUndefined();

@@ -48,7 +48,7 @@ describe('proxyDHCP: OFFER to netboot clients (protocol-digest §2.5 step 2)', (
     ['ipxe-bios-discover', SCRIPT, 'PXEClient'],
     ['ipxe-efi-discover', SCRIPT, 'PXEClient'],
     ['ovmf-x64-discover', 'snponly.efi', 'PXEClient'],
-    ['ovmf-x64-http-discover', 'http://198.18.0.1:8080/boot/x86_64/snponly.efi', 'HTTPClient'],
+    ['ovmf-x64-http-discover', 'http://198.18.0.1:8080/boot/snponly.efi', 'HTTPClient'],
   ])('%s: yiaddr 0, option 54, 60 %s, boot file and siaddr, no lease options', async (name, file, vendor) => {
     const { h, calls } = await proxyHarness();
     const offer = replyOf(await h.send(goldenRequest(name)));
