@@ -121,6 +121,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger: subsystemLogger(logger, 'tftp'),
     metrics,
     provisioning,
+    // Port 0 asks for a free port: the URLs in generated configs must name the one the server got.
+    httpPort: () => Number(http.address().split(':').at(-1)),
   });
   addDhcp(supervisor, {
     config,
@@ -273,11 +275,12 @@ function addTftp(
     logger: Logger;
     metrics: Metrics;
     provisioning: Provisioning;
+    httpPort: () => number;
   },
 ): void {
   const { config, store, clock, logger, metrics, provisioning } = deps;
   if (!config.tftp.enabled) return;
-  const virtualFiles = tftpBootConfigs(provisioning, { config, logger });
+  const virtualFiles = tftpBootConfigs(provisioning, { config, logger, httpPort: deps.httpPort });
   const files = createTftpFileSource({
     roots: provisioning.roots,
     cache: new HotFileCache({ metrics }),

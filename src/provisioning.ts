@@ -92,14 +92,19 @@ export function provisioningServices(
  */
 export function tftpBootConfigs(
   provisioning: Provisioning,
-  deps: { config: FleetbootConfig; logger: Logger },
+  deps: {
+    config: FleetbootConfig;
+    logger: Logger;
+    /** The HTTP port as bound (the configured one, or the one port 0 was given). */
+    httpPort: () => number;
+  },
 ): VirtualFiles | undefined {
   const { config, logger } = deps;
   const table = config.tftp.bootConfigs;
   let decide: (who: IdentifiedClient) => Promise<BootPlan | undefined>;
   if (config.profiles.length > 0 || config.install.unknown === 'menu') {
     decide = async (who) => {
-      const httpBase = tftpHttpBase(config, who);
+      const httpBase = tftpHttpBase(config, who, deps.httpPort());
       const decision = await provisioning.decider.decide(who.client, who.machine, {
         httpBase,
         ...(who.subnet === undefined ? {} : { subnet: who.subnet }),
@@ -122,10 +127,10 @@ export function tftpBootConfigs(
  * The HTTP base put into TFTP-served configs: `http.publicUrl`, else fleetboot's address as the client reached it
  * over DHCP (its lease's server id, or proxyDHCP's), else the HTTP listen address.
  */
-function tftpHttpBase(config: FleetbootConfig, who: IdentifiedClient): string {
+function tftpHttpBase(config: FleetbootConfig, who: IdentifiedClient, port: number): string {
   if (config.http.publicUrl !== undefined) return config.http.publicUrl;
   const host = who.client.serverAddress ?? config.http.listen.host;
-  return `http://${host}:${config.http.listen.port}`;
+  return `http://${host}:${port}`;
 }
 
 /** Boot files, iPXE scripts, answer files and installer callbacks on the HTTP app (provision/http-boot.ts). */

@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { clientIdFromMac } from '../../src/inventory/lease.js';
 import type { Machine } from '../../src/inventory/machine.js';
+import type { FleetbootConfig } from '../../src/config/schema.js';
 import { type RunningServer, startServer } from '../../src/main.js';
+import { systemClock } from '../../src/net/clock.js';
+import { VIRTUAL_NOT_FOUND } from '../../src/net/tftp-files.js';
+import { createProvisioning, tftpBootConfigs } from '../../src/provisioning.js';
 import { loadOrCreateSecret } from '../../src/provision/install-token.js';
 import { Lifecycle } from '../../src/provision/lifecycle.js';
 import { parseIpv4, parseIpv4Subnet } from '../../src/values/ipv4.js';
@@ -30,6 +34,8 @@ let lifecycle: Lifecycle;
 let base: string;
 let machineId: Machine['id'];
 let logLines: () => Record<string, unknown>[];
+let serverConfig: FleetbootConfig;
+const port = () => server.httpAddress.split(':')[1];
 
 interface Answer {
   status: number;
@@ -97,6 +103,7 @@ machines:
   });
   await new Catalog({ bootRoot: path.join(dataDir, 'boot'), logger, now: Date.now }).import({ source: tree });
   server = await startServer({ config, logger });
+  serverConfig = config;
   base = `http://${server.httpAddress}`;
   // The CLI's side: its own Lifecycle over the same store and secret file.
   lifecycle = new Lifecycle({
@@ -172,6 +179,34 @@ describe('install once, end to end over HTTP', () => {
     );
     expect(lines).toContain(`initrd --name initrd0 ${base}/boot/images/debian-12-amd64/initrd.gz`);
     expect(lines).toContain('boot');
+  });
+
+  it('TFTP: pxelinux and GRUB configs from the same decision, with the token only to the machine’s address', async () => {
+    const provisioning = await createProvisioning({
+      config: serverConfig,
+      store: server.store,
+      clock: systemClock,
+      logger: memoryLogger().logger,
+    });
+    const files = tftpBootConfigs(provisioning, {
+      config: serverConfig,
+      logger: memoryLogger().logger,
+      httpPort: () => Number(port()),
+    });
+    if (files === undefined) throw new Error('profiles are configured: TFTP must generate configs');
+    const ask = async (name: string, address: string) => {
+      const answer = await files(name, { address, port: 2070 });
+      return answer instanceof Uint8Array ? Buffer.from(answer).toString() : answer;
+    };
+    const pxelinux = await ask('pxelinux.cfg/01-52-54-00-12-34-56', MACHINE_ADDRESS);
+    expect(pxelinux).toContain('  KERNEL ::images/debian-12-amd64/linux\n');
+    expect(pxelinux).toContain(`url=http://127.0.0.1:${port()}/answers/${token}/preseed.cfg`);
+    expect(await ask('images/debian-12-amd64/grub/grub.cfg', MACHINE_ADDRESS)).toContain(
+      `/answers/${token}/`,
+    );
+    // Another host asks for the machine's name, or for its own default: never the token.
+    expect(await ask('pxelinux.cfg/01-52-54-00-12-34-56', OTHER_ADDRESS)).toBe(VIRTUAL_NOT_FOUND);
+    expect(await ask('pxelinux.cfg/default', OTHER_ADDRESS)).toContain('LOCALBOOT 0');
   });
 
   it('the kernel the script names is served, whole, by range and by HEAD', async () => {
