@@ -1,6 +1,12 @@
 import type { JsonObject } from './json.js';
 import type { EventSource } from './event.js';
-import type { InstallMark, Machine, MachineState } from './machine.js';
+import {
+  type InstallMark,
+  type Machine,
+  type MachineState,
+  MARK_ORIGINS,
+  type MarkOrigin,
+} from './machine.js';
 import type { EpochMs } from './time.js';
 
 // The install lifecycle of design.md §3 as one pure function: what a command does to a machine, or why it is
@@ -130,6 +136,8 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
   const mark = machine.installMark;
   const marked = mark !== null && (state === 'queued' || state === 'installing');
   const live = marked && now < mark.expiresAt;
+  /** Where withdrawing the mark before the installer started leads back to (InstallMark.from). */
+  const origin: MarkOrigin = mark?.from ?? 'ready';
   // Installer-side commands name a mark; a missing or expired one is refused the same way whatever the state.
   const needsLiveMark = (): Refused | undefined => {
     if (!marked) return refuse('wrong-state', `${state}: not marked for install`);
@@ -184,12 +192,14 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
         );
       }
       if (command.profile === null) return refuse('no-profile', `${state}: no profile; assign one first`);
+      if (!isMarkOrigin(state)) return refuse('wrong-state', `${state}: cannot be marked for install`);
       const at = markTime(now, command.notBefore);
       const installMark: InstallMark = {
         by: command.by,
         at,
         expiresAt: at + command.ttlMs,
         tokenHash: command.tokenHash,
+        from: state,
       };
       return accept(
         { state: 'queued', installMark },
@@ -200,9 +210,13 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
     }
     case 'cancel':
       if (!marked) return refuse('wrong-state', `${state}: not marked for install`);
-      // Queued: the installer has not started, the disk is as it was. Installing: it may be half written.
+      // Queued: the installer has not started, the disk is as it was, so the machine goes back to the state it
+      // was marked from (an installed machine stays installed). Installing: the disk may be half written.
       return state === 'queued'
-        ? accept({ state: 'ready', installMark: null }, 'lifecycle', 'install mark canceled', { by: mark.by })
+        ? accept({ state: origin, installMark: null }, 'lifecycle', 'install mark canceled', {
+            by: mark.by,
+            restored: origin,
+          })
         : accept({ state: 'failed', installMark: null }, 'lifecycle', 'install mark canceled', {
             by: mark.by,
             reason: FAILURE_CANCELED,
@@ -236,6 +250,14 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
       if (!marked) return refuse('wrong-state', `${state}: not marked for install`);
       if (live)
         return refuse('wrong-state', `the mark is valid until ${new Date(mark.expiresAt).toISOString()}`);
+      // A reinstall whose installer never started has not touched the disk: the machine still runs its OS.
+      if (state === 'queued' && origin === 'installed') {
+        return accept({ state: 'installed', installMark: null }, 'lifecycle', 'install mark expired', {
+          reason: FAILURE_TIMEOUT,
+          expiresAt: mark.expiresAt,
+          restored: origin,
+        });
+      }
       return accept({ state: 'failed', installMark: null }, 'lifecycle', 'install mark expired', {
         reason: FAILURE_TIMEOUT,
         expiresAt: mark.expiresAt,
@@ -244,4 +266,8 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
       if (marked) return refuse('wrong-state', `${state}: marked for install; cancel first`);
       return accept('forget', 'lifecycle', 'machine forgotten');
   }
+}
+
+function isMarkOrigin(state: MachineState): state is MarkOrigin {
+  return (MARK_ORIGINS as readonly string[]).includes(state);
 }

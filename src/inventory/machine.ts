@@ -33,7 +33,17 @@ export interface InstallMark {
   readonly expiresAt: EpochMs;
   /** Hash of the per-install token (hex); unique across machines. */
   readonly tokenHash: string;
+  /**
+   * The state the machine was marked from, so that withdrawing a mark before the installer started (cancel, expiry
+   * while queued) puts it back there: a canceled reinstall leaves an `installed` machine `installed`, and a plain
+   * install mark can then not wipe it (catalogue S07). Absent on marks made before it was recorded: `ready`.
+   */
+  readonly from?: MarkOrigin;
 }
+
+/** The states a mark can be made from (inventory/lifecycle.ts). */
+export const MARK_ORIGINS = ['ready', 'installed', 'failed'] as const;
+export type MarkOrigin = (typeof MARK_ORIGINS)[number];
 
 /** Operator-assigned labels (`rack: r12`), used by rule selectors and list filters. */
 export type Labels = Readonly<Record<string, string>>;

@@ -16,6 +16,8 @@ export interface MachinesTable {
   mark_at: number | null;
   mark_expires_at: number | null;
   mark_token_hash: string | null;
+  /** 0003: the state the mark was made from (InstallMark.from); null on older marks. */
+  mark_from: string | null;
   version: number;
   created_at: number;
   updated_at: number;

@@ -181,6 +181,40 @@ describe('transition', () => {
     }
   });
 
+  it('records the state a mark was made from, and a withdrawn reinstall leaves the machine installed', () => {
+    for (const from of ['ready', 'installed', 'failed'] as const) {
+      const result = transition(machine(from), mark(from === 'installed'), NOW);
+      expect(result.ok && result.patch).toMatchObject({ installMark: { from } });
+    }
+    const reinstall = { installMark: { ...liveMark, from: 'installed' as const } };
+    // Canceled before the installer started: still installed, so a plain install mark is refused again.
+    const canceled = transition(machine('queued', reinstall), { kind: 'cancel' }, NOW);
+    expect(canceled).toMatchObject({ ok: true, patch: { state: 'installed', installMark: null } });
+    expect(transition(machine('installed'), mark(false), NOW)).toMatchObject({
+      ok: false,
+      code: 'wrong-state',
+    });
+    // Expired before the installer started: the disk was never touched.
+    const expired = { installMark: { ...liveMark, from: 'installed' as const, expiresAt: NOW } };
+    expect(transition(machine('queued', expired), { kind: 'expire' }, NOW)).toMatchObject({
+      ok: true,
+      patch: { state: 'installed', installMark: null },
+      event: { details: { reason: 'timeout', restored: 'installed' } },
+    });
+    // Once the installer fetched its answers the disk may be half written: failed, as for a first install.
+    expect(transition(machine('installing', expired), { kind: 'expire' }, NOW)).toMatchObject({
+      patch: { state: 'failed' },
+    });
+    expect(transition(machine('installing', reinstall), { kind: 'cancel' }, NOW)).toMatchObject({
+      patch: { state: 'failed' },
+    });
+    // A failed machine canceled while queued stays failed, not ready.
+    const fromFailed = { installMark: { ...liveMark, from: 'failed' as const } };
+    expect(transition(machine('queued', fromFailed), { kind: 'cancel' }, NOW)).toMatchObject({
+      patch: { state: 'failed' },
+    });
+  });
+
   it('marks after the last mark, so a new mark never repeats an earlier one’s time (and token)', () => {
     const result = transition(machine('ready'), { ...mark(), notBefore: NOW + 5 } as LifecycleCommand, NOW);
     expect(result.ok && result.patch).toMatchObject({

@@ -93,6 +93,7 @@ describe('Lifecycle', () => {
     expect(queued.state).toBe('queued');
     expect(queued.installMark).toEqual({
       by: 'alice@admin',
+      from: 'ready',
       at: clock.now(),
       expiresAt: clock.now() + 4 * HOUR,
       tokenHash: hashInstallToken(token),

@@ -5,6 +5,7 @@ import {
   type Labels,
   type Machine,
   MACHINE_STATES,
+  MARK_ORIGINS,
   parseMachineId,
 } from '../../inventory/machine.js';
 import { parseIpv4 } from '../../values/ipv4.js';
@@ -27,7 +28,10 @@ import {
 export type MachineRow = Selectable<MachinesTable>;
 /** A machine row as selectMachines reads it, with its interfaces and labels as JSON text. */
 export type MachineReadRow = MachineRow & { readonly macs: string | null; readonly labels: string | null };
-type MarkColumns = Pick<MachinesTable, 'mark_by' | 'mark_at' | 'mark_expires_at' | 'mark_token_hash'>;
+type MarkColumns = Pick<
+  MachinesTable,
+  'mark_by' | 'mark_at' | 'mark_expires_at' | 'mark_token_hash' | 'mark_from'
+>;
 
 /** RFC 4578 §2.1: the architecture type is a 16-bit number. */
 const ARCH_MAX = 0xffff;
@@ -76,17 +80,26 @@ function decodeMark(row: MarkColumns): InstallMark | null {
   if (by === null || at === null || expiresAt === null || tokenHash === null) {
     throw new InvalidValueError('install mark', 'partly empty', 'all of by, at, expiresAt and tokenHash');
   }
-  return { by, at, expiresAt, tokenHash };
+  const from = row.mark_from === null ? undefined : oneOf('install mark origin', row.mark_from, MARK_ORIGINS);
+  return { by, at, expiresAt, tokenHash, ...(from === undefined ? {} : { from }) };
 }
 
 export function encodeMark(mark: InstallMark | null): MarkColumns {
-  if (mark === null) return { mark_by: null, mark_at: null, mark_expires_at: null, mark_token_hash: null };
+  if (mark === null) {
+    return { mark_by: null, mark_at: null, mark_expires_at: null, mark_token_hash: null, mark_from: null };
+  }
   return {
     mark_by: checkText('installMark.by', mark.by),
     mark_at: checkEpochMs('installMark.at', mark.at),
     mark_expires_at: checkEpochMs('installMark.expiresAt', mark.expiresAt),
     mark_token_hash: checkText('installMark.tokenHash', mark.tokenHash),
+    mark_from: encodeMarkOrigin(mark.from),
   };
+}
+
+function encodeMarkOrigin(from: InstallMark['from']): string | null {
+  if (from === undefined) return null;
+  return parsed('installMark.from', () => oneOf('install mark origin', from, MARK_ORIGINS));
 }
 
 /** The columns a patch changes, validated; absent fields are left out. */
