@@ -53,6 +53,32 @@ export async function loadOrCreateSecret(dataDir: string): Promise<Uint8Array> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  return readSecret(file);
+}
+
+/** Raised by loadSecret when there is no secret file: the message says where it should come from. */
+export class MissingSecretError extends Error {
+  override readonly name = 'MissingSecretError';
+}
+
+/**
+ * The server secret, never created: for a client of a shared store (PostgreSQL) whose data directory need not be a
+ * boot server's. A secret made there would differ from the servers', so every mark it wrote would carry a token
+ * hash no server can derive, and the machine would boot locally until the mark expired.
+ */
+export async function loadSecret(dataDir: string): Promise<Uint8Array> {
+  const file = path.join(dataDir, SECRET_FILE);
+  try {
+    return await readSecret(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new MissingSecretError(
+      `no install-token secret at ${file}: with a shared PostgreSQL store, copy ${SECRET_FILE} from a boot server's data directory`,
+    );
+  }
+}
+
+async function readSecret(file: string): Promise<Uint8Array> {
   const secret = await readFile(file);
   if (secret.length < 32)
     throw new Error(`${file} holds ${secret.length} bytes; a secret needs 32 (delete it to make a new one)`);

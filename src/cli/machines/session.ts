@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { FleetbootConfig } from '../../config/types.js';
 import { createLogger } from '../../observability/logger.js';
-import { loadOrCreateSecret } from '../../provision/install-token.js';
+import { loadOrCreateSecret, loadSecret, MissingSecretError } from '../../provision/install-token.js';
 import { Lifecycle } from '../../provision/lifecycle.js';
 import { StoreError } from '../../store/errors.js';
 import { openStore } from '../../store/open.js';
@@ -42,7 +42,7 @@ export async function withSession<T>(
   const lifecycle = async (): Promise<Lifecycle> =>
     new Lifecycle({
       store: opened,
-      secret: await loadOrCreateSecret(config.dataDir),
+      secret: await secretFor(config),
       now: Date.now,
       markTtlMs: config.install.markTtlMs,
       profiles: config.profiles,
@@ -55,6 +55,21 @@ export async function withSession<T>(
     throw error;
   } finally {
     await opened.close();
+  }
+}
+
+/**
+ * The install-token secret the marks are made with. With SQLite the data directory is the server's own (the store
+ * is a file in it), so the CLI may create the secret the server will load. With PostgreSQL the CLI may run on
+ * another host: it must use the boot servers' secret, never make its own (install-token.ts loadSecret).
+ */
+async function secretFor(config: FleetbootConfig): Promise<Uint8Array> {
+  if (config.store.dialect === 'sqlite') return loadOrCreateSecret(config.dataDir);
+  try {
+    return await loadSecret(config.dataDir);
+  } catch (error) {
+    if (error instanceof MissingSecretError) throw new CommandError(error.message, ExitCode.failure);
+    throw error;
   }
 }
 
