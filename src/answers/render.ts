@@ -37,7 +37,7 @@ export function renderAnswerFile(
       problem.file ?? file,
       problem.line,
       problem.variable,
-      problem.reason,
+      withoutToken(problem.reason, context),
     );
   }
   const [problem] = validateAnswerFile(template.format, file, text);
@@ -47,10 +47,22 @@ export function renderAnswerFile(
       `${file} (as rendered)`,
       problem.line,
       undefined,
-      `${problem.message} (${template.format} check)`,
+      `${withoutToken(problem.message, context)} (${template.format} check)`,
     );
   }
   return { text, contentType: ANSWER_CONTENT_TYPE };
+}
+
+/**
+ * An error's text with the machine's install token replaced by `<token>`: a validator quotes the line it refuses
+ * (cut to a length, so possibly a part of the token), and a custom template's broken line may hold
+ * `{{ urls.done }}`. The error goes to the log and the audit trail, which operators read; the token must not
+ * (catalogue S06). Both the whole token and any token-shaped run after `/answers/` are replaced.
+ */
+export function withoutToken(text: string, context: AnswerContext): string {
+  const token = context.urls.answers.slice(context.urls.answers.lastIndexOf('/') + 1);
+  const whole = token.length < 16 ? text : text.split(token).join('<token>');
+  return whole.replace(/\/answers\/[A-Za-z0-9_-]+/g, '/answers/<token>');
 }
 
 /**

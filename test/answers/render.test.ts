@@ -267,6 +267,19 @@ describe('custom templates', () => {
     expect(text).toBe('d-i netcfg/get_hostname string node01\nd-i partman-auto/disk string /dev/vda\n');
   });
 
+  it('never quotes the install token in an error, even from a broken line that holds it', async () => {
+    const dir = await templateDir('token-line', {
+      'template.yaml': 'format: preseed\nfiles: [preseed.cfg]\n',
+      'preseed.cfg': 'd-i preseed/late_command {{ urls.done }}\n',
+    });
+    const context = sampleContext();
+    const token = context.urls.answers.split('/').pop() ?? '';
+    const template = await loadAnswerTemplate(dir);
+    const error = renderError(() => renderAnswerFile(template, 'preseed.cfg', context));
+    expect(error.message).toContain('<token>');
+    expect(error.message).not.toContain(token);
+  });
+
   it('names the included file and its line for an undefined variable', async () => {
     const dir = await templateDir('partial', {
       'template.yaml': 'format: preseed\nfiles: [preseed.cfg]\n',
