@@ -14,7 +14,7 @@ import {
   hashFile,
   hasCode,
   isDirectory,
-  linkOrCopyHashed,
+  cloneOrCopyHashed,
   listFiles,
   publishTree,
   removeTree,
@@ -318,9 +318,9 @@ export class Catalog {
   }
 
   /**
-   * The installer's own source, when it needs one: Ubuntu's ISO (hard-linked into the image directory, copied
-   * across filesystems), a RHEL-like tree (extracted from an ISO; from a directory, recorded as an external root
-   * rather than copied).
+   * The installer's own source, when it needs one: Ubuntu's ISO (reflinked into the image directory where the
+   * filesystem can, copied otherwise; never hard-linked, which the served roots refuse), a RHEL-like tree
+   * (extracted from an ISO; from a directory, recorded as an external root rather than copied).
    */
   private async installSource(
     tree: SourceTree,
@@ -339,7 +339,7 @@ export class Catalog {
         );
       }
       const file = `${name}.iso`;
-      digests.set(file, await linkOrCopyHashed(iso, path.join(imageDir, file)));
+      digests.set(file, await cloneOrCopyHashed(iso, path.join(imageDir, file)));
       return { path: file };
     }
     if (tree instanceof IsoFile) {

@@ -2,7 +2,7 @@
 // rename that makes the image visible (reliability-catalogue F12: a crash never leaves a half image).
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What one file weighs and hashes to. `sha256` is lower-case hex. */
@@ -73,19 +73,21 @@ export async function copyHashed(from: string, to: string): Promise<FileDigest> 
 }
 
 /**
- * Puts `from` at `to` without copying its bytes when the filesystem allows: a hard link (an ISO of several GB
- * served as an install source), else a copy. Either way `to` is hashed, so the manifest says what is served.
+ * Puts a copy of `from` at the new file `to`, sharing its blocks when the filesystem can (a reflink on Btrfs, XFS,
+ * bcachefs: an ISO of several GB costs no space or time), else copying them, and returns the digest of `to`.
+ * Never a hard link: the served roots refuse files with more than one link (catalogue T07), so a linked ISO would
+ * be a 404 to casper's `url=`, and a link would also let the owner of the original change what is served.
  */
-export async function linkOrCopyHashed(from: string, to: string): Promise<FileDigest> {
+export async function cloneOrCopyHashed(from: string, to: string): Promise<FileDigest> {
   await mkdir(path.dirname(to), { recursive: true });
-  // A file its owner keeps from others is copied: making a hard link world-readable would change the original too.
-  if (((await stat(from)).mode & constants.S_IROTH) === 0) return copyHashed(from, to);
+  // COPYFILE_FICLONE tries the reflink and falls back to a kernel copy by itself; COPYFILE_EXCL as `wx` above.
+  await copyFile(from, to, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  const handle = await open(to, 'r');
   try {
-    await link(from, to);
-  } catch (error) {
-    // EXDEV: another filesystem; EPERM: fs.protected_hardlinks or a filesystem without links.
-    if (!hasCode(error, 'EXDEV', 'EPERM', 'EMLINK')) throw error;
-    return copyHashed(from, to);
+    await handle.chmod(PUBLISHED_FILE); // copyFile takes the source's mode; TFTP serves only world-readable files
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
   return hashFile(to);
 }
@@ -136,7 +138,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Makes a tree we built servable: directories 0755, and files that others cannot read (an ISO's 0400 entries, a
- * tarball's) readable by all. Files already world-readable keep their mode (a hard-linked ISO stays as its owner set it).
+ * tarball's) readable by all. Files already world-readable keep their mode.
  * Symlinks are left alone.
  */
 export async function publishTree(dir: string): Promise<void> {

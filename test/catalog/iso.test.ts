@@ -10,6 +10,10 @@ import {
   writeTree,
   type CatalogFixture,
 } from './support.js';
+import { buildHttpApp, type HttpApp } from '../../src/net/http-app.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { registerBootFiles } from '../../src/provision/http-boot-files.js';
+import { memoryLogger } from '../support/logger.js';
 
 // Small ISOs built by xorriso with the layouts of the real ones (protocol-digest §7): what matters to the catalog
 // is where the kernel, initrd and info files are, not how large they are.
@@ -50,6 +54,18 @@ const DEBIAN_ISO = {
   'install.amd/initrd.gz': 'debian initrd',
 };
 
+/** `/boot/` over the boot root alone, as `serve` publishes it. */
+function bootFiles(bootRoot: string): HttpApp {
+  const app = buildHttpApp({
+    logger: memoryLogger().logger,
+    metrics: createMetrics({ processMetrics: false }),
+    health: () => ({ status: 'ok', components: {} }),
+    version: 'test',
+  });
+  registerBootFiles(app, { roots: [bootRoot], logger: memoryLogger().logger });
+  return app;
+}
+
 describe('importing ISOs and mounted ISO trees', () => {
   let fixture: CatalogFixture;
   beforeAll(() => {
@@ -73,8 +89,15 @@ describe('importing ISOs and mounted ISO trees', () => {
       loaders: { pxelinux: 'pxelinux.0', 'ipxe-bios': 'undionly.kpxe', 'ipxe-efi-x64': 'snponly.efi' },
     });
     const served = path.join(fixture.bootRoot, image.installSource ?? '');
-    // Hard-linked (same filesystem), not copied: a live-server ISO is 2.6 GB.
-    expect(statSync(served).ino).toBe(statSync(iso).ino);
+    // A file of its own (a reflink where the filesystem can, else a copy), never a hard link: /boot/ refuses files
+    // with several links (T07), and casper's url= must get the ISO.
+    expect(statSync(served).ino).not.toBe(statSync(iso).ino);
+    expect(statSync(served).nlink).toBe(1);
+    const app = bootFiles(fixture.bootRoot);
+    const res = await app.inject({ method: 'GET', url: `/boot/${image.installSource ?? ''}` });
+    await app.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.rawPayload.equals(readFileSync(iso))).toBe(true);
     expect(readFileSync(path.join(fixture.bootRoot, image.kernel), 'utf8')).toBe('ubuntu kernel');
     expect(image.files).toEqual([
       {
@@ -92,7 +115,7 @@ describe('importing ISOs and mounted ISO trees', () => {
     expect(await fixture.catalog.verify(image)).toEqual([]);
   });
 
-  it("copies rather than links an ISO others cannot read: a link would change its owner's file", async () => {
+  it("publishes a copy of an ISO others cannot read, leaving its owner's file as it was", async () => {
     const iso = buildIso(fixture.dir, 'ubuntu-private', UBUNTU);
     chmodSync(iso, 0o600);
     const image = await fixture.catalog.import({ source: iso, name: 'ubuntu-private' });
