@@ -40,17 +40,33 @@ describe('renderPxelinux', () => {
     );
   });
 
-  it('prompts with a timeout when there is a choice; several initrds; local boot', () => {
+  it('shows a choice as a menu (without UI, pxelinux ignores MENU lines); several initrds; local boot', () => {
     const text = renderPxelinux(
       plan({
         entries: [local, { ...install, initrds: ['a.gz', '/b.gz'], args: '' }],
         timeoutSeconds: 5,
       }),
     );
-    expect(text).toContain('DEFAULT local\nPROMPT 1\nTIMEOUT 50\n');
+    expect(text).toContain(
+      [
+        'SAY fleetboot: 52:54:00:12:34:56: Install Debian 12',
+        'UI menu.c32',
+        'MENU TITLE fleetboot: 52:54:00:12:34:56: Install Debian 12',
+        'DEFAULT local',
+        'TIMEOUT 50',
+        'LABEL local',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('PROMPT');
     expect(text).toContain('LABEL local\n  MENU LABEL Boot from local disk\n  LOCALBOOT 0\n');
     expect(text).toContain('  INITRD ::a.gz,::b.gz\n');
     expect(text).not.toContain('APPEND');
+  });
+
+  it('one entry with a timeout: the boot: prompt, no menu module to load', () => {
+    const text = renderPxelinux(plan({ timeoutSeconds: 3 }));
+    expect(text).toContain('DEFAULT install\nPROMPT 1\nTIMEOUT 30\n');
+    expect(text).not.toContain('UI ');
   });
 });
 
