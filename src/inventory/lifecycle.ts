@@ -41,7 +41,11 @@ export type LifecycleCommand =
       readonly notBefore: EpochMs;
     }
   | { readonly kind: 'cancel' }
-  | { readonly kind: 'answer-served'; readonly file: string }
+  /**
+   * The installer fetched an answer file with a token whose hash is `tokenHash`: the machine was found by that
+   * token, but a cancel and re-mark (or an expiry) may have happened since, so the mark is checked again here.
+   */
+  | { readonly kind: 'answer-served'; readonly file: string; readonly tokenHash: string }
   | { readonly kind: 'progress'; readonly details: JsonObject }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed'; readonly reason: string }
@@ -67,7 +71,7 @@ export interface Accepted {
   readonly audit: { readonly action: string; readonly details: JsonObject };
 }
 
-export const REFUSAL_CODES = ['wrong-state', 'expired', 'no-profile'] as const;
+export const REFUSAL_CODES = ['wrong-state', 'expired', 'no-profile', 'stale-token'] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export interface Refused {
@@ -224,6 +228,9 @@ export function transition(machine: Machine, command: LifecycleCommand, now: Epo
     case 'answer-served': {
       const refused = needsLiveMark();
       if (refused) return refused;
+      // The token of a canceled mark must not start the install of its successor (catalogue S07).
+      if (mark?.tokenHash !== command.tokenHash)
+        return refuse('stale-token', `${state}: the token is not the one of the current install mark`);
       // Served again (a retry, the second file of a pair): the mark stays, the fetch is still recorded.
       const patch = state === 'queued' ? { state: 'installing' as const } : null;
       return accept(patch, 'installer', 'answer-file served', { file: command.file });

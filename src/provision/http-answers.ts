@@ -17,8 +17,11 @@ import { LifecycleRefusedError } from './lifecycle.js';
 export interface InstallerLifecycle {
   /** The machine whose current, unexpired mark the token belongs to. */
   byToken(token: string): Promise<Machine | undefined>;
-  /** queued → installing on the first fetch; idempotent (catalogue F12: a fetch never consumes the mark). */
-  answerServed(machine: Machine, at: { address: string; file: string }): Promise<unknown>;
+  /**
+   * queued → installing on the first fetch; idempotent (catalogue F12: a fetch never consumes the mark). Refused
+   * (LifecycleRefusedError) when the machine's mark is no longer the token's.
+   */
+  answerServed(machine: Machine, at: { address: string; file: string; token: string }): Promise<unknown>;
   /** → installed, the mark consumed; once. */
   installDone(token: string, at: { address: string }): Promise<unknown>;
   installFailed(token: string, at: { address: string; reason: string }): Promise<unknown>;
@@ -75,6 +78,22 @@ export async function registerAnswerRoutes(app: HttpApp, deps: AnswerRouteDeps):
         next(null, body);
       },
     );
+    // fastify's own error log is off (net/http-app.ts) and its message would carry the URL, so the token: an
+    // unexpected failure is logged here by route pattern only, and answered as a plain 500.
+    scope.setErrorHandler((error, request, reply) => {
+      // fastify's own refusals (413 body over the cap, 415, 400) carry no URL: the parent handler answers them.
+      if (isClientError(error)) throw error;
+      deps.logger.error(
+        {
+          route: request.routeOptions.url,
+          method: request.method,
+          client: request.ip,
+          err: errorText(error),
+        },
+        'installer request failed',
+      );
+      return noStore(reply).code(500).type('text/plain; charset=utf-8').send('internal error\n');
+    });
     scope.get('/answers/:token/:file', (request, reply) => answerFile(deps, request, reply));
     scope.post('/answers/:token/:callback', (request, reply) => callback(deps, request, reply));
     done();
@@ -117,7 +136,13 @@ async function answerFile(deps: AnswerRouteDeps, request: FastifyRequest, reply:
     });
     return notFound(reply);
   }
-  await deps.lifecycle.answerServed(machine, { address: request.ip, file });
+  try {
+    await deps.lifecycle.answerServed(machine, { address: request.ip, file, token });
+  } catch (error) {
+    // The mark changed since byToken found it (canceled and re-marked, expired): refused and audited already.
+    if (error instanceof LifecycleRefusedError) return notFound(reply);
+    throw error;
+  }
   return noStore(reply).type(rendered.contentType).send(rendered.text);
 }
 
@@ -238,6 +263,16 @@ function failureReason(details: JsonObject): string {
   return typeof reason === 'string' && reason !== ''
     ? reason.slice(0, 500)
     : 'the installer reported a failure';
+}
+
+function isClientError(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** An error's name and message, never its stack's request details; the token is only ever in the URL. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function notFound(reply: FastifyReply): FastifyReply {

@@ -144,11 +144,20 @@ export class Lifecycle {
     return machine && mark && this.options.now() < mark.expiresAt ? machine : undefined;
   }
 
-  /** The installer fetched an answer file: queued → installing; the mark stays (a boot fetches several). */
-  async answerServed(machine: Machine, request: { address: string; file: string }): Promise<Machine> {
+  /**
+   * The installer fetched an answer file with `request.token`: queued → installing; the mark stays (a boot
+   * fetches several). The machine is re-read, so the token is checked against the mark as it is now: one
+   * canceled and re-marked, or expired, since `byToken` found it is refused.
+   */
+  async answerServed(
+    machine: Machine,
+    request: { address: string; file: string; token: string },
+  ): Promise<Machine> {
+    const tokenHash = hashInstallToken(request.token);
     return this.run(machine.id, { actor: INSTALLER, address: request.address }, () => ({
       kind: 'answer-served',
       file: request.file,
+      tokenHash,
     }));
   }
 

@@ -153,7 +153,7 @@ export async function machineIn(
   if (state === 'ready') return id;
   const { token, machine: marked } = await h.lifecycle.markInstall(id, { actor: 'test' });
   if (state === 'queued') return id;
-  await h.lifecycle.answerServed(marked, { address: '192.0.2.10', file: 'preseed.cfg' });
+  await h.lifecycle.answerServed(marked, { address: '192.0.2.10', file: 'preseed.cfg', token });
   await h.lifecycle.installDone(token, { address: '192.0.2.10' });
   return id;
 }

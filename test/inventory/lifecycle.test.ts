@@ -57,7 +57,7 @@ const commands: Record<string, LifecycleCommand> = {
   mark: mark(),
   reinstall: mark(true),
   cancel: { kind: 'cancel' },
-  'answer-served': { kind: 'answer-served', file: 'preseed.cfg' },
+  'answer-served': { kind: 'answer-served', file: 'preseed.cfg', tokenHash: HASH },
   progress: { kind: 'progress', details: { step: 'partitioning' } },
   done: { kind: 'done' },
   failed: { kind: 'failed', reason: 'no disk' },
@@ -156,8 +156,21 @@ describe('transition', () => {
   it('does not consume the mark when the answer file is fetched, and consumes it on done, once', () => {
     const served = transition(machine('queued'), commands['answer-served'] ?? mark(), NOW);
     expect(served.ok && served.patch).toEqual({ state: 'installing' });
-    const again = transition(machine('installing'), { kind: 'answer-served', file: 'preseed.cfg' }, NOW);
+    const again = transition(
+      machine('installing'),
+      { kind: 'answer-served', file: 'preseed.cfg', tokenHash: HASH },
+      NOW,
+    );
     expect(again).toMatchObject({ ok: true, patch: null, event: { kind: 'answer-file served' } });
+    // A token of another mark (canceled and replaced since the machine was looked up) starts nothing.
+    for (const state of ['queued', 'installing'] as const) {
+      const stale = transition(
+        machine(state),
+        { kind: 'answer-served', file: 'preseed.cfg', tokenHash: 'b'.repeat(64) },
+        NOW,
+      );
+      expect(stale).toMatchObject({ ok: false, code: 'stale-token' });
+    }
     const done = transition(machine('installing'), { kind: 'done' }, NOW);
     expect(done.ok && done.patch).toEqual({ state: 'installed', installMark: null });
     expect(transition(machine('installed'), { kind: 'done' }, NOW)).toMatchObject({

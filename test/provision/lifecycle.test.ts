@@ -100,9 +100,13 @@ describe('Lifecycle', () => {
     });
 
     expect((await lifecycle.byToken(token))?.id).toBe(machine.id);
-    const installing = await lifecycle.answerServed(queued, { address: '192.0.2.10', file: 'preseed.cfg' });
+    const installing = await lifecycle.answerServed(queued, {
+      address: '192.0.2.10',
+      file: 'preseed.cfg',
+      token,
+    });
     expect(installing.state).toBe('installing');
-    await lifecycle.answerServed(installing, { address: '192.0.2.10', file: 'preseed.cfg' });
+    await lifecycle.answerServed(installing, { address: '192.0.2.10', file: 'preseed.cfg', token });
     expect((await lifecycle.byToken(token))?.state).toBe('installing');
     await lifecycle.progress(token, { address: '192.0.2.10', details: { step: 'partman' } });
 
@@ -168,7 +172,7 @@ describe('Lifecycle', () => {
   it('lets one of two concurrent done callbacks win, from two callers at once', async () => {
     const machine = await ready();
     const { token } = await lifecycle.markInstall(machine.id, { actor: 'alice@admin' });
-    await lifecycle.answerServed(machine, { address: '192.0.2.10', file: 'preseed.cfg' });
+    await lifecycle.answerServed(machine, { address: '192.0.2.10', file: 'preseed.cfg', token });
     // Two callers (two HTTP requests, or two servers) racing: each reads `installing`, one write wins, the other
     // re-reads, finds the mark consumed and is refused.
     const other = over(store);
@@ -211,7 +215,11 @@ describe('Lifecycle', () => {
     const again = await lifecycle.markInstall(machine.id, { actor: 'alice@admin' });
     expect(again.token).not.toBe(token);
     expect(await lifecycle.byToken(token)).toBeUndefined();
-    await lifecycle.answerServed(again.machine, { address: '192.0.2.10', file: 'preseed.cfg' });
+    await lifecycle.answerServed(again.machine, {
+      address: '192.0.2.10',
+      file: 'preseed.cfg',
+      token: again.token,
+    });
     expect(await lifecycle.cancel(machine.id, 'bob@admin')).toMatchObject({ state: 'failed' });
     expect((await actions()).slice(-4)).toEqual([
       'machine.cancel denied',
@@ -221,6 +229,26 @@ describe('Lifecycle', () => {
     ]);
   });
 
+  it('refuses an answer fetch whose token belongs to a mark canceled and replaced since the lookup (S07)', async () => {
+    const machine = await ready();
+    const { token } = await lifecycle.markInstall(machine.id, { actor: 'alice@admin' });
+    const found = await lifecycle.byToken(token);
+    if (found === undefined) throw new Error('the fresh token finds no machine');
+    // Between the route's byToken and its answerServed: canceled and marked again.
+    await lifecycle.cancel(machine.id, 'bob@admin');
+    const again = await lifecycle.markInstall(machine.id, { actor: 'alice@admin' });
+    const stale = lifecycle.answerServed(found, { address: '192.0.2.10', file: 'preseed.cfg', token });
+    expect((await refusal(stale)).reason).toBe('stale-token');
+    expect((await store.inventory.get(machine.id))?.state).toBe('queued');
+    expect((await actions()).at(-1)).toBe('answer-file.fetch denied');
+    const served = await lifecycle.answerServed(found, {
+      address: '192.0.2.10',
+      file: 'preseed.cfg',
+      token: again.token,
+    });
+    expect(served.state).toBe('installing');
+  });
+
   it('needs a profile to mark, and an explicit reinstall for an installed machine', async () => {
     const fresh = await discovered(1);
     expect((await refusal(lifecycle.markInstall(fresh.id, { actor: 'a' }))).reason).toBe('no-profile');
@@ -228,7 +256,7 @@ describe('Lifecycle', () => {
 
     const machine = await ready(2);
     const { token } = await lifecycle.markInstall(machine.id, { actor: 'a' });
-    await lifecycle.answerServed(machine, { address: '192.0.2.10', file: 'preseed.cfg' });
+    await lifecycle.answerServed(machine, { address: '192.0.2.10', file: 'preseed.cfg', token });
     await lifecycle.installDone(token, { address: '192.0.2.10' });
     expect((await refusal(lifecycle.markInstall(machine.id, { actor: 'a' }))).reason).toBe('wrong-state');
     const again = await lifecycle.markInstall(machine.id, { actor: 'a', reinstall: true });

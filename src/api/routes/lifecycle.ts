@@ -36,6 +36,7 @@ export function refusalToApiError(error: unknown): unknown {
       return new ApiError('FLEETBOOT_NO_PROFILE', error.message, {}, error);
     case 'wrong-state':
     case 'expired':
+    case 'stale-token':
     case 'unknown-token':
       return new ApiError('FLEETBOOT_WRONG_STATE', error.message, {}, error);
   }
