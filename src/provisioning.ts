@@ -142,6 +142,8 @@ export async function registerProvisioningHttp(
   const { config, store, logger } = deps;
   await registerHttpBoot(app, {
     roots: provisioning.roots,
+    externalSources: async () =>
+      (await provisioning.catalog.list()).flatMap((image) => image.externalSource ?? []),
     inventory: store.inventory,
     events: store.events,
     audit: store.audit,

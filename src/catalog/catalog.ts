@@ -36,6 +36,7 @@ import {
   parseManifest,
   serializeManifest,
   type CatalogImage,
+  type ExternalSource,
 } from './manifest.js';
 import { defaultImageName, imageNameProblem, isImageName } from './names.js';
 import {
@@ -49,7 +50,7 @@ import {
   type SourceTree,
 } from './sources.js';
 
-export type { CatalogImage } from './manifest.js';
+export type { CatalogImage, ExternalSource } from './manifest.js';
 export { CatalogError } from './errors.js';
 
 /** The directory TFTP and HTTP serve boot files from: `<dataDir>/boot`. */
@@ -131,6 +132,14 @@ export class Catalog {
       }
     }
     return images;
+  }
+
+  /**
+   * The install trees of valid images served from outside the boot root (RHEL-like trees imported as directories),
+   * for `/boot/` to serve each under its `path` (provision/http-boot-files.ts).
+   */
+  async externalSources(): Promise<ExternalSource[]> {
+    return (await this.list()).flatMap((image) => image.externalSource ?? []);
   }
 
   /** The image named `name`, or undefined (also for a name that could not be one). A broken manifest throws. */

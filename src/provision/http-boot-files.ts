@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ExternalSource } from '../catalog/catalog.js';
 import type { HttpApp } from '../net/http-app.js';
 import { chooseRange } from '../net/http-range.js';
 import {
@@ -15,15 +16,30 @@ import { resolveTftpPath } from '../protocol/tftp/index.js';
 /** The same rules as the TFTP roots (catalogue T07, P7): a file TFTP refuses, HTTP refuses too. */
 const POLICY: RootPolicy = { refuseHardLinks: true, requireWorldReadable: true };
 
+/** What `/boot/<path>` serves: the roots in TFTP order, and the install trees the catalog serves from elsewhere. */
+export interface BootFilesDeps {
+  /** `tftp.roots`, then the boot root. */
+  readonly roots: readonly string[];
+  /**
+   * The catalog's external sources, asked on each request so an import or removal is served at once: a RHEL-like
+   * tree imported as a directory is recorded, not copied, and its `path` under the boot root stands for its
+   * `directory` (docs/os-images.md). Absent: none.
+   */
+  readonly externalSources?: () => Promise<readonly ExternalSource[]>;
+  readonly logger: Logger;
+}
+
 /**
  * `GET`/`HEAD /boot/<path>`: the files TFTP serves as `<path>`, over HTTP (design.md §4: "move bytes to HTTP as
  * early as the client allows"), from the same roots in the same order (`tftp.roots`, then the boot root), through
  * the same canonicalisation (`resolveTftpPath`: no `..`, no control characters) and root checks (realpath inside
- * the root, regular files only, re-checked on the open descriptor). With `Content-Length` (EDK2 HTTP boot issues
- * HEAD then GET and needs it, protocol-digest §2.7), one byte range per request (RFC 9110 §14: 206, or 416 past
- * the end; several ranges get the whole file), and the types EDK2 and installers look at.
+ * the root, regular files only, re-checked on the open descriptor). A path under an image's external source
+ * (`images/<name>/tree/…`, anaconda's `inst.repo=`) is looked up in that directory alone, as one more root with the
+ * same checks: a symlink in the tree leaving it is refused like one leaving the boot root. With `Content-Length`
+ * (EDK2 HTTP boot issues HEAD then GET and needs it, protocol-digest §2.7), one byte range per request (RFC 9110
+ * §14: 206, or 416 past the end; several ranges get the whole file), and the types EDK2 and installers look at.
  */
-export function registerBootFiles(app: HttpApp, deps: { roots: readonly string[]; logger: Logger }): void {
+export function registerBootFiles(app: HttpApp, deps: BootFilesDeps): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/boot/*',
@@ -32,7 +48,11 @@ export function registerBootFiles(app: HttpApp, deps: { roots: readonly string[]
       const requested = (request.params as Record<string, string | undefined>)['*'] ?? '';
       const resolved = resolveTftpPath(requested);
       if (!resolved.ok) return notFound(reply, deps.logger, resolved.reason);
-      const found = await findInRoots(deps.roots, resolved.relative);
+      const external = externalRootOf((await deps.externalSources?.()) ?? [], resolved.relative);
+      const found =
+        external === undefined
+          ? await findInRoots(deps.roots, resolved.relative)
+          : await lookUpInRoot(external.directory, external.relative, POLICY);
       if (found.kind !== 'found') {
         return notFound(reply, deps.logger, found.kind === 'refused' ? found.reason : 'not-found');
       }
@@ -46,6 +66,24 @@ export function registerBootFiles(app: HttpApp, deps: { roots: readonly string[]
       return sendFile(request, reply, handle, resolved.relative, found.stats);
     },
   });
+}
+
+/**
+ * The external source `relative` lies under, with the rest of the path inside its directory. Matched on segment
+ * boundaries (`images/x/tree-other` is not under `images/x/tree`); the source's own path names the directory, never
+ * a file, and is left to the lookup to refuse. No fall-through to the roots: the path belongs to the image.
+ */
+function externalRootOf(
+  sources: readonly ExternalSource[],
+  relative: string,
+): { directory: string; relative: string } | undefined {
+  for (const source of sources) {
+    if (relative === source.path) return { directory: source.directory, relative: '' };
+    if (relative.startsWith(`${source.path}/`)) {
+      return { directory: source.directory, relative: relative.slice(source.path.length + 1) };
+    }
+  }
+  return undefined;
 }
 
 async function findInRoots(roots: readonly string[], relative: string): Promise<RootLookup> {

@@ -1,3 +1,4 @@
+import type { ExternalSource } from '../catalog/catalog.js';
 import type { HttpApp } from '../net/http-app.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditLog, EventLog, InventoryStore } from '../store/types.js';
@@ -10,6 +11,8 @@ import { registerBootScripts } from './http-boot-scripts.js';
 export interface HttpBootDeps {
   /** Where `/boot/<path>` is looked up, in order: `tftp.roots`, then the boot root (`<dataDir>/boot`). */
   readonly roots: readonly string[];
+  /** The catalog's install trees served from outside the boot root (http-boot-files.ts). */
+  readonly externalSources: () => Promise<readonly ExternalSource[]>;
   readonly inventory: InventoryStore;
   readonly events: EventLog;
   readonly audit: AuditLog;
@@ -27,7 +30,7 @@ export interface HttpBootDeps {
  * scripts (`/boot.ipxe`, `/boot/ipxe/<mac>`), answer files and installer callbacks (`/answers/<token>/…`).
  */
 export async function registerHttpBoot(app: HttpApp, deps: HttpBootDeps): Promise<void> {
-  registerBootFiles(app, { roots: deps.roots, logger: deps.logger });
+  registerBootFiles(app, { roots: deps.roots, externalSources: deps.externalSources, logger: deps.logger });
   registerBootScripts(app, deps);
   await registerAnswerRoutes(app, { ...deps, render: deps.renderAnswer });
 }

@@ -10,6 +10,7 @@ import {
   writeTree,
   type CatalogFixture,
 } from './support.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { buildHttpApp, type HttpApp } from '../../src/net/http-app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { registerBootFiles } from '../../src/provision/http-boot-files.js';
@@ -54,15 +55,19 @@ const DEBIAN_ISO = {
   'install.amd/initrd.gz': 'debian initrd',
 };
 
-/** `/boot/` over the boot root alone, as `serve` publishes it. */
-function bootFiles(bootRoot: string): HttpApp {
+/** `/boot/` over the boot root and the catalog's external sources, as `serve` publishes them. */
+function bootFiles(bootRoot: string, catalog: Catalog): HttpApp {
   const app = buildHttpApp({
     logger: memoryLogger().logger,
     metrics: createMetrics({ processMetrics: false }),
     health: () => ({ status: 'ok', components: {} }),
     version: 'test',
   });
-  registerBootFiles(app, { roots: [bootRoot], logger: memoryLogger().logger });
+  registerBootFiles(app, {
+    roots: [bootRoot],
+    externalSources: () => catalog.externalSources(),
+    logger: memoryLogger().logger,
+  });
   return app;
 }
 
@@ -93,7 +98,7 @@ describe('importing ISOs and mounted ISO trees', () => {
     // with several links (T07), and casper's url= must get the ISO.
     expect(statSync(served).ino).not.toBe(statSync(iso).ino);
     expect(statSync(served).nlink).toBe(1);
-    const app = bootFiles(fixture.bootRoot);
+    const app = bootFiles(fixture.bootRoot, fixture.catalog);
     const res = await app.inject({ method: 'GET', url: `/boot/${image.installSource ?? ''}` });
     await app.close();
     expect(res.statusCode).toBe(200);
@@ -162,6 +167,17 @@ describe('importing ISOs and mounted ISO trees', () => {
       'images/rocky-mounted/vmlinuz',
     ]);
     expect(await fixture.catalog.get('rocky-mounted')).toEqual(image);
+    // inst.repo= is the install source under /boot/: the tree is served from where it is.
+    const app = bootFiles(fixture.bootRoot, fixture.catalog);
+    const res = await app.inject({ method: 'GET', url: `/boot/${image.installSource ?? ''}/.treeinfo` });
+    const repo = await app.inject({
+      method: 'GET',
+      url: '/boot/images/rocky-mounted/tree/BaseOS/repodata/repomd.xml',
+    });
+    await app.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(ROCKY['.treeinfo']);
+    expect(repo.body).toBe('<repomd/>');
   });
 
   it('Debian ISO, as a file and as a mounted tree: install.amd kernel and initrd', async () => {

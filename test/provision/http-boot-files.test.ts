@@ -146,3 +146,67 @@ describe('contentTypeOf', () => {
     expect(contentTypeOf(name)).toBe(type);
   });
 });
+
+// Review finding 6: a RHEL-like tree imported as a directory is served from where it is, under its image's path,
+// confined like the roots.
+describe('/boot/ over an external source', () => {
+  let base: string;
+  let external: HttpApp;
+  beforeAll(async () => {
+    base = mkdtempSync(path.join(tmpdir(), 'fleetboot-http-external-'));
+    const boot = path.join(base, 'boot');
+    const tree = path.join(base, 'mnt/rocky');
+    mkdirSync(path.join(tree, 'BaseOS/repodata'), { recursive: true });
+    mkdirSync(path.join(boot, 'images/rocky/tree'), { recursive: true });
+    mkdirSync(path.join(boot, 'images/rocky/tree-other'), { recursive: true });
+    writeFileSync(path.join(tree, 'BaseOS/repodata/repomd.xml'), '<repomd/>');
+    writeFileSync(path.join(base, 'secret'), 'outside every root');
+    symlinkSync('../../secret', path.join(tree, 'escape'));
+    writeFileSync(path.join(tree, 'linked'), 'x');
+    linkSync(path.join(tree, 'linked'), path.join(base, 'second-link'));
+    writeFileSync(path.join(boot, 'images/rocky/tree/shadowed'), 'in the boot root'); // the image owns the path
+    writeFileSync(path.join(boot, 'images/rocky/tree-other/file'), 'a sibling, not the tree');
+    external = buildHttpApp({
+      logger: memoryLogger().logger,
+      metrics: createMetrics({ processMetrics: false }),
+      health: () => ({ status: 'ok', components: {} }),
+      version: 'test',
+    });
+    registerBootFiles(external, {
+      roots: [boot],
+      externalSources: () => Promise.resolve([{ path: 'images/rocky/tree', directory: tree }]),
+      logger: memoryLogger().logger,
+    });
+    await external.ready();
+  });
+  afterAll(async () => {
+    await external.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('serves the tree under the image path', async () => {
+    const res = await external.inject({
+      method: 'GET',
+      url: '/boot/images/rocky/tree/BaseOS/repodata/repomd.xml',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('<repomd/>');
+  });
+
+  it('matches whole segments: a sibling directory is the boot root as usual', async () => {
+    const res = await external.inject({ method: 'GET', url: '/boot/images/rocky/tree-other/file' });
+    expect(res.body).toBe('a sibling, not the tree');
+  });
+
+  it.each([
+    ['a symlink out of the tree', '/boot/images/rocky/tree/escape'],
+    ['a hard link', '/boot/images/rocky/tree/linked'],
+    ['a parent segment out of the tree', '/boot/images/rocky/tree/../../../secret'],
+    ['the tree itself', '/boot/images/rocky/tree'],
+    ['a file only the boot root has under the same path', '/boot/images/rocky/tree/shadowed'],
+  ])('refuses %s with 404', async (_name, url) => {
+    const res = await external.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('outside every root');
+  });
+});
