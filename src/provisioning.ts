@@ -155,7 +155,6 @@ export async function registerProvisioningHttp(
       rules: config.rules,
       image: (name) => provisioning.catalog.get(name),
       proxy: config.cache.enabled ? config.cache.proxyUrl : undefined,
-      logger,
     }),
     publicUrl: config.http.publicUrl,
     logger,

@@ -1,13 +1,12 @@
 import { AnswerTemplates, machineAnswer } from '../answers/index.js';
 import type { OsImage } from '../inventory/os-image.js';
 import type { Profile, Rule } from '../inventory/profile.js';
-import type { Logger } from '../observability/logger.js';
 import type { AnswerRenderer } from './http-answers.js';
 
 /**
  * The answer files of a machine as its installer fetches them (answers/machine-answer.ts): the profile resolved
- * with the boot's facts, its OS image and template. Undefined, with the reason logged, when nothing applies or
- * the template has no such file. Throws AnswerRenderError.
+ * with the boot's facts, its OS image and template; or why there is none (the route audits and logs it). Throws
+ * AnswerRenderError.
  */
 export function machineAnswerRenderer(deps: {
   profiles: readonly Profile[];
@@ -15,7 +14,6 @@ export function machineAnswerRenderer(deps: {
   image: (name: string) => Promise<OsImage | undefined>;
   /** The package cache's proxy URL, when it is on. */
   proxy: string | undefined;
-  logger: Logger;
 }): AnswerRenderer {
   const answerDeps = { templates: new AnswerTemplates(), ...deps };
   return async (machine, file, request) => {
@@ -25,8 +23,15 @@ export function machineAnswerRenderer(deps: {
       urls,
       facts: { subnet: request.subnet },
     });
-    if (answer.kind === 'answer') return { text: answer.text, contentType: answer.contentType };
-    deps.logger.warn({ machine: machine.id, file, why: answer.kind }, 'answer file not served');
-    return undefined;
+    switch (answer.kind) {
+      case 'answer':
+        return { kind: 'answer', text: answer.text, contentType: answer.contentType };
+      case 'no-profile':
+        return { kind: 'no-profile' };
+      case 'no-image':
+        return { kind: 'no-image', profile: answer.profile.name, os: answer.profile.os };
+      case 'no-file':
+        return { kind: 'no-file', profile: answer.profile.name, template: answer.profile.template };
+    }
   };
 }

@@ -31,9 +31,15 @@ export interface InstallerLifecycle {
 /** The URLs an answer file is rendered with (answers/context.ts); the mirror comes from the profile or image. */
 export type AnswerUrls = Omit<AnswerContextUrls, 'mirror' | 'proxy'>;
 
+/** Why there is no answer file to serve: no profile applies, its OS image is not imported, no such file. */
+export type AnswerMiss =
+  | { readonly kind: 'no-profile' }
+  | { readonly kind: 'no-image'; readonly profile: string; readonly os: string }
+  | { readonly kind: 'no-file'; readonly profile: string; readonly template: string };
+
 /**
- * Renders one answer file of the machine's profile; undefined when its template has no such file. Throws
- * AnswerRenderError when the template cannot be rendered for this machine.
+ * Renders one answer file of the machine's profile, or says why there is none. Throws AnswerRenderError when the
+ * template cannot be rendered for this machine.
  */
 export type AnswerRenderer = (
   machine: Machine,
@@ -43,7 +49,7 @@ export type AnswerRenderer = (
     readonly ip: Ipv4 | undefined;
     readonly subnet: Ipv4Subnet | undefined;
   },
-) => Promise<{ readonly text: string; readonly contentType: string } | undefined>;
+) => Promise<{ readonly kind: 'answer'; readonly text: string; readonly contentType: string } | AnswerMiss>;
 
 export interface AnswerRouteDeps {
   readonly lifecycle: InstallerLifecycle;
@@ -129,11 +135,8 @@ async function answerFile(deps: AnswerRouteDeps, request: FastifyRequest, reply:
       .type('text/plain; charset=utf-8')
       .send('answer file error; see the server log\n');
   }
-  if (rendered === undefined) {
-    await deny(deps, request, 'answer-file.fetch', machine.id, {
-      file,
-      reason: 'no such file in the template',
-    });
+  if (rendered.kind !== 'answer') {
+    await deny(deps, request, 'answer-file.fetch', machine.id, { file, ...missReason(rendered) });
     return notFound(reply);
   }
   try {
@@ -268,6 +271,18 @@ function failureReason(details: JsonObject): string {
 function isClientError(error: unknown): boolean {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** The audit details of a miss: the operator's next step differs (assign, import, fix the URL). */
+function missReason(miss: AnswerMiss): JsonObject {
+  switch (miss.kind) {
+    case 'no-profile':
+      return { reason: 'no profile applies to this machine' };
+    case 'no-image':
+      return { reason: 'the OS image of its profile is not imported', profile: miss.profile, os: miss.os };
+    case 'no-file':
+      return { reason: 'no such file in the template', profile: miss.profile, template: miss.template };
+  }
 }
 
 /** An error's name and message, never its stack's request details; the token is only ever in the URL. */

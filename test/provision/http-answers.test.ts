@@ -9,6 +9,7 @@ import type { Machine } from '../../src/inventory/machine.js';
 import type { Profile } from '../../src/inventory/profile.js';
 import { buildHttpApp, type HttpApp } from '../../src/net/http-app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { machineAnswerRenderer } from '../../src/provision/answer-renderer.js';
 import { BootClients } from '../../src/provision/boot-clients.js';
 import { type AnswerRenderer, registerAnswerRoutes } from '../../src/provision/http-answers.js';
 import { Lifecycle } from '../../src/provision/lifecycle.js';
@@ -34,9 +35,12 @@ let logLines: () => Record<string, unknown>[];
 /** What rendering does besides rendering: the window between the route's token lookup and answerServed. */
 let duringRender: (machine: Machine) => Promise<void>;
 
-const render: AnswerRenderer = async (machine, file) => {
+/** The renderer the route uses: by default a plain one, so the tests control what happens while it runs. */
+let renderer: AnswerRenderer;
+const plainRenderer: AnswerRenderer = async (machine, file) => {
   await duringRender(machine);
   return {
+    kind: 'answer',
     text: `# ${file} of ${machine.hostname ?? machine.id}\n`,
     contentType: 'text/plain; charset=utf-8',
   };
@@ -56,6 +60,7 @@ beforeEach(async () => {
     rules: [],
   });
   duringRender = () => Promise.resolve();
+  renderer = plainRenderer;
   const { logger, lines } = memoryLogger();
   logLines = lines;
   app = buildHttpApp({
@@ -66,7 +71,7 @@ beforeEach(async () => {
   });
   await registerAnswerRoutes(app, {
     lifecycle,
-    render,
+    render: (machine, file, request) => renderer(machine, file, request),
     clients: new BootClients({
       leases: store.leases,
       inventory: store.inventory,
@@ -154,5 +159,28 @@ describe('GET /answers/<token>/<file>', () => {
     expect(failure).toMatchObject({ route: '/answers/:token/:file', err: 'Error: disk on fire' });
     expect(JSON.stringify(logLines())).not.toContain(token);
     expect(res.body).not.toContain(token);
+  });
+
+  it('audits why there is no file: no OS image, or no such file in the template (finding 11)', async () => {
+    const { machine, token } = await marked();
+    renderer = machineAnswerRenderer({
+      profiles,
+      rules: [],
+      image: () => Promise.resolve(undefined),
+      proxy: undefined,
+    });
+    expect((await fetch(token)).statusCode).toBe(404);
+    expect(await lastAudit()).toMatchObject({
+      action: 'answer-file.fetch',
+      target: machine.id,
+      outcome: 'denied',
+      details: {
+        file: 'preseed.cfg',
+        reason: 'the OS image of its profile is not imported',
+        profile: 'debian12',
+        os: 'debian-12-amd64',
+      },
+    });
+    expect((await store.inventory.get(machine.id))?.state).toBe('queued');
   });
 });
