@@ -28,6 +28,7 @@ import {
   registerProvisioningHttp,
   tftpBootConfigs,
 } from './provisioning.js';
+import type { ServedDhcpMode } from './provision/boot-clients.js';
 import { buildHttpApp, type HealthReport, type HttpApp } from './net/http-app.js';
 import { systemClock, type Clock } from './net/clock.js';
 import { StartupError, Supervisor, type Service } from './net/supervisor.js';
@@ -86,12 +87,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const health = (): HealthReport => healthOf({ ...supervisor.states(), store: store.health() });
   supervisor.add(storeHealthService(store, clock));
   const provisionLogger = subsystemLogger(logger, 'provision');
-  const provisioning = await createProvisioning({ config, store, clock, logger: provisionLogger }).catch(
-    async (error: unknown) => {
-      await store.close();
-      throw error;
-    },
-  );
+  const provisioning = await createProvisioning({
+    config,
+    store,
+    clock,
+    logger: provisionLogger,
+    dhcpMode,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const app = buildHttpApp({ logger: subsystemLogger(logger, 'http'), metrics, health, version: VERSION });
   await registerProvisioningHttp(app, provisioning, {
     config,
@@ -230,9 +235,6 @@ export function healthOf(states: Readonly<Record<string, string>>): HealthReport
   const status = Object.values(components).every((s) => s === 'up') ? 'ok' : 'degraded';
   return { status, components };
 }
-
-/** The DHCP mode served: as configured, or what `auto` chose. */
-type ServedDhcpMode = Exclude<FleetbootConfig['dhcp']['mode'], 'auto'>;
 
 /**
  * `dhcp.mode: auto` (issue 3 item 3): before anything listens, probe each named interface's segment for another

@@ -9,7 +9,8 @@ import type { HttpApp } from './net/http-app.js';
 import type { Service } from './net/supervisor.js';
 import type { VirtualFiles } from './net/tftp-files.js';
 import type { Logger } from './observability/logger.js';
-import { BootClients, type IdentifiedClient } from './provision/boot-clients.js';
+import { hostIpv4Addresses } from './net/udp-interface-address.js';
+import { BootClients, type IdentifiedClient, type ServedDhcpMode } from './provision/boot-clients.js';
 import { BootDecider } from './provision/boot-decider.js';
 import { machineAnswerRenderer } from './provision/answer-renderer.js';
 import { registerHttpBoot } from './provision/http-boot.js';
@@ -42,8 +43,10 @@ export async function createProvisioning(deps: {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** Whose word says which machine is at an address: the leases (full) or the book (proxy). */
+  dhcpMode: ServedDhcpMode;
 }): Promise<Provisioning> {
-  const { config, store, clock, logger } = deps;
+  const { config, store, clock, logger, dhcpMode } = deps;
   const now = (): number => clock.now();
   const bootRoot = bootRootOf(config.dataDir);
   // World-readable: TFTP and HTTP serve only files others may read (catalogue P7), and so does every loader.
@@ -60,7 +63,15 @@ export async function createProvisioning(deps: {
     logger,
   });
   const book = new BootAddressBook({ now });
-  const clients = new BootClients({ leases: store.leases, inventory: store.inventory, book, now });
+  const clients = new BootClients({
+    leases: store.leases,
+    inventory: store.inventory,
+    dhcpMode,
+    book,
+    // Read at each lookup: an address added after start is still this host's.
+    isOwnAddress: (address) => hostIpv4Addresses().has(address),
+    now,
+  });
   const decider = new BootDecider({
     images: () => catalog.list(),
     profiles: config.profiles,

@@ -45,7 +45,13 @@ describe('bootConfigFiles', () => {
     await store.migrate();
     decided = [];
     files = bootConfigFiles({
-      clients: new BootClients({ leases: store.leases, inventory: store.inventory, now: () => NOW }),
+      clients: new BootClients({
+        leases: store.leases,
+        inventory: store.inventory,
+        dhcpMode: 'full',
+        isOwnAddress: (address) => address === SERVER,
+        now: () => NOW,
+      }),
       decide: ({ client }) => {
         decided.push(client);
         return Promise.resolve(planFromTable(table, client));
@@ -83,7 +89,13 @@ describe('bootConfigFiles', () => {
   it('in proxy mode (no lease) knows the client by the boot address book', async () => {
     const book = new BootAddressBook({ now: () => NOW });
     files = bootConfigFiles({
-      clients: new BootClients({ leases: store.leases, inventory: store.inventory, book, now: () => NOW }),
+      clients: new BootClients({
+        leases: store.leases,
+        inventory: store.inventory,
+        dhcpMode: 'proxy',
+        book,
+        now: () => NOW,
+      }),
       decide: ({ client }) => {
         decided.push(client);
         return Promise.resolve(planFromTable(table, client));

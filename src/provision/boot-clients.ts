@@ -1,4 +1,5 @@
 import type { BootClient } from '../boot/boot-plan.js';
+import type { DHCP_MODES } from '../config/enums.js';
 import type { Machine } from '../inventory/machine.js';
 import type { InventoryStore, LeaseStore } from '../store/types.js';
 import { type Ipv4, type Ipv4Subnet, parseIpv4 } from '../values/ipv4.js';
@@ -8,6 +9,9 @@ import type { Mac } from '../values/mac.js';
 export interface BootAddressLookup {
   byAddress(address: Ipv4): { readonly mac: Mac; readonly serverAddress: Ipv4 } | undefined;
 }
+
+/** The DHCP mode being served: `auto` resolved at start (main.ts resolveDhcpMode). */
+export type ServedDhcpMode = Exclude<(typeof DHCP_MODES)[number], 'auto'>;
 
 /** A client as fleetboot knows it from the address it asks from, and its machine when the MAC is enrolled. */
 export interface IdentifiedClient {
@@ -22,13 +26,25 @@ export interface IdentifiedClient {
  * holder of the address's bound, unexpired lease in full mode, or the MAC proxyDHCP last saw booting from it
  * (issue 5 item 6). Both TFTP configs and HTTP boot scripts and answer files ask this one place, so "the
  * machine's boot address" means the same everywhere.
+ *
+ * Only the authority of the mode being served counts. The lease store outlives a change of mode: leases granted
+ * in an earlier full-mode run stay bound until they expire, while the site's server may since have given the
+ * address to another machine, which would then get the install token and answer file of the lease's holder.
+ * So in proxy mode only the book answers; in full mode only a lease granted by this host (its server id is one
+ * of this host's addresses: not one imported, nor one of another fleetboot sharing the database). With DHCP off
+ * (no interface named, or a fleetboot whose interfaces are leased by a peer) the own leases still count until
+ * they expire: the residual trust of that mode.
  */
 export class BootClients {
   constructor(
     private readonly deps: {
       readonly leases: LeaseStore;
       readonly inventory: InventoryStore;
+      readonly dhcpMode: ServedDhcpMode;
+      /** proxy mode: where clients were seen booting from. */
       readonly book?: BootAddressLookup;
+      /** full mode: whether a lease's server id is an address of this host. */
+      readonly isOwnAddress?: (address: Ipv4) => boolean;
       readonly now: () => number;
     },
   ) {}
@@ -61,11 +77,17 @@ export class BootClients {
   private async holderOf(
     address: Ipv4,
   ): Promise<{ mac: Mac; serverAddress: Ipv4; subnet?: Ipv4Subnet } | undefined> {
-    const lease = await this.deps.leases.findByAddress(address);
-    if (lease !== undefined && lease.state === 'bound' && lease.expiresAt > this.deps.now()) {
-      return { mac: lease.mac, serverAddress: lease.serverId, subnet: lease.subnet };
+    switch (this.deps.dhcpMode) {
+      case 'proxy':
+        return this.deps.book?.byAddress(address);
+      case 'full':
+      case 'off': {
+        const lease = await this.deps.leases.findByAddress(address);
+        const live = lease !== undefined && lease.state === 'bound' && lease.expiresAt > this.deps.now();
+        if (!live || this.deps.isOwnAddress?.(lease.serverId) !== true) return undefined;
+        return { mac: lease.mac, serverAddress: lease.serverId, subnet: lease.subnet };
+      }
     }
-    return this.deps.book?.byAddress(address);
   }
 }
 

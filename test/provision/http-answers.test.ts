@@ -22,6 +22,7 @@ import { mac } from '../store/fixtures.js';
 
 const HOUR = 3_600_000;
 const ADDRESS = '192.0.2.10';
+const SERVER = parseIpv4('192.0.2.1');
 const profiles: Profile[] = [
   { name: 'debian12', os: 'debian-12-amd64', template: 'debian-preseed', kernelArgs: '', variables: {} },
 ];
@@ -75,6 +76,8 @@ beforeEach(async () => {
     clients: new BootClients({
       leases: store.leases,
       inventory: store.inventory,
+      dhcpMode: 'full',
+      isOwnAddress: (address) => address === SERVER,
       now: () => clock.now(),
     }),
     audit: store.audit,
@@ -101,7 +104,7 @@ async function marked(): Promise<{ machine: Machine; token: string }> {
     mac: mac(1),
     state: 'bound',
     expiresAt: clock.now() + 8 * HOUR,
-    serverId: parseIpv4('192.0.2.1'),
+    serverId: SERVER,
     hostname: null,
     relayAgentInfo: null,
   });

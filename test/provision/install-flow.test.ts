@@ -187,6 +187,7 @@ describe('install once, end to end over HTTP', () => {
       store: server.store,
       clock: systemClock,
       logger: memoryLogger().logger,
+      dhcpMode: 'off',
     });
     const files = tftpBootConfigs(provisioning, {
       config: serverConfig,
