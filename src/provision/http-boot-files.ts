@@ -26,7 +26,28 @@ export interface BootFilesDeps {
    * `directory` (docs/os-images.md). Absent: none.
    */
   readonly externalSources?: () => Promise<readonly ExternalSource[]>;
+  /**
+   * Told of every GET once its response has ended (the machine's timeline, http-boot.ts). Not told of the files of
+   * an install tree (`images/<name>/tree/…`): anaconda fetches thousands; the kernel, initrd and ISO it booted
+   * from are on the timeline already.
+   */
+  readonly onFetched?: (fetch: BootFileFetch) => void;
   readonly logger: Logger;
+}
+
+/** One `GET /boot/<path>` as it ended. */
+export interface BootFileFetch {
+  /** The peer address, as Node reports it. */
+  readonly address: string;
+  /** Canonical, relative to the roots; the request's own text when it was refused before that. */
+  readonly file: string;
+  readonly status: number;
+  /** What the response said it would send (Content-Length); 0 without a body. */
+  readonly bytes: number;
+  /** False when the client went away before the last byte. */
+  readonly complete: boolean;
+  readonly range?: string;
+  readonly ms: number;
 }
 
 /**
@@ -39,16 +60,37 @@ export interface BootFilesDeps {
  * (EDK2 HTTP boot issues HEAD then GET and needs it, protocol-digest §2.7), one byte range per request (RFC 9110
  * §14: 206, or 416 past the end; several ranges get the whole file), and the types EDK2 and installers look at.
  */
+/** The file each request asked for, for onResponse; none for install-tree files (not on the timeline). */
+const requestFiles = new WeakMap<FastifyRequest, string>();
+
 export function registerBootFiles(app: HttpApp, deps: BootFilesDeps): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/boot/*',
     exposeHeadRoute: false,
+    onResponse: (request, reply, done) => {
+      const fetched = requestFiles.get(request);
+      if (fetched !== undefined && request.method === 'GET' && deps.onFetched !== undefined) {
+        deps.onFetched({
+          address: request.ip,
+          file: fetched,
+          status: reply.statusCode,
+          bytes: Number(reply.getHeader('content-length') ?? 0),
+          complete: reply.raw.writableFinished,
+          ...(request.headers.range === undefined ? {} : { range: request.headers.range }),
+          ms: Math.round(reply.elapsedTime),
+        });
+      }
+      done();
+    },
     handler: async (request, reply) => {
       const requested = (request.params as Record<string, string | undefined>)['*'] ?? '';
+      requestFiles.set(request, requested);
       const resolved = resolveTftpPath(requested);
       if (!resolved.ok) return notFound(reply, deps.logger, resolved.reason);
+      requestFiles.set(request, resolved.relative);
       const external = externalRootOf((await deps.externalSources?.()) ?? [], resolved.relative);
+      if (external !== undefined) requestFiles.delete(request);
       const found =
         external === undefined
           ? await findInRoots(deps.roots, resolved.relative)

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { clientIdFromMac } from '../../src/inventory/lease.js';
 import type { Machine } from '../../src/inventory/machine.js';
@@ -224,6 +224,28 @@ describe('install once, end to end over HTTP', () => {
     expect([head.status, head.headers['content-length'], head.body]).toEqual([200, '4096', '']);
     const escape = await http('GET', '/boot/..%2f..%2finstall-token.key', MACHINE_ADDRESS);
     expect(escape.status).toBe(404);
+    // Each GET from the machine's address is on its timeline (HEAD is not); another host's are on none.
+    await http('GET', url, OTHER_ADDRESS);
+    await vi.waitFor(async () => {
+      const fetches = (await server.store.events.list({ machineId, limit: 1000 })).filter(
+        (e) => e.kind === 'HTTP GET',
+      );
+      expect(fetches.map((e) => e.details)).toEqual([
+        expect.objectContaining({
+          file: 'images/debian-12-amd64/linux',
+          status: 200,
+          bytes: 4096,
+          complete: true,
+        }),
+        expect.objectContaining({
+          file: 'images/debian-12-amd64/linux',
+          status: 206,
+          bytes: 96,
+          range: 'bytes=4000-',
+        }),
+        expect.objectContaining({ status: 404, client: MACHINE_ADDRESS }),
+      ]);
+    });
   });
 
   it('the answer file goes only to the machine’s address (S04); fetching it does not consume the mark (F12)', async () => {
