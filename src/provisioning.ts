@@ -3,6 +3,7 @@ import type { BootPlan } from './boot/boot-plan.js';
 import { isEmptyBootTable, planFromTable } from './boot/config-table.js';
 import { bootRootOf, Catalog } from './catalog/catalog.js';
 import type { FleetbootConfig } from './config/schema.js';
+import { MAX_MARK_TTL } from './config/schema-provision.js';
 import { BootAddressBook } from './dhcp/boot-address-book.js';
 import type { Clock } from './net/clock.js';
 import type { HttpApp } from './net/http-app.js';
@@ -62,7 +63,8 @@ export async function createProvisioning(deps: {
     rules: config.rules,
     logger,
   });
-  const book = new BootAddressBook({ now });
+  // Kept as long as the longest mark: a marked machine's entry must outlive its install (boot-clients.ts).
+  const book = new BootAddressBook({ now, ttlMs: MAX_MARK_TTL * 1000 });
   const clients = new BootClients({
     leases: store.leases,
     inventory: store.inventory,

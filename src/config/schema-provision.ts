@@ -120,7 +120,8 @@ export const DeclaredMachineSchema = Type.Object(
 
 // The largest TTL a mark may have: a week. A mark is a standing permission to wipe a disk (catalogue S07); one
 // that outlives the maintenance window it was given for is the accident the mark exists to prevent.
-const MAX_MARK_TTL = 7 * 24 * 3600;
+/** Seconds; also how long proxyDHCP's boot address book keeps an entry (provisioning.ts). */
+export const MAX_MARK_TTL = 7 * 24 * 3600;
 
 export const InstallSchema = section('The install mark and what machines without one boot.', {
   markTtl: integer(

@@ -16,7 +16,11 @@ export type BootAddressSink = (seen: Omit<BootAddress, 'at'>) => void;
 
 export interface BootAddressBookOptions {
   readonly now: () => number;
-  /** How long an entry answers after it was last seen. Default 2 hours: a whole install, from PXE to callback. */
+  /**
+   * How long an entry is kept after it was last seen. Default 2 hours: a whole install, from PXE to callback.
+   * provisioning.ts keeps entries as long as the longest install mark, and decides itself how old an entry may
+   * be for a machine that is not marked (provision/boot-clients.ts).
+   */
   readonly ttlMs?: number;
   /** Entries kept at most; the least recently seen goes first. Default 16 384. */
   readonly maxEntries?: number;

@@ -7,8 +7,17 @@ import type { Mac } from '../values/mac.js';
 
 /** Where proxyDHCP saw clients boot from (dhcp/boot-address-book.ts, given by main.ts). */
 export interface BootAddressLookup {
-  byAddress(address: Ipv4): { readonly mac: Mac; readonly serverAddress: Ipv4 } | undefined;
+  byAddress(
+    address: Ipv4,
+  ): { readonly mac: Mac; readonly serverAddress: Ipv4; readonly at: number } | undefined;
 }
+
+/**
+ * How long a book entry says who is at an address for a machine that is not marked: a whole install, PXE to
+ * callback. A marked machine's entry holds until its mark expires (install.markTtl, up to 7 days), so a long
+ * install, or one with no DHCP exchange for hours, still reaches its done callback (review finding 8).
+ */
+export const BOOK_FRESH_MS = 2 * 3600_000;
 
 /** The DHCP mode being served: `auto` resolved at start (main.ts resolveDhcpMode). */
 export type ServedDhcpMode = Exclude<(typeof DHCP_MODES)[number], 'auto'>;
@@ -79,7 +88,7 @@ export class BootClients {
   ): Promise<{ mac: Mac; serverAddress: Ipv4; subnet?: Ipv4Subnet } | undefined> {
     switch (this.deps.dhcpMode) {
       case 'proxy':
-        return this.deps.book?.byAddress(address);
+        return this.fromBook(address);
       case 'full':
       case 'off': {
         const lease = await this.deps.leases.findByAddress(address);
@@ -88,6 +97,16 @@ export class BootClients {
         return { mac: lease.mac, serverAddress: lease.serverId, subnet: lease.subnet };
       }
     }
+  }
+
+  /** The book's entry for `address` while fresh, or while its machine's mark lasts. */
+  private async fromBook(address: Ipv4): Promise<{ mac: Mac; serverAddress: Ipv4 } | undefined> {
+    const seen = this.deps.book?.byAddress(address);
+    if (seen === undefined) return undefined;
+    const now = this.deps.now();
+    if (now - seen.at < BOOK_FRESH_MS) return seen;
+    const expiresAt = (await this.deps.inventory.getByMac(seen.mac))?.installMark?.expiresAt;
+    return expiresAt !== undefined && now < expiresAt ? seen : undefined;
   }
 }
 

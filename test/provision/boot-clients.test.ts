@@ -12,6 +12,9 @@ import type { Store } from '../../src/store/types.js';
 import { ip, lease, mac, SERVER } from '../store/fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 27, 9);
+const HOUR = 3_600_000;
+/** The time BootClients and the book read; a test moves it. */
+let now = NOW;
 const ADDRESS = '192.0.2.50';
 
 let dir: string;
@@ -22,7 +25,8 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-boot-clients-'));
   store = await openStore('sqlite::memory:', { dataDir: dir, now: () => NOW });
   await store.migrate();
-  book = new BootAddressBook({ now: () => NOW });
+  now = NOW;
+  book = new BootAddressBook({ now: () => now, ttlMs: 7 * 24 * HOUR });
   // M1 (mac 1) holds ADDRESS by a lease this host granted, still bound: as left by a full-mode run.
   await store.leases.commit(lease(1, ADDRESS, NOW + 3_600_000));
   await store.inventory.recordContact({ mac: mac(1) });
@@ -42,7 +46,7 @@ function clients(dhcpMode: ServedDhcpMode, own: readonly string[] = ['192.0.2.1'
     dhcpMode,
     book,
     isOwnAddress: (address) => addresses.has(address),
-    now: () => NOW,
+    now: () => now,
   });
 }
 
@@ -77,5 +81,33 @@ describe('BootClients', () => {
     const elsewhere = clients('full', ['198.51.100.1']);
     expect((await elsewhere.identify(ADDRESS))?.machine).toBeUndefined();
     expect(await elsewhere.isBootAddress(await machineOf(1), ADDRESS)).toBe(false);
+  });
+
+  it('proxy mode: a marked machine stays at its address until its mark expires, others for 2 hours (finding 8)', async () => {
+    const proxy = clients('proxy');
+    const m2 = await machineOf(2);
+    await store.inventory.update(
+      m2.id,
+      {
+        state: 'queued',
+        installMark: {
+          by: 'ops',
+          at: NOW,
+          expiresAt: NOW + 8 * HOUR,
+          tokenHash: 'a'.repeat(64),
+          from: 'ready',
+        },
+      },
+      { version: m2.version, state: m2.state },
+    );
+    book.record({ mac: mac(2), address: ip(ADDRESS), serverAddress: SERVER });
+    book.record({ mac: mac(3), address: ip('192.0.2.51'), serverAddress: SERVER });
+    // Five hours into a long install, with no DHCP exchange since: still its address; the unmarked one is gone.
+    now = NOW + 5 * HOUR;
+    expect(await proxy.isBootAddress(await machineOf(2), ADDRESS)).toBe(true);
+    expect((await proxy.identify('192.0.2.51'))?.client.mac).toBeUndefined();
+    // Past the mark's expiry the entry is only as good as any other.
+    now = NOW + 8 * HOUR;
+    expect(await proxy.isBootAddress(await machineOf(2), ADDRESS)).toBe(false);
   });
 });
