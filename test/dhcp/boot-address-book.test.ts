@@ -74,6 +74,16 @@ describe('proxyDHCP feeds the book', () => {
     expect(book.byAddress(ip('198.18.0.151'))?.mac).toBe(mac);
   });
 
+  it('not from a client that does not netboot: an ordinary host cannot claim an address (finding 3)', async () => {
+    const { h, book } = await proxy();
+    const request = decodeDhcpMessage(golden('dhclient-request-selecting'));
+    const address = request.options.requestedIpAddress;
+    expect(address).toBeDefined();
+    await h.send(request);
+    expect(book.byMac(macFromBytes(request.clientHardwareAddress))).toBeUndefined();
+    if (address !== undefined) expect(book.byAddress(address)).toBeUndefined();
+  });
+
   it('not from a DISCOVER, nor a REQUEST without any address', async () => {
     const { h, book, mac } = await proxy();
     await h.send({ ...discover(), messageType: 'request', clientAddress: IPV4_ANY });

@@ -87,7 +87,9 @@ export class ProxyServer {
   private noteBootAddress(ctx: ProxyContext, answered: boolean): void {
     const sink = this.deps.onBootAddress;
     const { request, exchange } = ctx;
-    if (sink === undefined || request.messageType !== 'request') return;
+    // Only a client that netboots can be a machine fleetboot installs: an ordinary host's REQUEST (any laptop on
+    // the segment) must not be able to claim a marked machine's address (review finding 3).
+    if (sink === undefined || request.messageType !== 'request' || !claimsNetboot(ctx.client)) return;
     let address: Ipv4 | undefined;
     if (exchange.localPort === 4011) {
       if (!answered) return;
