@@ -64,7 +64,27 @@ export async function createProvisioning(deps: {
     logger,
   });
   // Kept as long as the longest mark: a marked machine's entry must outlive its install (boot-clients.ts).
-  const book = new BootAddressBook({ now, ttlMs: MAX_MARK_TTL * 1000 });
+  const book = new BootAddressBook({
+    now,
+    ttlMs: MAX_MARK_TTL * 1000,
+    onConflict: (conflict) => {
+      logger.warn({ ...conflict }, 'proxyDHCP: conflicting boot address claims; no install token goes there');
+      store.audit
+        .append({
+          actor: 'dhcp',
+          action: 'boot-address.conflict',
+          target: conflict.address,
+          outcome: 'denied',
+          details: { ...conflict },
+        })
+        .catch((error: unknown) => {
+          logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'audit append failed',
+          );
+        });
+    },
+  });
   const clients = new BootClients({
     leases: store.leases,
     inventory: store.inventory,

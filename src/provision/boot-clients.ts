@@ -9,7 +9,9 @@ import type { Mac } from '../values/mac.js';
 export interface BootAddressLookup {
   byAddress(
     address: Ipv4,
-  ): { readonly mac: Mac; readonly serverAddress: Ipv4; readonly at: number } | undefined;
+  ):
+    | { readonly mac: Mac; readonly serverAddress: Ipv4; readonly at: number; readonly contested?: boolean }
+    | undefined;
 }
 
 /**
@@ -102,7 +104,8 @@ export class BootClients {
   /** The book's entry for `address` while fresh, or while its machine's mark lasts. */
   private async fromBook(address: Ipv4): Promise<{ mac: Mac; serverAddress: Ipv4 } | undefined> {
     const seen = this.deps.book?.byAddress(address);
-    if (seen === undefined) return undefined;
+    // Contested (two MACs, or a MAC that moved): known by its address only, so no token-carrying plan or answer.
+    if (seen === undefined || seen.contested === true) return undefined;
     const now = this.deps.now();
     if (now - seen.at < BOOK_FRESH_MS) return seen;
     const expiresAt = (await this.deps.inventory.getByMac(seen.mac))?.installMark?.expiresAt;

@@ -19,12 +19,48 @@ describe('BootAddressBook', () => {
     expect(book.byMac(A)?.address).toBe('10.0.0.5');
     expect(book.byAddress(ip('10.0.0.5'))?.mac).toBe(A);
     book.record({ mac: B, address: ip('10.0.0.5'), serverAddress: SERVER });
-    expect(book.byAddress(ip('10.0.0.5'))?.mac).toBe(B);
+    expect(book.byAddress(ip('10.0.0.5'))).toMatchObject({ mac: B, contested: true });
     book.record({ mac: B, address: ip('10.0.0.6'), serverAddress: SERVER });
     expect(book.byAddress(ip('10.0.0.5'))).toBeUndefined(); // B moved on; A's claim was overwritten
     await clock.advance(1000);
     expect(book.byMac(B)).toBeUndefined();
     expect(book.byAddress(ip('10.0.0.6'))).toBeUndefined();
+  });
+
+  it('contests an address two MACs claimed, or a MAC moved to, within the window, and says so (finding 3)', async () => {
+    const clock = new FakeClock();
+    const conflicts: unknown[] = [];
+    const book = new BootAddressBook({
+      now: () => clock.now(),
+      ttlMs: 10_000,
+      conflictWindowMs: 1000,
+      onConflict: (conflict) => conflicts.push(conflict),
+    });
+    book.record({ mac: A, address: ip('10.0.0.5'), serverAddress: SERVER });
+    book.record({ mac: A, address: ip('10.0.0.5'), serverAddress: SERVER }); // the same claim again: no conflict
+    expect(book.byAddress(ip('10.0.0.5'))).toEqual({
+      mac: A,
+      address: '10.0.0.5',
+      serverAddress: SERVER,
+      at: clock.now(),
+    });
+    // A forged REQUEST with B's MAC for A's address.
+    book.record({ mac: B, address: ip('10.0.0.5'), serverAddress: SERVER });
+    expect(book.byAddress(ip('10.0.0.5'))).toMatchObject({ mac: B, contested: true });
+    // A forged REQUEST with A's MAC from another address.
+    book.record({ mac: A, address: ip('10.0.0.7'), serverAddress: SERVER });
+    expect(book.byAddress(ip('10.0.0.7'))).toMatchObject({ mac: A, contested: true });
+    expect(conflicts).toEqual([
+      { address: '10.0.0.5', mac: B, kind: 'address-claimed', previous: A },
+      { address: '10.0.0.7', mac: A, kind: 'mac-moved', previous: '10.0.0.5' },
+    ]);
+    // Once the window has passed, the latest claim stands again; a claim after a quiet window is no conflict.
+    await clock.advance(1000);
+    expect(book.byAddress(ip('10.0.0.7'))?.contested).toBeUndefined();
+    await clock.advance(1000);
+    book.record({ mac: B, address: ip('10.0.0.7'), serverAddress: SERVER });
+    expect(book.byAddress(ip('10.0.0.7'))?.contested).toBeUndefined();
+    expect(conflicts).toHaveLength(2);
   });
 
   it('keeps at most maxEntries, dropping the least recently seen', () => {

@@ -110,4 +110,15 @@ describe('BootClients', () => {
     now = NOW + 8 * HOUR;
     expect(await proxy.isBootAddress(await machineOf(2), ADDRESS)).toBe(false);
   });
+
+  it('proxy mode: a contested address is known by its address only (finding 3)', async () => {
+    const proxy = clients('proxy');
+    book.record({ mac: mac(2), address: ip(ADDRESS), serverAddress: SERVER });
+    expect(await proxy.isBootAddress(await machineOf(2), ADDRESS)).toBe(true);
+    // Another MAC claims the same address: neither gets a token-carrying plan or answer there.
+    book.record({ mac: mac(1), address: ip(ADDRESS), serverAddress: SERVER });
+    expect(await proxy.isBootAddress(await machineOf(1), ADDRESS)).toBe(false);
+    expect(await proxy.isBootAddress(await machineOf(2), ADDRESS)).toBe(false);
+    expect(await proxy.identify(ADDRESS)).toEqual({ client: { address: ADDRESS }, machine: undefined });
+  });
 });
