@@ -32,8 +32,14 @@ describe('machines over the API', () => {
     expect((await get('state=ready')).items.map((m) => m.macs[0])).toEqual(['52:54:00:00:00:1e']);
     expect((await get('state=ready&state=discovered')).total).toBe(26);
     expect((await get('q=00:00:0a')).items.map((m) => m.macs[0])).toEqual(['52:54:00:00:00:0a']);
-    const desc = await get('sort=createdAt&order=desc&limit=1');
-    expect(desc.items[0]?.macs[0]).toBe('52:54:00:00:00:1e');
+    // Descending is ascending reversed (machines created in one millisecond are ordered by id both ways), and the
+    // newest machine sorts first among those created before it.
+    const ids = async (query: string) => (await get(query)).items.map((m) => m.id);
+    const asc = await ids('sort=createdAt&order=asc&limit=100');
+    expect(asc).toHaveLength(26);
+    expect(await ids('sort=createdAt&order=desc&limit=100')).toEqual([...asc].reverse());
+    const newest = (await get('sort=createdAt&order=desc&limit=100')).items;
+    expect(newest[0]?.createdAt).toBe(Math.max(...newest.map((m) => m.createdAt)));
     // No install-token hash in any machine (catalogue S06).
     await h.lifecycle.markInstall((await get('state=ready')).items[0]?.id ?? ('' as never), {
       actor: 'test',
