@@ -51,6 +51,8 @@ describeLab('Debian 12 installs from fleetboot alone (QEMU, software emulation)'
   let store: Store;
   let configFile: string;
   const vms = new Map<string, QemuClient>();
+  /** When each VM was powered on, for the power-on → preseed time docs/walkthrough-debian12.md quotes. */
+  const poweredOn = new Map<string, number>();
   /** Undone in reverse order after the tests, whatever got created before a failure. */
   const cleanups: (() => Promise<void>)[] = [];
 
@@ -63,6 +65,7 @@ describeLab('Debian 12 installs from fleetboot alone (QEMU, software emulation)'
   ) => {
     const vm = startQemu(await lab().addTap(sw), { firmware, mac, uuid, dir, name, memoryMiB, diskGiB: 4 });
     vms.set(name, vm);
+    poweredOn.set(name, Date.now());
     cleanups.push(() => vm.stop());
     return vm;
   };
@@ -108,6 +111,16 @@ describeLab('Debian 12 installs from fleetboot alone (QEMU, software emulation)'
   /** The marked VM's way to its preseed, as the server's timeline and the VM's console show it. */
   const reachesPreseed = async (name: 'bios' | 'uefi', mac: string) => {
     const events = await waitForTimeline(store, mac, (e) => answerFetches(e).length > 0, TO_PRESEED_MS);
+    // Measured, not asserted (2 noisy cores): printed for the walk-through's "How long it takes".
+    const fetchedAt = answerFetches(events)[0]?.at ?? Date.now();
+    const initrdMs = events.find((e) => {
+      const file = e.details['file'];
+      return e.kind === 'HTTP GET' && typeof file === 'string' && file.endsWith('initrd.gz');
+    })?.details['ms'];
+    console.info(
+      `[measured] ${name}: power-on → preseed request ${((fetchedAt - (poweredOn.get(name) ?? 0)) / 1000).toFixed(0)} s;` +
+        ` initrd over HTTP ${typeof initrdMs === 'number' ? String(initrdMs) : '?'} ms`,
+    );
     // DHCP, then iPXE's script (the installer, from the decision to install), kernel and initrd over HTTP.
     expect(kinds(events)).toEqual(expect.arrayContaining(['DHCPDISCOVER', 'DHCPACK', 'iPXE script']));
     expect(events.find((e) => e.kind === 'iPXE script')?.details).toMatchObject({ action: 'install' });
