@@ -5,7 +5,7 @@ import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './
 import { registerApi } from './api/index.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
-import { createCacheMetrics } from './cache/cache-metrics.js';
+import { createCacheMetrics, type CacheMetrics } from './cache/cache-metrics.js';
 import { defaultClientNetworks } from './cache/client-access.js';
 import { PackageCache } from './cache/package-cache.js';
 import { repositoriesFromSources, type Repository } from './cache/repositories.js';
@@ -103,6 +103,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     logger: subsystemLogger(logger, 'http'),
   });
+  // Created before the listeners so the API and the dashboard can show the cache's saving (issue 7 item 5).
+  const cacheMetrics = config.cache.enabled ? createCacheMetrics(metrics) : undefined;
   registerApi(app, {
     store,
     config,
@@ -138,7 +140,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     onBootAddress: provisioning.book.record,
   });
-  await addCache(supervisor, { config, clock, logger: subsystemLogger(logger, 'cache'), metrics });
+  if (cacheMetrics !== undefined) {
+    await addCache(supervisor, {
+      config,
+      clock,
+      logger: subsystemLogger(logger, 'cache'),
+      metrics: cacheMetrics,
+    });
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -367,10 +376,9 @@ function addDhcp(
  */
 async function addCache(
   supervisor: Supervisor,
-  deps: { config: FleetbootConfig; clock: Clock; logger: Logger; metrics: Metrics },
+  deps: { config: FleetbootConfig; clock: Clock; logger: Logger; metrics: CacheMetrics },
 ): Promise<void> {
   const { config, clock, logger, metrics } = deps;
-  if (!config.cache.enabled) return;
   const repositories = await cacheRepositories(config, logger);
   const allow =
     config.cache.allow.length > 0
@@ -387,7 +395,7 @@ async function addCache(
     indexMaxAgeMs: config.cache.indexMaxAgeSeconds * 1000,
     upstream: createUpstreamClient({ userAgent: `fleetboot/${VERSION} (package cache)`, timeoutMs: 30_000 }),
     logger,
-    metrics: createCacheMetrics(metrics),
+    metrics,
     now: () => clock.now(),
   });
   supervisor.add(createCacheListener({ listen: config.cache.listen, cache, logger }));

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../observability/metrics.js';
+import type { CacheSavings } from '../values/cache-savings.js';
 
 /** How one request was answered; the label of fleetboot_cache_requests_total. */
 export type CacheOutcome =
@@ -21,6 +22,8 @@ export interface CacheMetrics {
   rejected(reason: string): void;
   evicted(bytes: number): void;
   stored(bytes: number, files: number): void;
+  /** The same counts as the Prometheus series, for the API, the dashboard and `fleetboot status`. */
+  savings(): CacheSavings;
 }
 
 /**
@@ -65,15 +68,30 @@ export function createCacheMetrics(registry: Metrics): CacheMetrics {
     help: 'Files the cache holds.',
     registers: [registry],
   });
+  // Plain numbers beside the prom-client series: reading a Counter back is async and registry-wide.
+  const totals = {
+    upstreamCopies: 0,
+    served: 0,
+    upstreamBytes: 0,
+    servedBytes: 0,
+    storedFiles: 0,
+    storedBytes: 0,
+  };
   return {
     request: (outcome) => {
       requests.inc({ outcome });
+      if (outcome === 'miss') totals.upstreamCopies += 1;
+      if (outcome === 'hit' || outcome === 'revalidated' || outcome === 'miss' || outcome === 'coalesced') {
+        totals.served += 1;
+      }
     },
     upstreamBytes: (bytes) => {
       upstream.inc(bytes);
+      totals.upstreamBytes += bytes;
     },
     servedBytes: (bytes) => {
       served.inc(bytes);
+      totals.servedBytes += bytes;
     },
     rejected: (reason) => {
       rejected.inc({ reason });
@@ -84,6 +102,9 @@ export function createCacheMetrics(registry: Metrics): CacheMetrics {
     stored: (bytes, files) => {
       storedBytes.set(bytes);
       storedFiles.set(files);
+      totals.storedBytes = bytes;
+      totals.storedFiles = files;
     },
+    savings: () => ({ ...totals }),
   };
 }

@@ -36,6 +36,7 @@ afterEach(async () => {
 
 async function startCache(options: { quotaBytes?: number; allow?: Ipv4Subnet[] } = {}) {
   const metrics: Metrics = createMetrics({ processMetrics: false });
+  const cacheMetrics = createCacheMetrics(metrics);
   const cache = new PackageCache({
     repositories: [{ name: 'debian', upstream: `${upstream.url}/debian` }],
     allow: options.allow ?? [LOOPBACK],
@@ -44,7 +45,7 @@ async function startCache(options: { quotaBytes?: number; allow?: Ipv4Subnet[] }
     indexMaxAgeMs: 60_000,
     upstream: createUpstreamClient({ userAgent: 'test', timeoutMs: 5000 }),
     logger: memoryLogger().logger,
-    metrics: createCacheMetrics(metrics),
+    metrics: cacheMetrics,
     now: () => now,
   });
   const listener = createCacheListener({
@@ -61,7 +62,7 @@ async function startCache(options: { quotaBytes?: number; allow?: Ipv4Subnet[] }
       .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
       .reduce((sum, v) => sum + v.value, 0);
   };
-  return { address: listener.address(), listener, counter };
+  return { address: listener.address(), listener, counter, savings: () => cacheMetrics.savings() };
 }
 
 /** Publishes a Packages index naming `debs` (path under the repository → body) and the debs themselves. */
@@ -98,7 +99,7 @@ describe('package cache over loopback', () => {
     const deb = bytes(1024 * 1024, 2);
     publish({ [DEB]: deb });
     upstream.files.get(`/debian/${DEB}`)!.chunkDelayMs = 5;
-    const { address, counter } = await startCache();
+    const { address, counter, savings } = await startCache();
     await get(address, PACKAGES);
 
     const results = await Promise.all(Array.from({ length: 20 }, () => get(address, `/debian/${DEB}`)));
@@ -109,6 +110,10 @@ describe('package cache over loopback', () => {
     }
     expect(upstream.count(`/debian/${DEB}`)).toBe(1);
     expect(await counter('fleetboot_cache_requests_total', { outcome: 'coalesced' })).toBe(19);
+    // The saving as status and the dashboard show it: the index and the package each crossed once, 21 served.
+    expect(savings()).toMatchObject({ upstreamCopies: 2, served: 21 });
+    expect(savings().servedBytes).toBe(await counter('fleetboot_cache_served_bytes_total'));
+    expect(savings().upstreamBytes).toBe(await counter('fleetboot_cache_upstream_bytes_total'));
   });
 
   it('refuses a file whose SHA-256 differs from the index: the client never gets it whole, nothing is kept', async () => {
