@@ -43,7 +43,6 @@ interface Candidates {
 
 type Learned = Pick<MachineRow, 'uuid' | 'arch' | 'vendor_class' | 'hostname'>;
 
-/** Unique columns of machines and machine_interfaces, and the field a user knows them by. */
 /** What a contact says about the machine, checked; an empty option says nothing. */
 function learnedFrom(contact: Contact): Learned {
   const { uuid } = contact;
@@ -56,6 +55,10 @@ function learnedFrom(contact: Contact): Learned {
   };
 }
 
+/** MACs per statement when a batch of contacts reads or enrols machines (an insert binds 10 values a machine). */
+const ENROL_CHUNK = 500;
+
+/** Unique columns of machines and machine_interfaces, and the field a user knows them by. */
 const UNIQUE_FIELDS: Record<string, UniqueField> = {
   mac: 'mac',
   reserved_ip: 'reservedIp',
@@ -80,11 +83,122 @@ export class KyselyInventoryStore implements InventoryStore {
     if (checked.length === 0) return [];
     // One transaction, so a burst of new machines costs one durable commit (one fsync with SQLite's
     // synchronous=FULL), not one each; a contact that has nothing new writes nothing.
-    return this.ctx.adapter.writeTransaction(this.ctx.db, async (trx) => {
-      const results: ContactResult[] = [];
-      for (const { mac, learned } of checked) results.push(await this.contactIn(trx, mac, learned));
-      return results;
-    });
+    return this.ctx.adapter.writeTransaction(this.ctx.db, (trx) => this.contactsIn(trx, checked));
+  }
+
+  /**
+   * The batch as one contact at a time would record it, in order, in a few statements however many contacts: one
+   * read of the machines the batch's MACs name, one insert of all new machines and one of their interfaces, one
+   * read of those back. A rack powering on is hundreds of new MACs at once, and on the DHCP path these statements
+   * share the store's writer with the lease commits every ACK waits for (bench/README.md, DHCP).
+   */
+  private async contactsIn(
+    trx: Kysely<Database>,
+    checked: readonly { mac: Mac; learned: Learned }[],
+  ): Promise<ContactResult[]> {
+    const current = await this.byMacs(
+      trx,
+      checked.map((c) => c.mac),
+    );
+    // A MAC no machine has is enrolled with what its first contact says; its later contacts learn as usual.
+    const firsts = new Map<Mac, Learned>();
+    for (const { mac, learned } of checked) {
+      if (!current.has(mac) && !firsts.has(mac)) firsts.set(mac, learned);
+    }
+    const enrolled = await this.enrolAll(trx, firsts);
+    for (const [mac, machine] of enrolled) current.set(mac, machine);
+
+    const results: ContactResult[] = [];
+    const createdReported = new Set<Mac>();
+    for (const { mac, learned } of checked) {
+      const machine = current.get(mac);
+      if (machine !== undefined && enrolled.has(mac) && !createdReported.has(mac)) {
+        createdReported.add(mac);
+        results.push({ machine, created: true });
+        continue;
+      }
+      const updated = machine && (await this.learn(trx, machine, learned));
+      // Forgotten since the read, or enrolled by another server meanwhile: one contact alone settles it.
+      const result = updated ? { machine: updated, created: false } : await this.contactIn(trx, mac, learned);
+      current.set(mac, result.machine);
+      results.push(result);
+    }
+    return results;
+  }
+
+  /** The machines that have these MACs, by MAC, read in one statement. */
+  private async byMacs(trx: Kysely<Database>, macs: readonly Mac[]): Promise<Map<Mac, Machine>> {
+    const found = new Map<Mac, Machine>();
+    const wanted = new Set(macs);
+    const distinct = [...wanted];
+    for (let start = 0; start < distinct.length; start += ENROL_CHUNK) {
+      const rows = await this.machines(trx)
+        .where('machines.id', 'in', (eb) =>
+          eb
+            .selectFrom('machine_interfaces')
+            .select('machine_interfaces.machine_id')
+            .where('machine_interfaces.mac', 'in', distinct.slice(start, start + ENROL_CHUNK)),
+        )
+        .execute();
+      for (const machine of decodeAll(rows, decodeMachine, this.ctx.logger)) {
+        for (const mac of machine.macs) if (wanted.has(mac)) found.set(mac, machine);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * New `discovered` machines for these MACs, in two inserts. An interface another server added since our read
+   * (PostgreSQL; SQLite has one writer) is skipped by ON CONFLICT — no failed statement, so no savepoint — and its
+   * machine row goes again: the contact loop then finds the winner. Returns the machines enrolled here.
+   */
+  private async enrolAll(
+    trx: Kysely<Database>,
+    firsts: ReadonlyMap<Mac, Learned>,
+  ): Promise<Map<Mac, Machine>> {
+    const enrolled = new Map<Mac, Machine>();
+    const entries = [...firsts].map(([mac, learned]) => ({
+      mac,
+      learned,
+      id: this.ctx.newId() as MachineId,
+    }));
+    // Chunks keep a statement under both dialects' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
+    for (let start = 0; start < entries.length; start += ENROL_CHUNK) {
+      const chunk = entries.slice(start, start + ENROL_CHUNK);
+      const now = this.ctx.now();
+      await trx
+        .insertInto('machines')
+        .values(
+          chunk.map(({ learned, id }) => ({
+            id,
+            ...learned,
+            reserved_ip: null,
+            profile: null,
+            state: 'discovered' as const,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+      const added = await trx
+        .insertInto('machine_interfaces')
+        .values(chunk.map(({ mac, id }) => ({ mac, machine_id: id, position: 0 })))
+        .onConflict((oc) => oc.column('mac').doNothing())
+        .returning('mac')
+        .execute();
+      const addedMacs = new Set(added.map((row) => row.mac));
+      const orphans = chunk.filter((e) => !addedMacs.has(e.mac)).map((e) => e.id);
+      if (orphans.length > 0) await trx.deleteFrom('machines').where('id', 'in', orphans).execute();
+      const kept = chunk.filter((e) => addedMacs.has(e.mac)).map((e) => e.id);
+      if (kept.length === 0) continue;
+      const rows = await this.machines(trx).where('machines.id', 'in', kept).execute();
+      for (const machine of decodeAll(rows, decodeMachine, this.ctx.logger)) {
+        const mac = machine.macs[0];
+        if (mac !== undefined) enrolled.set(mac, machine);
+      }
+    }
+    return enrolled;
   }
 
   private async contactIn(trx: Kysely<Database>, mac: Mac, learned: Learned): Promise<ContactResult> {

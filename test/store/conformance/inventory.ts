@@ -96,6 +96,43 @@ export function inventoryConformance(harness: StoreHarness): void {
       expect((await store.inventory.list()).total).toBe(1);
     });
 
+    it('enrols a batch larger than one statement holds, each MAC once', async () => {
+      const { store } = await fresh(harness);
+      const contacts = Array.from({ length: 1203 }, (_, i) => ({ mac: mac(i + 1), arch: 7 }));
+      const results = await store.inventory.recordContacts([...contacts, ...contacts.slice(0, 3)]);
+      expect(results.filter((r) => r.created)).toHaveLength(1203);
+      expect(results.slice(1203).map((r) => r.machine.id)).toEqual(
+        results.slice(0, 3).map((r) => r.machine.id),
+      );
+      expect((await store.inventory.list()).total).toBe(1203);
+      expect((await store.inventory.getByMac(mac(1203)))?.arch).toBe(7);
+    });
+
+    it('two servers enrolling the same new MACs at once make one machine per MAC', async () => {
+      const { target, store } = await fresh(harness);
+      const other = await target.open();
+      const batch = Array.from({ length: 40 }, (_, i) => ({ mac: mac(i + 1) }));
+      const reversed = [...batch].reverse();
+      // At once on PostgreSQL, where both transactions run and one meets the other's interfaces. SQLite has one
+      // writer at a time, and two handles in one thread would wait on each other's lock: one after the other.
+      const [mine, theirs] =
+        store.dialect === 'postgres'
+          ? await Promise.all([
+              store.inventory.recordContacts(batch),
+              other.inventory.recordContacts(reversed),
+            ])
+          : [await store.inventory.recordContacts(batch), await other.inventory.recordContacts(reversed)];
+      expect((await store.inventory.list({ limit: 100 })).total).toBe(40);
+      for (const [i, result] of mine.entries()) {
+        expect(result.machine.id).toBe(theirs[batch.length - 1 - i]?.machine.id);
+        expect(result.machine.macs).toEqual([batch[i]?.mac]);
+      }
+      // Each MAC enrolled by exactly one of the two.
+      for (const [i, result] of mine.entries()) {
+        expect(Number(result.created) + Number(theirs[batch.length - 1 - i]?.created)).toBe(1);
+      }
+    });
+
     it('records a batch of contacts as one contact at a time would, in order', async () => {
       const one = await fresh(harness);
       const many = await fresh(harness);
