@@ -1,6 +1,5 @@
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions, type SocketType } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { isIP, isIPv6 } from 'node:net';
+import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
@@ -26,6 +25,7 @@ import type { TransferRecord, TransferResult } from './tftp-record.js';
 import { classifyRequest } from './tftp-request.js';
 import { Transfer } from './tftp-transfer.js';
 import type { WindowPlan } from './tftp-window.js';
+import { literalLookup } from './udp-literal-lookup.js';
 
 /**
  * The settings the server reads: the shape of `config.tftp` (src/config/types.ts TftpConfig), restated here
@@ -471,26 +471,6 @@ function sameRequest(a: ReadRequest, b: ReadRequest): boolean {
     const other = b.options[i];
     return other !== undefined && option.name === other.name && option.value === other.value;
   });
-}
-
-/**
- * dgram passes every destination through `lookup` before it sends, even an address literal, and the default,
- * dns.lookup, answers a literal through a deferred call: a regular-expression test and a tick per datagram. Every
- * address a TFTP socket sends to is a literal the kernel reported (the client's, from the datagram it sent), so
- * this one answers a literal at once — the last one seen without even the test — and hands a name (a `listen`
- * host) to dns.lookup.
- */
-function literalLookup(type: SocketType): NonNullable<SocketOptions['lookup']> {
-  const family = type === 'udp6' ? 6 : 4;
-  let known = '';
-  return (hostname, options, callback) => {
-    if (hostname === known || isIP(hostname) === family) {
-      known = hostname;
-      callback(null, hostname, family);
-      return;
-    }
-    dnsLookup(hostname, options, callback);
-  };
 }
 
 function bindSocket(type: SocketType, address: string, port: number): Promise<Socket> {

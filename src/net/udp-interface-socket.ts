@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { DHCP_CLIENT_PORT } from '../protocol/dhcp4/delivery.js';
 import type { Ipv4 } from '../values/ipv4.js';
 import { type InterfaceTable, interfaceIpv4, ipv4InterfaceNames } from './udp-interface-address.js';
+import { literalLookup } from './udp-literal-lookup.js';
 import { type NetDeviceAddon, netDeviceAddon } from './udp-netdev-addon.js';
 
 /**
@@ -171,7 +172,8 @@ export function sendDatagram(
  * once and emits 'listening' synchronously. If it refuses the descriptor, the caller still owns and closes it.
  */
 function adopt(fd: number): Socket {
-  const socket = createSocket({ type: 'udp4' });
+  // Replies go to literals (a client, a relay, the broadcast address): no deferred dns.lookup per datagram.
+  const socket = createSocket({ type: 'udp4', lookup: literalLookup('udp4') });
   try {
     socket.bind({ fd });
   } catch (error) {
