@@ -7,11 +7,10 @@ import { clientAllowed } from './client-access.js';
 import { DiskStore, type IndexMeta, type KeptFile } from './disk-store.js';
 import { classifyFile, type FileKind } from './file-kind.js';
 import { chooseRange } from '../net/http-range.js';
-import { readIndexText } from './index-text.js';
-import { KnownFiles } from './known-files.js';
 import type { Repository } from './repositories.js';
 import { resolveTarget, upstreamUrl } from './request-target.js';
 import { Transfer, type BodyHead, type TransferPlan, type TransferStart } from './transfer.js';
+import { digestOf, TrustChain } from './trust-chain.js';
 import type { UpstreamClient } from './upstream.js';
 
 export interface PackageCacheOptions {
@@ -32,6 +31,19 @@ export interface PackageCacheOptions {
 
 const OCTET_STREAM = 'application/octet-stream';
 
+/** One file of one repository, as a request or the cache itself asks for it. */
+interface RepositoryFile {
+  readonly repository: Repository;
+  /** Repository-relative path: the name listings and package indexes give it. */
+  readonly path: string;
+  /** `<repository>/<path>`: the name it is kept under. */
+  readonly key: string;
+  readonly url: string;
+  readonly kind: FileKind;
+  /** Validators and freshness of the kept copy of an index, for a conditional GET. */
+  readonly meta: IndexMeta | undefined;
+}
+
 /**
  * The pull-through package cache (issue 7): decides, per request, between a kept file, a running download to
  * join, and a new upstream fetch, and streams the answer. Transport-agnostic: `handle` takes Node's request and
@@ -39,8 +51,10 @@ const OCTET_STREAM = 'application/octet-stream';
  */
 export class PackageCache {
   private readonly store: DiskStore;
-  private readonly known = new KnownFiles();
+  private readonly trust: TrustChain;
   private readonly running = new Map<string, Transfer>();
+  /** Fetches being planned (their listings fetched first), so a second request joins instead of fetching again. */
+  private readonly starting = new Map<string, Promise<Transfer>>();
   private indexesLoaded: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PackageCacheOptions) {
@@ -53,6 +67,7 @@ export class PackageCache {
         options.logger.debug({ key, size }, 'evicted (least recently used)');
       },
     });
+    this.trust = new TrustChain(this.store, options.logger);
   }
 
   /** Sweeps interrupted downloads, rebuilds the LRU order, and starts reading kept Packages indexes. */
@@ -78,24 +93,32 @@ export class PackageCache {
     return Promise.allSettled([...this.running.values()].map((t) => t.finished)).then(() => undefined);
   }
 
+  /**
+   * Rebuilds the chain of trust from the kept files: listings at the top (Release, repomd.xml) first, then what
+   * they list, each hashed from disk and checked as it was on download.
+   */
   private async loadKeptIndexes(): Promise<void> {
-    for (const key of [...this.store.keys()]) {
-      const [repository, ...segments] = key.split('/');
-      const kind = classifyFile(segments);
-      if (repository !== undefined && 'packagesIndex' in kind && kind.packagesIndex) {
-        await this.learnIndex(repository, key);
+    const rank = (kind: FileKind): number =>
+      kind.kind === 'passthrough'
+        ? 3
+        : kind.role === 'release' || kind.role === 'repomd'
+          ? 0
+          : kind.role === 'sums'
+            ? 1
+            : 2;
+    const teaching = [...this.store.keys()]
+      .map((key) => {
+        const [repository = '', ...segments] = key.split('/');
+        return { key, repository, path: segments.join('/'), kind: classifyFile(segments) };
+      })
+      .filter((f) => TrustChain.teaches(f.kind))
+      .sort((a, b) => rank(a.kind) - rank(b.kind));
+    for (const f of teaching) {
+      try {
+        await this.trust.adopt(f.repository, f.path, f.kind, await digestOf(this.store.dataPath(f.key)));
+      } catch (error) {
+        this.options.logger.warn({ err: error, key: f.key }, 'a kept index could not be read');
       }
-    }
-  }
-
-  private async learnIndex(repository: string, key: string): Promise<void> {
-    try {
-      const text = await readIndexText(this.store.dataPath(key));
-      if (text === undefined) return;
-      const { files, skipped } = this.known.addIndex(repository, text);
-      this.options.logger.debug({ key, files, skipped }, 'Packages index read');
-    } catch (error) {
-      this.options.logger.warn({ err: error, key }, 'a kept Packages index could not be read');
     }
   }
 
@@ -126,12 +149,8 @@ export class PackageCache {
       plain(res, target.status, target.reason);
       return;
     }
-    const { repository, segments } = target;
-    const key = `${repository.name}/${segments.join('/')}`;
-    const kind = classifyFile(segments);
-    const url = upstreamUrl(repository, segments);
-
-    const file = { key, url, kind, repository: repository.name, meta: undefined as IndexMeta | undefined };
+    const file = this.fileOf(target.repository, target.segments);
+    const { key, kind } = file;
     if (kind.kind !== 'passthrough' && this.store.has(key)) {
       const meta = kind.kind === 'index' ? await this.store.readMeta(key) : undefined;
       const age = meta === undefined ? Infinity : this.options.now() - meta.validatedAt;
@@ -145,17 +164,33 @@ export class PackageCache {
     return this.fromUpstream(req, res, file);
   }
 
-  private async fromUpstream(
-    req: IncomingMessage,
-    res: ServerResponse,
-    file: { key: string; url: string; kind: FileKind; repository: string; meta: IndexMeta | undefined },
-  ): Promise<void> {
-    let transfer = this.running.get(file.key);
-    let outcome: CacheOutcome = 'coalesced';
-    if (transfer === undefined) {
-      outcome = 'miss';
-      transfer = this.startTransfer(await this.plan(file), file.kind, file.repository);
+  private fileOf(repository: Repository, segments: readonly string[], meta?: IndexMeta): RepositoryFile {
+    const path = segments.join('/');
+    return {
+      repository,
+      path,
+      key: `${repository.name}/${path}`,
+      url: upstreamUrl(repository, segments),
+      kind: classifyFile(segments),
+      meta,
+    };
+  }
+
+  /** The running fetch of a file, or a new one: concurrent requests share one (issue 7 item 2). */
+  private async transferFor(file: RepositoryFile): Promise<{ transfer: Transfer; outcome: CacheOutcome }> {
+    const running = this.running.get(file.key) ?? (await this.starting.get(file.key));
+    if (running !== undefined) return { transfer: running, outcome: 'coalesced' };
+    const starting = this.plan(file).then((plan) => this.startTransfer(plan, file));
+    this.starting.set(file.key, starting);
+    try {
+      return { transfer: await starting, outcome: 'miss' };
+    } finally {
+      this.starting.delete(file.key);
     }
+  }
+
+  private async fromUpstream(req: IncomingMessage, res: ServerResponse, file: RepositoryFile): Promise<void> {
+    const { transfer, outcome } = await this.transferFor(file);
     const start = await transfer.started;
     if (start.kind === 'not-modified') {
       if (await this.serveKept(req, res, file.key, await this.store.readMeta(file.key), 'revalidated'))
@@ -177,7 +212,9 @@ export class PackageCache {
       )
         return;
       this.options.metrics.request('upstream-error');
-      plain(res, 502, `the download of ${file.url} failed; try again`);
+      const why =
+        end.kind === 'failed' ? `was refused: ${end.message}` : 'ended before it could be joined; try again';
+      plain(res, 502, `the download of ${file.url} ${why}`);
       return;
     }
     this.options.metrics.request(outcome);
@@ -188,57 +225,106 @@ export class PackageCache {
     }
   }
 
-  private async plan(file: {
-    key: string;
-    url: string;
-    kind: FileKind;
-    repository: string;
-    meta: IndexMeta | undefined;
-  }): Promise<TransferPlan> {
-    const { kind } = file;
+  /** How to fetch a file: what it must match before it is kept, and whether it is kept at all. */
+  private async plan(file: RepositoryFile): Promise<TransferPlan> {
+    const { kind, path } = file;
+    const repository = file.repository.name;
     const base = { key: file.key, url: file.url };
-    switch (kind.kind) {
-      case 'passthrough':
-        return { ...base, expect: {}, keep: false };
-      case 'index':
-        return {
-          ...base,
-          expect: {},
-          keep: true,
-          ...(file.meta && (file.meta.etag !== undefined || file.meta.lastModified !== undefined)
-            ? { conditional: { etag: file.meta.etag, lastModified: file.meta.lastModified } }
-            : {}),
-        };
-      case 'immutable': {
-        const { check } = kind;
-        if (check.by === 'name') return { ...base, expect: { sha256: check.sha256 }, keep: true };
-        if (check.by === 'length') return { ...base, expect: {}, keep: true };
-        await this.indexesLoaded;
-        const facts = this.known.lookup(file.repository, file.key.slice(file.repository.length + 1));
+    if (kind.kind === 'passthrough') return { ...base, expect: {}, keep: false };
+    const { meta } = file;
+    const conditional =
+      meta && (meta.etag !== undefined || meta.lastModified !== undefined)
+        ? { conditional: { etag: meta.etag, lastModified: meta.lastModified } }
+        : {};
+    await this.indexesLoaded;
+    const { check } = kind;
+    switch (check.by) {
+      case 'packages': {
+        const facts = this.trust.knownPackage(repository, path);
         if (facts === undefined) {
           // Debug, not info: a client with stale lists asks for many such files at once.
           this.options.logger.debug(
-            { key: file.key },
-            'no Packages index seen names this file: it is passed through and not kept',
+            { repository, path },
+            'no verified package index names this file: it is passed through and not kept',
           );
           return { ...base, expect: {}, keep: false };
         }
-        return { ...base, expect: { size: facts.size, sha256: facts.sha256 }, keep: true };
+        return { ...base, expect: { oneOf: [facts], source: facts.listedIn }, keep: true };
+      }
+      case 'name': {
+        const listed = this.trust.listed(repository, path).filter((c) => c.sha256 === check.sha256);
+        const source = listed[0]?.listedIn ?? 'its by-hash name';
+        return {
+          ...base,
+          expect: { oneOf: listed.length > 0 ? listed : [{ sha256: check.sha256 }], source },
+          keep: true,
+        };
+      }
+      case 'listing': {
+        if (kind.prerequisites) await this.ensureFresh(file.repository, kind.prerequisites);
+        const listed = this.trust.listed(repository, path);
+        const first = listed[0];
+        if (first !== undefined)
+          return { ...base, ...conditional, expect: { oneOf: listed, source: first.listedIn }, keep: true };
+        if (check.required) {
+          this.options.logger.debug(
+            { repository, path },
+            'no verified listing names this file: it is passed through and not kept',
+          );
+          return { ...base, expect: {}, keep: false };
+        }
+        return { ...base, ...conditional, expect: {}, keep: true };
       }
     }
   }
 
-  private startTransfer(plan: TransferPlan, kind: FileKind, repository: string): Transfer {
+  /**
+   * Makes sure the listings a file is checked against are kept and fresh, fetching them as a client would
+   * (an installer image is often fetched alone, by a tool that reads no SHA256SUMS). Each group is a list of
+   * alternatives: the first one upstream has is enough (InRelease, else Release).
+   */
+  private async ensureFresh(repository: Repository, groups: readonly (readonly string[])[]): Promise<void> {
+    for (const group of groups) {
+      for (const path of group) {
+        if (await this.refresh(repository, path)) break;
+      }
+    }
+  }
+
+  /** Whether the file is kept and fresh after this: from the cache, a 304, or a new download. */
+  private async refresh(repository: Repository, path: string): Promise<boolean> {
+    const file = this.fileOf(repository, path.split('/'));
+    if (file.kind.kind === 'passthrough') return false;
+    if (this.store.has(file.key)) {
+      if (file.kind.kind === 'immutable') return true;
+      const meta = await this.store.readMeta(file.key);
+      if (meta !== undefined && this.options.now() - meta.validatedAt < this.options.indexMaxAgeMs)
+        return true;
+      return this.refreshWith({ ...file, meta });
+    }
+    return this.refreshWith(file);
+  }
+
+  private async refreshWith(file: RepositoryFile): Promise<boolean> {
+    const { transfer } = await this.transferFor(file);
+    const start = await transfer.started;
+    const end = await transfer.finished;
+    return start.kind === 'not-modified' || end.kind === 'kept';
+  }
+
+  private startTransfer(plan: TransferPlan, file: RepositoryFile): Transfer {
     const { metrics, logger } = this.options;
+    const { kind, path } = file;
+    const repository = file.repository.name;
     const transfer = new Transfer(plan, {
       store: this.store,
       upstream: this.options.upstream,
       onUpstreamBytes: (n) => {
         metrics.upstreamBytes(n);
       },
-      onKept: async (key, head) => {
+      onKept: async (key, head, kept) => {
         if (kind.kind === 'index') await this.store.writeMeta(key, metaOf(head, this.options.now()));
-        if ('packagesIndex' in kind && kind.packagesIndex) await this.learnIndex(repository, key);
+        if (TrustChain.teaches(kind)) await this.trust.adopt(repository, path, kind, kept);
       },
       onNotModified: async (key) => {
         // The kept copy is confirmed for another lifetime.
@@ -249,8 +335,12 @@ export class PackageCache {
         this.running.delete(plan.key);
         if (end.kind === 'failed') {
           metrics.rejected(end.reason);
+          // Once per download, however many clients were reading it.
           if (end.reason !== 'upstream')
-            logger.warn({ url: plan.url, reason: end.reason }, `not kept: ${end.message}`);
+            logger.warn(
+              { repository, path, url: plan.url, reason: end.reason },
+              `refused, not kept: ${end.message}`,
+            );
         }
         this.reportSize();
       },

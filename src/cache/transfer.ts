@@ -4,10 +4,14 @@ import type { IncomingMessage } from 'node:http';
 import type { DiskStore } from './disk-store.js';
 import { UpstreamUnreachableError, type UpstreamClient } from './upstream.js';
 
-/** What must hold before a downloaded file is kept (and before a client gets its last byte). */
+/**
+ * What must hold before a downloaded file is kept (and before a client gets its last byte): it must be one of
+ * `oneOf` (a listing may name a path with a few generations of content). No candidates: only the length.
+ */
 export interface Expectation {
-  readonly size?: number;
-  readonly sha256?: string;
+  readonly oneOf?: readonly { readonly sha256: string; readonly size?: number }[];
+  /** What the candidates come from, for messages: `dists/t/InRelease`, `the name (by-hash)`. */
+  readonly source?: string;
 }
 
 export interface TransferPlan {
@@ -38,7 +42,7 @@ export type TransferStart =
   | { readonly kind: 'mismatch'; readonly message: string };
 
 export type TransferEnd =
-  | { readonly kind: 'kept'; readonly size: number }
+  | { readonly kind: 'kept'; readonly size: number; readonly sha256: string }
   | { readonly kind: 'streamed'; readonly size: number }
   | { readonly kind: 'failed'; readonly reason: FailureReason; readonly message: string };
 
@@ -49,7 +53,7 @@ export interface TransferHooks {
   readonly upstream: UpstreamClient;
   readonly onUpstreamBytes: (bytes: number) => void;
   /** Runs after the file is renamed into place and before the transfer counts as finished (meta, index parse). */
-  readonly onKept: (key: string, head: BodyHead) => Promise<void>;
+  readonly onKept: (key: string, head: BodyHead, kept: { size: number; sha256: string }) => Promise<void>;
   /** Runs on a 304 before any client is told, so none reads the kept copy's old freshness. */
   readonly onNotModified: (key: string) => Promise<void>;
   /** Runs as the transfer ends, before its readers learn of it (bookkeeping and metrics). */
@@ -190,10 +194,10 @@ export class Transfer {
       resolveStart({ kind: 'mismatch', message });
       return { kind: 'failed', reason: 'upstream', message };
     }
-    const { size } = plan.expect;
-    if (size !== undefined && head.length !== undefined && head.length !== size) {
+    const sizes = expectedSizes(plan.expect);
+    if (sizes !== undefined && head.length !== undefined && !sizes.includes(head.length)) {
       response.destroy();
-      const message = `upstream announced ${head.length} bytes, the index that names the file says ${size}`;
+      const message = `upstream announced ${head.length} bytes, ${sourceOf(plan.expect)} says ${sizes.join(' or ')}`;
       resolveStart({ kind: 'mismatch', message });
       return { kind: 'failed', reason: 'size', message };
     }
@@ -213,22 +217,27 @@ export class Transfer {
     await temp.handle.close().catch(() => undefined);
     if (end.kind === 'failed' || !plan.keep) {
       await this.hooks.store.discard(temp.path);
-      return end;
+      return end.kind === 'failed' ? end : { kind: 'streamed', size: end.size };
     }
     try {
       await this.hooks.store.commit(temp.path, plan.key, end.size);
-      await this.hooks.onKept(plan.key, head);
+      await this.hooks.onKept(plan.key, head, end);
     } catch {
       await this.hooks.store.discard(temp.path);
       // The bytes were checked: the clients still get them whole; only keeping them failed.
       return { kind: 'streamed', size: end.size };
     }
-    return { kind: 'kept', size: end.size };
+    return { kind: 'kept', size: end.size, sha256: end.sha256 };
   }
 
-  private async receive(response: IncomingMessage, file: FileHandle, head: BodyHead): Promise<TransferEnd> {
+  private async receive(
+    response: IncomingMessage,
+    file: FileHandle,
+    head: BodyHead,
+  ): Promise<Extract<TransferEnd, { kind: 'failed' }> | { kind: 'checked'; size: number; sha256: string }> {
     const { expect } = this.plan;
-    const limit = expect.size ?? head.length;
+    const sizes = expectedSizes(expect);
+    const limit = sizes === undefined ? head.length : Math.max(...sizes);
     const hash = createHash('sha256');
     try {
       for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -265,19 +274,23 @@ export class Transfer {
         message: `upstream sent ${this.written} of ${head.length ?? 'an unknown number of'} bytes`,
       };
     }
-    if (expect.size !== undefined && this.written !== expect.size) {
+    if (sizes !== undefined && !sizes.includes(this.written)) {
       return {
         kind: 'failed',
         reason: 'size',
-        message: `got ${this.written} bytes, the index says ${expect.size}`,
+        message: `got ${this.written} bytes, ${sourceOf(expect)} says ${sizes.join(' or ')}`,
       };
     }
     const digest = hash.digest('hex');
-    if (expect.sha256 !== undefined && digest !== expect.sha256) {
+    const candidates = expect.oneOf ?? [];
+    if (
+      candidates.length > 0 &&
+      !candidates.some((c) => c.sha256 === digest && (c.size === undefined || c.size === this.written))
+    ) {
       return {
         kind: 'failed',
         reason: 'sha256',
-        message: `SHA-256 ${digest} differs from the index's ${expect.sha256}`,
+        message: `SHA-256 ${digest} differs from ${sourceOf(expect)}'s ${candidates.map((c) => c.sha256).join(' or ')}`,
       };
     }
     try {
@@ -285,9 +298,18 @@ export class Transfer {
     } catch (error) {
       return { kind: 'failed', reason: 'disk', message: `fsync failed: ${String(error)}` };
     }
-    return { kind: 'streamed', size: this.written };
+    return { kind: 'checked', size: this.written, sha256: digest };
   }
 }
+
+/** The sizes a file may have, when every candidate gives one (SHA256SUMS gives none). */
+function expectedSizes(expect: Expectation): number[] | undefined {
+  const candidates = expect.oneOf ?? [];
+  if (candidates.length === 0 || candidates.some((c) => c.size === undefined)) return undefined;
+  return [...new Set(candidates.map((c) => c.size ?? 0))];
+}
+
+const sourceOf = (expect: Expectation): string => expect.source ?? 'the index that names the file';
 
 function conditionalHeaders(plan: TransferPlan): Record<string, string> {
   const headers: Record<string, string> = {};

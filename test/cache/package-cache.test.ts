@@ -1,19 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCacheListener } from '../../src/cache/cache-listener.js';
-import { createCacheMetrics } from '../../src/cache/cache-metrics.js';
-import { LOOPBACK } from '../../src/cache/client-access.js';
-import { PackageCache } from '../../src/cache/package-cache.js';
-import { createUpstreamClient } from '../../src/cache/upstream.js';
-import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { parseIpv4Subnet, type Ipv4Subnet } from '../../src/values/ipv4.js';
-import { memoryLogger } from '../support/logger.js';
-import { bytes, get, packagesIndex, sha256, startUpstream, type TestUpstream } from './support.js';
+import {
+  bytes,
+  get,
+  packagesIndex,
+  releaseFile,
+  sha256,
+  startCache as startCacheOn,
+  startUpstream,
+  type TestUpstream,
+} from './support.js';
 
+const RELEASE = '/debian/dists/t/Release';
 const PACKAGES = '/debian/dists/t/main/binary-amd64/Packages';
 const DEB = 'pool/main/h/hello/hello_1_amd64.deb';
 
@@ -35,41 +36,31 @@ afterEach(async () => {
 });
 
 async function startCache(options: { quotaBytes?: number; allow?: Ipv4Subnet[] } = {}) {
-  const metrics: Metrics = createMetrics({ processMetrics: false });
-  const cacheMetrics = createCacheMetrics(metrics);
-  const cache = new PackageCache({
-    repositories: [{ name: 'debian', upstream: `${upstream.url}/debian` }],
-    allow: options.allow ?? [LOOPBACK],
-    root,
-    quotaBytes: options.quotaBytes ?? 1024 * 1024 * 1024,
-    indexMaxAgeMs: 60_000,
-    upstream: createUpstreamClient({ userAgent: 'test', timeoutMs: 5000 }),
-    logger: memoryLogger().logger,
-    metrics: cacheMetrics,
-    now: () => now,
-  });
-  const listener = createCacheListener({
-    listen: { host: '127.0.0.1', port: 0 },
-    cache,
-    logger: memoryLogger().logger,
-  });
-  await listener.start(() => undefined);
-  running.push(listener);
-  const counter = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
-    const values = (metric?.values ?? []) as { value: number; labels: Record<string, string> }[];
-    return values
-      .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
-      .reduce((sum, v) => sum + v.value, 0);
-  };
-  return { address: listener.address(), listener, counter, savings: () => cacheMetrics.savings() };
+  const cache = await startCacheOn({ upstream, root, now: () => now, ...options });
+  running.push(cache);
+  return { ...cache, listener: cache };
 }
 
-/** Publishes a Packages index naming `debs` (path under the repository → body) and the debs themselves. */
+/**
+ * Publishes a Packages index naming `debs` (path under the repository → body), the Release that lists it, and
+ * the debs themselves.
+ */
 function publish(debs: Record<string, Buffer>, index = packagesIndex(debs)): void {
   upstream.files.set(PACKAGES, { body: Buffer.from(index) });
+  upstream.files.set(RELEASE, {
+    body: Buffer.from(releaseFile({ 'main/binary-amd64/Packages': Buffer.from(index) })),
+  });
   for (const [name, body] of Object.entries(debs)) upstream.files.set(`/debian/${name}`, { body });
 }
+
+/** As apt does: the Release first, then the index it lists. */
+async function fetchIndexes(address: string): Promise<void> {
+  expect((await get(address, RELEASE)).status).toBe(200);
+  expect((await get(address, PACKAGES)).status).toBe(200);
+}
+
+const indexBytes = (): number =>
+  upstream.files.get(PACKAGES)!.body.length + upstream.files.get(RELEASE)!.body.length;
 
 describe('package cache over loopback', () => {
   it('fetches a package once and serves it from disk after, in proxy and mirror form', async () => {
@@ -77,7 +68,7 @@ describe('package cache over loopback', () => {
     publish({ [DEB]: deb });
     const { address, counter } = await startCache();
 
-    expect((await get(address, PACKAGES)).status).toBe(200);
+    await fetchIndexes(address);
     const first = await get(address, `${upstream.url}/debian/${DEB}`);
     expect(first.status).toBe(200);
     expect(first.headers['x-cache']).toBe('MISS');
@@ -87,12 +78,8 @@ describe('package cache over loopback', () => {
     expect(second.body.equals(deb)).toBe(true);
     expect(upstream.count(`/debian/${DEB}`)).toBe(1);
     expect(await counter('fleetboot_cache_requests_total', { outcome: 'hit' })).toBe(1);
-    expect(await counter('fleetboot_cache_upstream_bytes_total')).toBe(
-      deb.length + upstream.files.get(PACKAGES)!.body.length,
-    );
-    expect(await counter('fleetboot_cache_served_bytes_total')).toBe(
-      2 * deb.length + upstream.files.get(PACKAGES)!.body.length,
-    );
+    expect(await counter('fleetboot_cache_upstream_bytes_total')).toBe(deb.length + indexBytes());
+    expect(await counter('fleetboot_cache_served_bytes_total')).toBe(2 * deb.length + indexBytes());
   });
 
   it('coalesces 20 concurrent requests into one upstream fetch, each client streaming the whole file', async () => {
@@ -100,7 +87,7 @@ describe('package cache over loopback', () => {
     publish({ [DEB]: deb });
     upstream.files.get(`/debian/${DEB}`)!.chunkDelayMs = 5;
     const { address, counter, savings } = await startCache();
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
 
     const results = await Promise.all(Array.from({ length: 20 }, () => get(address, `/debian/${DEB}`)));
     for (const r of results) {
@@ -110,8 +97,8 @@ describe('package cache over loopback', () => {
     }
     expect(upstream.count(`/debian/${DEB}`)).toBe(1);
     expect(await counter('fleetboot_cache_requests_total', { outcome: 'coalesced' })).toBe(19);
-    // The saving as status and the dashboard show it: the index and the package each crossed once, 21 served.
-    expect(savings()).toMatchObject({ upstreamCopies: 2, served: 21 });
+    // The saving as status and the dashboard show it: Release, index and package each crossed once, 22 served.
+    expect(savings()).toMatchObject({ upstreamCopies: 3, served: 22 });
     expect(savings().servedBytes).toBe(await counter('fleetboot_cache_served_bytes_total'));
     expect(savings().upstreamBytes).toBe(await counter('fleetboot_cache_upstream_bytes_total'));
   });
@@ -123,7 +110,7 @@ describe('package cache over loopback', () => {
     publish({ [DEB]: good });
     upstream.files.set(`/debian/${DEB}`, { body: bad });
     const { address, counter } = await startCache();
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
 
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       const r = await get(address, `/debian/${DEB}`);
@@ -144,7 +131,7 @@ describe('package cache over loopback', () => {
     publish({ [DEB]: deb });
     upstream.files.get(`/debian/${DEB}`)!.truncateAt = 100_000;
     const { address, counter } = await startCache();
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
 
     const r = await get(address, `/debian/${DEB}`);
     // Cut short when the client joined the download before it failed, 502 when it failed first.
@@ -162,7 +149,7 @@ describe('package cache over loopback', () => {
     const deb = bytes(1000, 5);
     publish({ [DEB]: deb }, packagesIndex({ [DEB]: bytes(999, 5) }));
     const { address } = await startCache();
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
     const r = await get(address, `/debian/${DEB}`);
     expect(r.status).toBe(502);
     expect(r.body.toString()).toContain('1000 bytes');
@@ -195,7 +182,7 @@ describe('package cache over loopback', () => {
     publish({ [DEB]: deb });
     upstream.files.get(`/debian/${DEB}`)!.chunkDelayMs = 2;
     const { address } = await startCache();
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
 
     const streaming = await get(address, `/debian/${DEB}`, { range: 'bytes=300000-' });
     expect(streaming.status).toBe(206);
@@ -237,34 +224,12 @@ describe('package cache over loopback', () => {
     expect(upstream.count(url)).toBe(3);
   });
 
-  it('learns package checksums from gzip and xz indexes and from by-hash names', async () => {
-    const a = bytes(3000, 8);
-    const b = bytes(4000, 9);
-    const gz = gzipSync(packagesIndex({ 'pool/a.deb': a }));
-    const xz = execFileSync('xz', ['-c'], { input: packagesIndex({ 'pool/b.deb': b }) });
-    upstream.files.set(`/debian/dists/t/main/binary-amd64/by-hash/SHA256/${sha256(gz)}`, { body: gz });
-    upstream.files.set('/debian/dists/t/main/binary-amd64/Packages.xz', { body: xz });
-    upstream.files.set('/debian/pool/a.deb', { body: a });
-    upstream.files.set('/debian/pool/b.deb', { body: b });
-    const { address } = await startCache();
-    await get(address, `/debian/dists/t/main/binary-amd64/by-hash/SHA256/${sha256(gz)}`);
-    await get(address, '/debian/dists/t/main/binary-amd64/Packages.xz');
-    for (const name of ['a', 'b']) {
-      await get(address, `/debian/pool/${name}.deb`);
-      expect((await get(address, `/debian/pool/${name}.deb`)).headers['x-cache']).toBe('HIT');
-    }
-    // A by-hash file whose content does not match its name is refused.
-    upstream.files.set(`/debian/dists/t/main/binary-amd64/by-hash/SHA256/${'0'.repeat(64)}`, { body: gz });
-    const bad = await get(address, `/debian/dists/t/main/binary-amd64/by-hash/SHA256/${'0'.repeat(64)}`);
-    expect(bad.cut).toBe(true);
-  });
-
   it('evicts the least recently used files beyond the quota', async () => {
     const debs = Object.fromEntries([1, 2, 3].map((n) => [`pool/p${n}.deb`, bytes(150_000, n)]));
     publish(debs);
-    const index = upstream.files.get(PACKAGES)!.body.length;
+    const index = indexBytes();
     const { address, counter } = await startCache({ quotaBytes: index + 310_000 });
-    await get(address, PACKAGES);
+    await fetchIndexes(address);
     await get(address, '/debian/pool/p1.deb');
     await get(address, '/debian/pool/p2.deb');
     now += 1000;
@@ -280,7 +245,7 @@ describe('package cache over loopback', () => {
     const debs = { 'pool/a.deb': bytes(10_000, 10), 'pool/b.deb': bytes(10_000, 11) };
     publish(debs);
     const first = await startCache();
-    await get(first.address, PACKAGES);
+    await fetchIndexes(first.address);
     await get(first.address, '/debian/pool/a.deb');
     await first.listener.stop();
     mkdirSync(path.join(root, 'tmp'), { recursive: true });

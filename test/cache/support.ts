@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCacheListener } from '../../src/cache/cache-listener.js';
+import { createCacheMetrics } from '../../src/cache/cache-metrics.js';
+import { LOOPBACK } from '../../src/cache/client-access.js';
+import { PackageCache } from '../../src/cache/package-cache.js';
+import type { Repository } from '../../src/cache/repositories.js';
+import { createUpstreamClient } from '../../src/cache/upstream.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import type { Ipv4Subnet } from '../../src/values/ipv4.js';
+import { memoryLogger } from '../support/logger.js';
 
 /** How the test upstream answers one path. */
 export interface UpstreamFile {
@@ -149,4 +158,71 @@ export function packagesIndex(files: Record<string, Buffer>): string {
       ].join('\n'),
     )
     .join('\n');
+}
+
+/** A Release file's SHA256 field for `files` (path relative to the Release's directory → body), as apt-ftparchive writes it. */
+export function releaseFile(files: Record<string, Buffer>): string {
+  return [
+    'Origin: fleetboot-test',
+    'Suite: t',
+    'Acquire-By-Hash: yes',
+    'SHA256:',
+    ...Object.entries(files).map(
+      ([path, body]) => ` ${sha256(body)} ${String(body.length).padStart(8)} ${path}`,
+    ),
+    '',
+  ].join('\n');
+}
+
+export interface CacheOptions {
+  readonly upstream: TestUpstream;
+  readonly root: string;
+  readonly now: () => number;
+  readonly quotaBytes?: number;
+  readonly allow?: Ipv4Subnet[];
+  readonly repositories?: readonly Repository[];
+}
+
+export interface RunningCache {
+  readonly address: string;
+  readonly cache: PackageCache;
+  readonly stop: () => Promise<void>;
+  /** The sum of a Prometheus series, over the label values given. */
+  readonly counter: (name: string, labels?: Record<string, string>) => Promise<number>;
+  readonly savings: () => ReturnType<ReturnType<typeof createCacheMetrics>['savings']>;
+  readonly logs: () => Record<string, unknown>[];
+}
+
+/** A package cache on loopback, in front of the test upstream (repository `debian` unless told otherwise). */
+export async function startCache(options: CacheOptions): Promise<RunningCache> {
+  const metrics = createMetrics({ processMetrics: false });
+  const cacheMetrics = createCacheMetrics(metrics);
+  const log = memoryLogger();
+  const cache = new PackageCache({
+    repositories: options.repositories ?? [{ name: 'debian', upstream: `${options.upstream.url}/debian` }],
+    allow: options.allow ?? [LOOPBACK],
+    root: options.root,
+    quotaBytes: options.quotaBytes ?? 1024 * 1024 * 1024,
+    indexMaxAgeMs: 60_000,
+    upstream: createUpstreamClient({ userAgent: 'test', timeoutMs: 5000 }),
+    logger: log.logger,
+    metrics: cacheMetrics,
+    now: options.now,
+  });
+  const listener = createCacheListener({ listen: { host: '127.0.0.1', port: 0 }, cache, logger: log.logger });
+  await listener.start(() => undefined);
+  return {
+    address: listener.address(),
+    cache,
+    stop: () => listener.stop(),
+    counter: async (name, labels = {}) => {
+      const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
+      const values = (metric?.values ?? []) as { value: number; labels: Record<string, string> }[];
+      return values
+        .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+    savings: () => cacheMetrics.savings(),
+    logs: log.lines,
+  };
 }
