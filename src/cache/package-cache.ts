@@ -285,24 +285,27 @@ export class PackageCache {
    */
   private async ensureFresh(repository: Repository, groups: readonly (readonly string[])[]): Promise<void> {
     for (const group of groups) {
-      for (const path of group) {
-        if (await this.refresh(repository, path)) break;
+      const files = group.map((path) => this.fileOf(repository, path.split('/')));
+      // One alternative kept and fresh is enough (a Release, where upstream has no InRelease, is not a 404 each time).
+      if ((await Promise.all(files.map((f) => this.isFresh(f)))).some(Boolean)) continue;
+      for (const file of files) {
+        if (await this.refresh(file)) break;
       }
     }
   }
 
-  /** Whether the file is kept and fresh after this: from the cache, a 304, or a new download. */
-  private async refresh(repository: Repository, path: string): Promise<boolean> {
-    const file = this.fileOf(repository, path.split('/'));
+  private async isFresh(file: RepositoryFile): Promise<boolean> {
+    if (file.kind.kind === 'passthrough' || !this.store.has(file.key)) return false;
+    if (file.kind.kind === 'immutable') return true;
+    const meta = await this.store.readMeta(file.key);
+    return meta !== undefined && this.options.now() - meta.validatedAt < this.options.indexMaxAgeMs;
+  }
+
+  /** Whether the file is kept and fresh after this: a 304, or a new download that passed its checks. */
+  private async refresh(file: RepositoryFile): Promise<boolean> {
     if (file.kind.kind === 'passthrough') return false;
-    if (this.store.has(file.key)) {
-      if (file.kind.kind === 'immutable') return true;
-      const meta = await this.store.readMeta(file.key);
-      if (meta !== undefined && this.options.now() - meta.validatedAt < this.options.indexMaxAgeMs)
-        return true;
-      return this.refreshWith({ ...file, meta });
-    }
-    return this.refreshWith(file);
+    const meta = this.store.has(file.key) ? await this.store.readMeta(file.key) : undefined;
+    return this.refreshWith({ ...file, meta });
   }
 
   private async refreshWith(file: RepositoryFile): Promise<boolean> {
