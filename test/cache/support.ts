@@ -226,3 +226,46 @@ export async function startCache(options: CacheOptions): Promise<RunningCache> {
     logs: log.lines,
   };
 }
+
+/** A primary.xml naming `files` (location → body), in createrepo_c's layout (the fields the cache reads, and some it skips). */
+export function primaryXml(files: Record<string, Buffer>): string {
+  const packages = Object.entries(files).map(
+    ([href, body], i) => `<package type="rpm">
+  <name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/>
+  <checksum type="sha256" pkgid="YES">${sha256(body)}</checksum>
+  <summary>test &amp; package</summary>
+  <description><![CDATA[a <description>]]></description>
+  <size package="${body.length}" installed="1" archive="2"/>
+  <location href="${href}"/>
+  <format><rpm:license>MIT</rpm:license><rpm:provides><rpm:entry name="p${i}"/></rpm:provides></format>
+</package>`,
+  );
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="${packages.length}">`,
+    ...packages,
+    '</metadata>',
+    '',
+  ].join('\n');
+}
+
+/** A repomd.xml listing `files` (type → [location, body]), as createrepo_c writes it. */
+export function repomdXml(files: Record<string, [string, Buffer]>): string {
+  const data = Object.entries(files).map(
+    ([type, [href, body]]) => `  <data type="${type}">
+    <checksum type="sha256">${sha256(body)}</checksum>
+    <open-checksum type="sha256">${'0'.repeat(64)}</open-checksum>
+    <location href="${href}"/>
+    <timestamp>1700000000</timestamp>
+    <size>${body.length}</size>
+  </data>`,
+  );
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">',
+    '  <revision>1700000000</revision>',
+    ...data,
+    '</repomd>',
+    '',
+  ].join('\n');
+}
