@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 require_node
 # better-sqlite3 compiles against Node's headers when no prebuilt binary can be fetched.
 apt_install python3 make g++
-# The package cache reads .xz Packages indexes with xz (Node has no xz decoder).
-apt_install xz-utils
+# The package cache reads .xz, .bz2 and .zst indexes (Packages, rpm primary) with Debian's tools: Node 20's zlib
+# does gzip only. Without one, an index in that format vouches for nothing and its packages pass through unkept.
+apt_install xz-utils bzip2 zstd
 say "installing npm dependencies (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
 say "building"

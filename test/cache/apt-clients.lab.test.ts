@@ -161,7 +161,9 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
     for (const c of group) expectDebs(c.archives(), SMALL);
     for (const name of SMALL) expect(upstreamCount(repo.debs.get(name)?.file ?? '?'), name).toBe(1);
     expect(upstreamCount(`dists/${repo.suite}/InRelease`)).toBe(1);
-    expect(upstreamCount(`dists/${repo.suite}/main/binary-amd64/Packages.xz`)).toBe(1);
+    // apt follows Acquire-By-Hash: the index crosses once, by its hash, and vouches once the InRelease lists it.
+    expect(upstreamCount(repo.packagesByHash)).toBe(1);
+    expect(existsSync(path.join(dataDir, 'cache', 'data', 'debian', repo.packagesByHash))).toBe(true);
 
     // The same repository as a mirror URL on the cache (d-i mirror/http/hostname + directory): all hits.
     const viaMirror = aptClient('mirror');
