@@ -49,7 +49,9 @@ export function createCacheMetrics(registry: Metrics): CacheMetrics {
   });
   const rejected = new Counter({
     name: 'fleetboot_cache_rejected_downloads_total',
-    help: 'Upstream downloads not kept because they failed a check: truncated, oversize, size, sha256, upstream, disk.',
+    help:
+      'Upstream downloads not kept because they failed a check (size and sha256: against the listing or index ' +
+      'that names the file): truncated, oversize, size, sha256, upstream, disk.',
     labelNames: ['reason'],
     registers: [registry],
   });

@@ -293,9 +293,10 @@ export const CacheRepositorySchema = Type.Object(
 );
 
 export const CacheSchema = section(
-  'The package cache: a pull-through HTTP proxy for apt (and the Debian installer), so that every package ' +
-    'crosses the uplink once however many machines install. Clients use it as their HTTP proxy ' +
-    '(`Acquire::http::Proxy`, preseed `mirror/http/proxy`) or as a mirror (`http://<host>:3142/<repository>/`).',
+  'The package cache: a pull-through HTTP proxy for apt (and the Debian installer) and dnf/yum, so that every ' +
+    'package crosses the uplink once however many machines install. Clients use it as their HTTP proxy ' +
+    '(`Acquire::http::Proxy`, preseed `mirror/http/proxy`, dnf `proxy=`) or as a mirror ' +
+    '(`http://<host>:3142/<repository>/`). What it checks before keeping a file: docs/cache.md.',
   {
     enabled: Type.Boolean({ default: false, description: 'Serve the package cache on its own listener.' }),
     listen: valueOf('hostPort', {
