@@ -10,7 +10,7 @@ import { chooseRange } from '../net/http-range.js';
 import type { Repository } from './repositories.js';
 import { resolveTarget, upstreamUrl } from './request-target.js';
 import { Transfer, type BodyHead, type TransferPlan, type TransferStart } from './transfer.js';
-import { digestOf, TrustChain } from './trust-chain.js';
+import { TrustChain } from './trust-chain.js';
 import type { UpstreamClient } from './upstream.js';
 
 export interface PackageCacheOptions {
@@ -84,42 +84,13 @@ export class PackageCache {
       'package cache opened',
     );
     // Requests for packages wait for this; everything else is served meanwhile.
-    this.indexesLoaded = this.loadKeptIndexes();
+    this.indexesLoaded = this.trust.rebuild();
   }
 
   /** Aborts running downloads (their temp files are removed; clients see a short read). */
   close(): Promise<void> {
     for (const transfer of this.running.values()) transfer.abort();
     return Promise.allSettled([...this.running.values()].map((t) => t.finished)).then(() => undefined);
-  }
-
-  /**
-   * Rebuilds the chain of trust from the kept files: listings at the top (Release, repomd.xml) first, then what
-   * they list, each hashed from disk and checked as it was on download.
-   */
-  private async loadKeptIndexes(): Promise<void> {
-    const rank = (kind: FileKind): number =>
-      kind.kind === 'passthrough'
-        ? 3
-        : kind.role === 'release' || kind.role === 'repomd'
-          ? 0
-          : kind.role === 'sums'
-            ? 1
-            : 2;
-    const teaching = [...this.store.keys()]
-      .map((key) => {
-        const [repository = '', ...segments] = key.split('/');
-        return { key, repository, path: segments.join('/'), kind: classifyFile(segments) };
-      })
-      .filter((f) => TrustChain.teaches(f.kind))
-      .sort((a, b) => rank(a.kind) - rank(b.kind));
-    for (const f of teaching) {
-      try {
-        await this.trust.adopt(f.repository, f.path, f.kind, await digestOf(this.store.dataPath(f.key)));
-      } catch (error) {
-        this.options.logger.warn({ err: error, key: f.key }, 'a kept index could not be read');
-      }
-    }
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {

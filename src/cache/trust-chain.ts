@@ -17,6 +17,9 @@ export interface KeptDigest {
   readonly size: number;
 }
 
+/** Kept indexes remembered as waiting for a listing, at most (oldest forgotten first: they stay unvouched). */
+const MAX_PENDING = 10_000;
+
 /** Release files, repomd.xml and SHA256SUMS are small; anything larger is not one. */
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
@@ -40,13 +43,42 @@ export class TrustChain {
   private readonly pending = new Map<string, KeptDigest>();
 
   constructor(
-    private readonly store: { dataPath(key: string): string; has(key: string): boolean },
+    private readonly store: {
+      dataPath(key: string): string;
+      has(key: string): boolean;
+      keys(): IterableIterator<string>;
+    },
     private readonly logger: Logger,
   ) {}
 
   /** Whether a kept file of this kind may teach the cache anything (so is worth hashing at start). */
   static teaches(kind: FileKind): boolean {
     return kind.kind !== 'passthrough' && (kind.role !== undefined || kind.check.by === 'name');
+  }
+
+  /**
+   * Rebuilds the chain from the kept files at start: the top listings (Release, repomd.xml) first, then what they
+   * list, each hashed from disk and checked as it was on download.
+   */
+  async rebuild(): Promise<void> {
+    const rank = (kind: FileKind): number => {
+      const role = kind.kind === 'passthrough' ? undefined : kind.role;
+      return role === 'release' || role === 'repomd' ? 0 : role === 'sums' ? 1 : 2;
+    };
+    const teaching = [...this.store.keys()]
+      .map((key) => {
+        const [repository = '', ...segments] = key.split('/');
+        return { key, repository, path: segments.join('/'), kind: classifyFile(segments) };
+      })
+      .filter((f) => TrustChain.teaches(f.kind))
+      .sort((a, b) => rank(a.kind) - rank(b.kind));
+    for (const f of teaching) {
+      try {
+        await this.adopt(f.repository, f.path, f.kind, await digestOf(this.store.dataPath(f.key)));
+      } catch (error) {
+        this.logger.warn({ err: error, key: f.key }, 'a kept index could not be read');
+      }
+    }
   }
 
   /** What the listings seen so far give for a path (repository-relative). */
@@ -73,6 +105,8 @@ export class TrustChain {
     }
     if (match === undefined) {
       if (role === undefined && kind.check.by !== 'name') return;
+      // Bounded: an index evicted while pending would otherwise stay here until a listing names it.
+      if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value ?? '');
       this.pending.set(key, digest);
       this.logger.debug(
         { repository, path, listedWith: candidates.length },

@@ -2,17 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it, vi } from 'vitest';
-import type { Host, LabProcess } from '../../src/lab/index.js';
-import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
+import type { LabProcess } from '../../src/lab/index.js';
 import { describeLab, useLab } from '../support/lab.js';
 import { buildRepository, type BuiltRepository } from './fixtures/build-repository.js';
+import { CACHE_PORT, SERVER, startCacheLab, UPSTREAM, type CacheLab } from './fixtures/cache-lab.js';
 
-const MIRROR = fileURLToPath(new URL('./fixtures/upstream-mirror.ts', import.meta.url));
-const SERVER = '198.18.0.1';
-const UPSTREAM = '198.18.0.2';
-const CACHE_PORT = 3142;
 /** Installed by the 20 clients: a dependency chain and independent packages, 12 in all. */
 const SMALL = Array.from({ length: 12 }, (_, i) => `fbtest-s${String(i).padStart(2, '0')}`);
 const BIG = 'fbtest-big';
@@ -26,28 +21,14 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-cache-lab-'));
   const dataDir = path.join(dir, 'data');
   let repo: BuiltRepository;
-  let mirror: LabProcess;
-  let server: Host;
-  let clients: Host;
+  let cacheLab: CacheLab;
   let fleetboot: LabProcess | undefined;
   let clientCount = 0;
 
-  const startFleetboot = async (): Promise<LabProcess> => {
-    const proc = server.run(process.execPath, [
-      '--import',
-      TSX_LOADER,
-      CLI_MAIN,
-      'serve',
-      '-c',
-      path.join(dir, 'fleetboot.yaml'),
-    ]);
-    await proc.waitForLine(/"msg":"fleetboot up"/, { timeoutMs: 30_000, stream: 'stderr' });
-    return proc;
-  };
-  const upstreamCount = (file: string): number =>
-    mirror.lines().filter((l) => l === `GET /debian/${file}`).length;
+  const startFleetboot = (): Promise<LabProcess> => cacheLab.startFleetboot();
+  const upstreamCount = (file: string): number => cacheLab.upstreamCount(`/debian/${file}`);
   const behave = (behaviour: object): void => {
-    writeFileSync(path.join(repo.root, 'behaviour.json'), JSON.stringify(behaviour));
+    cacheLab.behave(behaviour);
   };
 
   /** A client with its own apt root (the host's apt state is never touched), using the cache as its proxy. */
@@ -84,12 +65,13 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
         ? [`Acquire::http::Proxy=http://${SERVER}:${CACHE_PORT}/`]
         : ['Acquire::http::Proxy=DIRECT']),
     ].flatMap((o) => ['-o', o]);
-    const apt = (args: string[]) => clients.exec('apt-get', [...options, ...args], { timeoutMs: 120_000 });
+    const apt = (args: string[]) =>
+      cacheLab.clients.exec('apt-get', [...options, ...args], { timeoutMs: 120_000 });
     return {
       update: () => apt(['update']),
       download: (names: readonly string[]) => apt(['install', '--download-only', '--yes', ...names]),
       start: (names: readonly string[]) =>
-        clients.run('apt-get', [...options, 'install', '--download-only', '--yes', ...names]),
+        cacheLab.clients.run('apt-get', [...options, 'install', '--download-only', '--yes', ...names]),
       /** SHA-256 of each .deb apt downloaded, by file name. */
       archives: () =>
         new Map(
@@ -117,18 +99,6 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
       { name: 'fbtest-bad2', size: 50_000 },
       { name: BIG, size: 6 * 1024 * 1024 },
     ]);
-    const sw = await lab().addSwitch();
-    server = await lab().addHost('server', { switch: sw, address: `${SERVER}/24` });
-    const upstreamHost = await lab().addHost('mirror', { switch: sw, address: `${UPSTREAM}/24` });
-    clients = await lab().addHost('clients', { switch: sw, address: '198.18.0.3/24' });
-    mirror = upstreamHost.run(process.execPath, [
-      '--import',
-      TSX_LOADER,
-      MIRROR,
-      JSON.stringify({ root: repo.root, host: UPSTREAM, port: 80 }),
-    ]);
-    await mirror.waitForLine('LISTENING', { timeoutMs: 20_000 });
-
     // The default upstream comes from the server's apt sources (here a directory of the test's, in deb822).
     const aptDir = path.join(dir, 'apt');
     mkdirSync(path.join(aptDir, 'sources.list.d'), { recursive: true });
@@ -136,16 +106,7 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
       path.join(aptDir, 'sources.list.d', 'lab.sources'),
       `Types: deb\nURIs: http://${UPSTREAM}/debian\nSuites: ${repo.suite}\nComponents: main\n`,
     );
-    writeFileSync(
-      path.join(dir, 'fleetboot.yaml'),
-      [
-        `dataDir: ${dataDir}`,
-        `http: {listen: "${SERVER}:0"}`,
-        'tftp: {enabled: false}',
-        `cache: {enabled: true, listen: "${SERVER}:${CACHE_PORT}", aptSources: ${aptDir}, allow: [198.18.0.0/24]}`,
-        '',
-      ].join('\n'),
-    );
+    cacheLab = await startCacheLab(lab(), { dir, mirrorRoot: repo.root, cache: `aptSources: ${aptDir}` });
     fleetboot = await startFleetboot();
   }, 120_000);
 
@@ -206,7 +167,7 @@ describeLab('package cache: apt-get through fleetboot, against a mirror in a nam
     const client = aptClient();
     expect((await client.update()).code).toBe(0);
     const downloading = client.start([BIG]);
-    await mirror.waitForLine(`GET /debian/${big}`, { timeoutMs: 30_000 });
+    await cacheLab.mirror.waitForLine(`GET /debian/${big}`, { timeoutMs: 30_000 });
     // Mid-download: the partial file is in tmp/ (the upstream is throttled to take seconds).
     await vi.waitFor(() => {
       expect(readdirSync(path.join(dataDir, 'cache', 'tmp')).length).toBeGreaterThan(0);

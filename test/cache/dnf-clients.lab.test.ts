@@ -2,17 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Host, LabProcess } from '../../src/lab/index.js';
-import { CLI_MAIN, TSX_LOADER } from '../support/cli.js';
+import type { LabProcess } from '../../src/lab/index.js';
 import { describeLab, useLab } from '../support/lab.js';
 import { buildRpmRepository, type BuiltRpmRepository } from './fixtures/build-rpm-repository.js';
+import { CACHE_PORT, SERVER, startCacheLab, UPSTREAM, type CacheLab } from './fixtures/cache-lab.js';
 
-const MIRROR = fileURLToPath(new URL('./fixtures/upstream-mirror.ts', import.meta.url));
-const SERVER = '198.18.0.1';
-const UPSTREAM = '198.18.0.2';
-const CACHE_PORT = 3142;
 /** Installed by every client: the first two require the next two. */
 const SMALL = Array.from({ length: 5 }, (_, i) => `fbtest-r${i}`);
 const BAD = 'fbtest-rbad';
@@ -27,17 +22,15 @@ describeLab('package cache: dnf through fleetboot, against an rpm mirror in a na
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-cache-dnf-'));
   const dataDir = path.join(dir, 'data');
   let repo: BuiltRpmRepository;
-  let mirror: LabProcess;
-  let clients: Host;
+  let cacheLab: CacheLab;
   let fleetboot: LabProcess | undefined;
   let clientCount = 0;
 
-  const upstreamCount = (file: string): number =>
-    mirror.lines().filter((l) => l === `GET /rpm/${file}`).length;
+  const upstreamCount = (file: string): number => cacheLab.upstreamCount(`/rpm/${file}`);
   const keptInCache = (file: string): boolean =>
     existsSync(path.join(dataDir, 'cache', 'data', 'fbrpm', file));
   const behave = (behaviour: object): void => {
-    writeFileSync(path.join(repo.root, 'behaviour.json'), JSON.stringify(behaviour));
+    cacheLab.behave(behaviour);
   };
 
   /** A dnf client with its own install root and configuration (the host's are never touched). */
@@ -75,7 +68,7 @@ describeLab('package cache: dnf through fleetboot, against an rpm mirror in a na
       ].join('\n'),
     );
     const dnf = (args: string[]) =>
-      clients.exec(
+      cacheLab.clients.exec(
         'dnf',
         [
           '--assumeyes',
@@ -109,37 +102,12 @@ describeLab('package cache: dnf through fleetboot, against an rpm mirror in a na
       })),
       { name: BAD, size: 40_000 },
     ]);
-    const sw = await lab().addSwitch();
-    const server = await lab().addHost('server', { switch: sw, address: `${SERVER}/24` });
-    const upstreamHost = await lab().addHost('mirror', { switch: sw, address: `${UPSTREAM}/24` });
-    clients = await lab().addHost('clients', { switch: sw, address: '198.18.0.3/24' });
-    mirror = upstreamHost.run(process.execPath, [
-      '--import',
-      TSX_LOADER,
-      MIRROR,
-      JSON.stringify({ root: repo.root, host: UPSTREAM, port: 80 }),
-    ]);
-    await mirror.waitForLine('LISTENING', { timeoutMs: 20_000 });
-    writeFileSync(
-      path.join(dir, 'fleetboot.yaml'),
-      [
-        `dataDir: ${dataDir}`,
-        `http: {listen: "${SERVER}:0"}`,
-        'tftp: {enabled: false}',
-        `cache: {enabled: true, listen: "${SERVER}:${CACHE_PORT}", allow: [198.18.0.0/24],`,
-        `  repositories: [{name: fbrpm, upstream: "http://${UPSTREAM}/rpm"}]}`,
-        '',
-      ].join('\n'),
-    );
-    fleetboot = server.run(process.execPath, [
-      '--import',
-      TSX_LOADER,
-      CLI_MAIN,
-      'serve',
-      '-c',
-      path.join(dir, 'fleetboot.yaml'),
-    ]);
-    await fleetboot.waitForLine(/"msg":"fleetboot up"/, { timeoutMs: 30_000, stream: 'stderr' });
+    cacheLab = await startCacheLab(lab(), {
+      dir,
+      mirrorRoot: repo.root,
+      cache: `repositories: [{name: fbrpm, upstream: "http://${UPSTREAM}/rpm"}]`,
+    });
+    fleetboot = await cacheLab.startFleetboot();
   }, 180_000);
   afterAll(async () => {
     await fleetboot?.stop(15_000);
