@@ -84,6 +84,23 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
+export interface CapturedPacketsTable {
+  id: Generated<number>;
+  machine_id: string;
+  at: number;
+  mac: string;
+  protocol: string;
+  direction: string;
+  source_address: string;
+  source_port: number;
+  destination_address: string;
+  destination_port: number;
+  /** BLOB (SQLite) or bytea (PostgreSQL); both drivers read it back as a Buffer. */
+  payload: Uint8Array;
+  /** The payload's length on the wire, at least the octets kept. */
+  payload_length: number;
+}
+
 export interface Database {
   machines: MachinesTable;
   machine_interfaces: MachineInterfacesTable;
@@ -92,4 +109,5 @@ export interface Database {
   events: EventsTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
+  captured_packets: CapturedPacketsTable;
 }

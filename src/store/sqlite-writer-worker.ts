@@ -31,6 +31,7 @@ const methods: WriterMethods = {
   appendEvents: (events) => store.events.appendMany(events),
   recordContact: (contact) => store.inventory.recordContact(contact),
   recordContacts: (contacts) => store.inventory.recordContacts(contacts),
+  appendCaptures: (packets, bound) => store.captures.append(packets, bound),
 };
 
 async function serve(request: WriterRequest): Promise<WriterResponse> {

@@ -3,9 +3,9 @@
 // time in which no DHCP datagram is read, decoded or answered. Profiles of the full-mode DHCP path
 // (bench/dhcp-loop.ts) put half of the main thread's time in the store: the fsyncs and Kysely building queries.
 //
-// Decision: the writes on the DHCP server's hot path, lease commits (the group commit's batches), event appends and
-// contacts, run on a worker thread with its own connection to the same file (WAL lets the main connection read
-// meanwhile); every other call stays on the main connection. A call's promise settles when the worker's commit
+// Decision: the writes on the DHCP server's hot path, lease commits (the group commit's batches), event appends,
+// contacts and captured packets, run on a worker thread with its own connection to the same file (WAL lets the
+// main connection read meanwhile); every other call stays on the main connection. A call's promise settles when the worker's commit
 // has returned, so "durable when the promise resolves" (LeaseStore.commit, catalogue P1) holds as before, and a
 // kill -9 takes the worker with the process. Uniqueness is still the schema's, whichever connection writes.
 //
@@ -20,7 +20,7 @@ import type { Lease } from '../inventory/lease.js';
 import type { LogLevel } from '../observability/logger.js';
 import { receiveError, type SentError } from './error-transfer.js';
 import { InvalidInputError, LeaseConflictError, StoreUnavailableError } from './errors.js';
-import type { EventLog, InventoryStore, LeaseCommitResult, LeaseStore } from './types.js';
+import type { CaptureStore, EventLog, InventoryStore, LeaseCommitResult, LeaseStore } from './types.js';
 
 /** What the writer thread serves. */
 export interface WriterMethods {
@@ -30,6 +30,7 @@ export interface WriterMethods {
   appendEvents: EventLog['appendMany'];
   recordContact: InventoryStore['recordContact'];
   recordContacts: InventoryStore['recordContacts'];
+  appendCaptures: CaptureStore['append'];
 }
 
 export type WriterMethod = keyof WriterMethods;

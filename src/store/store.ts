@@ -16,6 +16,7 @@ import { HealthMonitor, type StoreHealth } from './health.js';
 import { migrationProvider } from './migrations/index.js';
 import type { SqliteWriter, WriterMethod, WriterMethods } from './sqlite-writer.js';
 import type { QueryContext } from './queries/context.js';
+import { KyselyCaptureStore } from './queries/captures.js';
 import { KyselyLeaseStore } from './queries/leases.js';
 import { KyselyAuditLog, KyselyEventLog } from './queries/logs.js';
 import { KyselyInventoryStore } from './queries/machines.js';
@@ -23,6 +24,7 @@ import { KyselyTokenStore } from './queries/tokens.js';
 import type { Database } from './schema.js';
 import type {
   AuditLog,
+  CaptureStore,
   EventLog,
   InventoryStore,
   LeaseStore,
@@ -38,6 +40,7 @@ export class KyselyStore implements Store {
   readonly events: EventLog;
   readonly audit: AuditLog;
   readonly tokens: TokenStore;
+  readonly captures: CaptureStore;
   private readonly db: Kysely<Database>;
   private readonly adapter: SqlAdapter;
   private readonly logger: Logger;
@@ -98,12 +101,14 @@ export class KyselyStore implements Store {
     const events = guarded(new KyselyEventLog(ctx), translate);
     this.audit = guarded(new KyselyAuditLog(ctx), translate);
     this.tokens = guarded(new KyselyTokenStore(ctx), translate);
+    const captures = guarded(new KyselyCaptureStore(ctx), translate);
     const { writer } = options;
     this.writer = writer;
     if (writer === undefined) {
       this.inventory = inventory;
       this.leases = leases;
       this.events = events;
+      this.captures = captures;
       return;
     }
     // The writer thread's calls report to this store's health like its own queries do.
@@ -133,6 +138,8 @@ export class KyselyStore implements Store {
       recordContact: call('recordContact'),
       recordContacts: call('recordContacts'),
     };
+    // Captured packets are written in batches behind the DHCP and TFTP traffic they record: off the main thread too.
+    this.captures = { ...methodsOf<CaptureStore>(captures), append: call('appendCaptures') };
   }
 
   health(): StoreHealth {

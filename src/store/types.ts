@@ -4,6 +4,7 @@
 // with InvalidInputError, one that is not canonical, rather than storing a spelling a lookup would not find.
 import type { ApiToken, NewApiToken } from '../inventory/api-token.js';
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../inventory/audit.js';
+import type { CaptureBound, CapturedPacket, NewCapturedPacket } from '../inventory/capture.js';
 import type { MachineEvent, NewMachineEvent } from '../inventory/event.js';
 import type { ClientId, Lease, LeaseState } from '../inventory/lease.js';
 import type { InstallMark, Labels, Machine, MachineId, MachineState } from '../inventory/machine.js';
@@ -244,6 +245,23 @@ export interface TokenStore {
   revoke(name: string): Promise<ApiToken | undefined>;
 }
 
+/**
+ * Each machine's captured boot packets (issue 6 item 5): kept for a pcap download, bounded per machine, removed
+ * with the machine (`forget`).
+ */
+export interface CaptureStore {
+  /**
+   * Appends the packets, in one transaction, to the captures of the machines their MACs are interfaces of, then
+   * trims each capture appended to down to `bound`, dropping its oldest packets. A packet whose MAC is no
+   * machine's is not written: the indexes of those packets are returned (the machine may be enrolled a moment
+   * later; the caller decides whether to try again). All or nothing: an invalid packet (InvalidInputError) fails
+   * the call before anything is written.
+   */
+  append(packets: readonly NewCapturedPacket[], bound: CaptureBound): Promise<readonly number[]>;
+  /** A machine's capture in time order (ties in append order); empty for a machine without one. */
+  list(machineId: MachineId): Promise<readonly CapturedPacket[]>;
+}
+
 export type StoreDialect = 'sqlite' | 'postgres';
 
 export type { StoreHealth } from './health.js';
@@ -261,6 +279,7 @@ export interface Store {
   readonly events: EventLog;
   readonly audit: AuditLog;
   readonly tokens: TokenStore;
+  readonly captures: CaptureStore;
   /** Brings the schema up to date; idempotent and safe to run from several servers at once. Returns what ran. */
   migrate(): Promise<readonly string[]>;
   /**

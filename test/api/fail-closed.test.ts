@@ -19,6 +19,7 @@ class FailingStore {
       leases: real.leases,
       events: real.events,
       tokens: real.tokens,
+      captures: real.captures,
       audit: {
         append: (entry) => (this.auditFails ? Promise.reject(unavailable()) : real.audit.append(entry)),
         list: (query) => real.audit.list(query),

@@ -2,6 +2,7 @@
 // sqlite.test.ts and postgres.test.ts, so the two stores cannot drift apart.
 import type { StoreHarness } from './harness.js';
 import { batchConformance } from './conformance/batches.js';
+import { captureConformance } from './conformance/captures.js';
 import { consistencyConformance } from './conformance/consistency.js';
 import { inventoryConformance } from './conformance/inventory.js';
 import { lifecycleConformance } from './conformance/lifecycle.js';
@@ -25,4 +26,5 @@ export function storeConformance(harness: StoreHarness): void {
   logConformance(harness);
   roundTripConformance(harness);
   tokenConformance(harness);
+  captureConformance(harness);
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_ROLES } from '../../../src/inventory/api-token.js';
 import { AUDIT_OUTCOMES } from '../../../src/inventory/audit.js';
+import { CAPTURE_DIRECTIONS, CAPTURE_PROTOCOLS } from '../../../src/inventory/capture.js';
 import { EVENT_SOURCES } from '../../../src/inventory/event.js';
 import { ACTIVE_LEASE_STATES, LEASE_STATES } from '../../../src/inventory/lease.js';
 import { MACHINE_STATES, MARKED_STATES } from '../../../src/inventory/machine.js';
@@ -54,6 +55,8 @@ const CASES: readonly [Kind, string, string, readonly string[]][] = [
   ['check', 'events', 'events_source_valid', EVENT_SOURCES],
   ['check', 'audit_log', 'audit_log_outcome_valid', AUDIT_OUTCOMES],
   ['check', 'api_tokens', 'api_tokens_role_valid', API_ROLES],
+  ['check', 'captured_packets', 'captured_packets_protocol_valid', CAPTURE_PROTOCOLS],
+  ['check', 'captured_packets', 'captured_packets_direction_valid', CAPTURE_DIRECTIONS],
 ];
 
 export function schemaConformance(harness: StoreHarness): void {

@@ -1,0 +1,148 @@
+// Captured boot packets over Kysely (migration 0004): appended by MAC into the capture of the machine that has
+// that interface, trimmed to a bound per machine, read back in time order for a pcap file.
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import {
+  CAPTURE_DIRECTIONS,
+  CAPTURE_PROTOCOLS,
+  type CaptureBound,
+  type CapturedPacket,
+  MAX_UDP_PAYLOAD_LENGTH,
+  type NewCapturedPacket,
+  type UdpAddress,
+} from '../../inventory/capture.js';
+import { type MachineId, parseMachineId } from '../../inventory/machine.js';
+import { parseIpv4 } from '../../values/ipv4.js';
+import { parseMac } from '../../values/mac.js';
+import { InvalidInputError } from '../errors.js';
+import type { CapturedPacketsTable, Database } from '../schema.js';
+import type { CaptureStore } from '../types.js';
+import type { QueryContext } from './context.js';
+import { canonical, decodeAll, decoded, oneOf } from './decode.js';
+import { checkCanonical, checkEpochMs, checkInteger, parsed } from './validate.js';
+
+/** Rows per INSERT, largest first (as logs.ts): few SQL texts, so prepared statements are reused. */
+const CHUNK_SIZES = [64, 16, 4, 1] as const;
+
+type Row = Omit<Insertable<CapturedPacketsTable>, 'machine_id'>;
+
+export class KyselyCaptureStore implements CaptureStore {
+  constructor(private readonly ctx: QueryContext) {}
+
+  async append(packets: readonly NewCapturedPacket[], bound: CaptureBound): Promise<readonly number[]> {
+    checkBound(bound);
+    // Encoded first: an invalid packet fails the call before anything is written.
+    const rows = packets.map(encodePacket);
+    if (rows.length === 0) return [];
+    return this.ctx.adapter.writeTransaction(this.ctx.db, async (db) => {
+      const macs = [...new Set(rows.map((row) => row.mac))];
+      const owners = new Map(
+        (
+          await db
+            .selectFrom('machine_interfaces')
+            .select(['mac', 'machine_id'])
+            .where('mac', 'in', macs)
+            .execute()
+        ).map((owner) => [owner.mac, owner.machine_id]),
+      );
+      const owned: Insertable<CapturedPacketsTable>[] = [];
+      const unowned: number[] = [];
+      for (const [index, row] of rows.entries()) {
+        const machineId = owners.get(row.mac);
+        if (machineId === undefined) unowned.push(index);
+        else owned.push({ ...row, machine_id: machineId });
+      }
+      for (let start = 0; start < owned.length;) {
+        const size = CHUNK_SIZES.find((n) => n <= owned.length - start) ?? 1;
+        await db
+          .insertInto('captured_packets')
+          .values(owned.slice(start, start + size))
+          .execute();
+        start += size;
+      }
+      for (const machineId of new Set(owned.map((row) => row.machine_id))) await trim(db, machineId, bound);
+      return unowned;
+    });
+  }
+
+  async list(machineId: MachineId): Promise<readonly CapturedPacket[]> {
+    const rows = await this.ctx.db
+      .selectFrom('captured_packets')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return decodeAll(rows, decodePacket, this.ctx.logger);
+  }
+}
+
+/**
+ * Drops the machine's oldest packets beyond the bound: everything at or before the newest packet that is past
+ * `bound.packets` counting from the newest, or past `bound.bytes` of payload. Window functions (SQLite ≥ 3.25,
+ * PostgreSQL) count both in one pass over the machine's rows.
+ */
+async function trim(db: Kysely<Database>, machineId: string, bound: CaptureBound): Promise<void> {
+  await sql`
+    delete from captured_packets
+    where machine_id = ${machineId}
+      and id <= (
+        select max(id) from (
+          select id,
+                 row_number() over (order by id desc) as newer,
+                 sum(length(payload)) over (order by id desc) as octets
+          from captured_packets
+          where machine_id = ${machineId}
+        ) ranked
+        where newer > ${bound.packets} or octets > ${bound.bytes}
+      )`.execute(db);
+}
+
+function checkBound(bound: CaptureBound): void {
+  checkInteger('bound.packets', bound.packets, 1, 1_000_000);
+  checkInteger('bound.bytes', bound.bytes, 1, 1024 * 1024 * 1024);
+}
+
+function encodePacket(packet: NewCapturedPacket): Row {
+  const { payload } = packet;
+  if (!(payload instanceof Uint8Array)) throw new InvalidInputError('payload', 'must be bytes');
+  return {
+    at: checkEpochMs('at', packet.at),
+    mac: checkCanonical('mac', packet.mac, parseMac),
+    protocol: parsed('protocol', () => oneOf('capture protocol', packet.protocol, CAPTURE_PROTOCOLS)),
+    direction: parsed('direction', () => oneOf('capture direction', packet.direction, CAPTURE_DIRECTIONS)),
+    source_address: checkCanonical('source.address', packet.source.address, parseIpv4),
+    source_port: checkInteger('source.port', packet.source.port, 0, 65_535),
+    destination_address: checkCanonical('destination.address', packet.destination.address, parseIpv4),
+    destination_port: checkInteger('destination.port', packet.destination.port, 0, 65_535),
+    // Both drivers bind a Buffer as a blob / bytea; a view over the caller's bytes, not a copy.
+    payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+    payload_length: checkInteger(
+      'payloadLength',
+      packet.payloadLength,
+      payload.length,
+      MAX_UDP_PAYLOAD_LENGTH,
+    ),
+  };
+}
+
+function decodePacket(row: Selectable<CapturedPacketsTable>): CapturedPacket {
+  return decoded('captured_packets', String(row.id), () => {
+    const address = (address: string, port: number): UdpAddress => ({
+      address: canonical('IPv4 address', address, parseIpv4),
+      port,
+    });
+    return {
+      id: row.id,
+      machineId: canonical('machine id', row.machine_id, parseMachineId),
+      at: row.at,
+      mac: canonical('MAC', row.mac, parseMac),
+      protocol: oneOf('capture protocol', row.protocol, CAPTURE_PROTOCOLS),
+      direction: oneOf('capture direction', row.direction, CAPTURE_DIRECTIONS),
+      source: address(row.source_address, row.source_port),
+      destination: address(row.destination_address, row.destination_port),
+      // A copy that owns its memory: a driver's Buffer may be a view into a larger pooled one.
+      payload: Uint8Array.from(row.payload),
+      payloadLength: row.payload_length,
+    };
+  });
+}
