@@ -17,6 +17,7 @@ export const LAYERS = {
   catalog: ['values', 'inventory', 'observability'],
   dhcp: ['values', 'protocol', 'inventory', 'store', 'boot', 'observability', 'net'],
   cache: ['values', 'observability', 'net'],
+  capture: ['values', 'protocol', 'inventory', 'store', 'observability', 'net'],
   provision: [
     'values',
     'protocol',
@@ -40,6 +41,7 @@ export const LAYERS = {
     'catalog',
     'dhcp',
     'provision',
+    'capture',
   ],
   web: ['values', 'inventory', 'store', 'observability', 'api'],
   lab: ['values', 'observability', 'config'],

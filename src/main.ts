@@ -6,6 +6,7 @@ import { registerApi } from './api/index.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
 import { createCacheMetrics, type CacheMetrics } from './cache/cache-metrics.js';
+import { CaptureRecorder } from './capture/recorder.js';
 import { defaultClientNetworks } from './cache/client-access.js';
 import { PackageCache } from './cache/package-cache.js';
 import { repositoriesFromSources, type Repository } from './cache/repositories.js';
@@ -121,6 +122,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   for (const service of provisioningServices(provisioning, { clock, logger: provisionLogger })) {
     supervisor.add(service);
   }
+  // Before the listeners, so it stops after them and writes their last packets (capture/recorder.ts).
+  const capture = bootCapture({
+    store,
+    clock,
+    logger: subsystemLogger(logger, 'capture'),
+    metrics,
+    provisioning,
+  });
+  supervisor.add(capture);
   addTftp(supervisor, {
     config,
     store,
@@ -128,6 +138,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger: subsystemLogger(logger, 'tftp'),
     metrics,
     provisioning,
+    capture,
     // Port 0 asks for a free port: the URLs in generated configs must name the one the server got.
     httpPort: () => Number(http.address().split(':').at(-1)),
   });
@@ -139,6 +150,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger: subsystemLogger(logger, 'dhcp'),
     metrics,
     onBootAddress: provisioning.book.record,
+    capture,
   });
   if (cacheMetrics !== undefined) {
     await addCache(supervisor, {
@@ -274,6 +286,35 @@ async function resolveDhcpMode(
 }
 
 /**
+ * Each machine's DHCP and TFTP packets, for its pcap download (issue 6 item 5). A TFTP client is placed by its
+ * address as TFTP's boot configs place it (provisioning.clients: the lease in full mode, the boot address book in
+ * proxy mode).
+ */
+function bootCapture(deps: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  provisioning: Provisioning;
+}): CaptureRecorder {
+  const { store, clock, logger, metrics, provisioning } = deps;
+  return new CaptureRecorder({
+    store: store.captures,
+    clock,
+    logger,
+    metrics,
+    identify: async (address) => {
+      const { client } = (await provisioning.clients.identify(address)) ?? {};
+      if (client?.mac === undefined) return undefined;
+      return {
+        mac: client.mac,
+        ...(client.serverAddress === undefined ? {} : { serverAddress: client.serverAddress }),
+      };
+    },
+  });
+}
+
+/**
  * TFTP over the configured roots and then the boot root, with the per-machine pxelinux and GRUB config files
  * generated first (provisioning.ts tftpBootConfigs).
  */
@@ -287,9 +328,10 @@ function addTftp(
     metrics: Metrics;
     provisioning: Provisioning;
     httpPort: () => number;
+    capture: CaptureRecorder;
   },
 ): void {
-  const { config, store, clock, logger, metrics, provisioning } = deps;
+  const { config, store, clock, logger, metrics, provisioning, capture } = deps;
   if (!config.tftp.enabled) return;
   const virtualFiles = tftpBootConfigs(provisioning, { config, logger, httpPort: deps.httpPort });
   const files = createTftpFileSource({
@@ -298,7 +340,17 @@ function addTftp(
     ...(virtualFiles === undefined ? {} : { virtualFiles }),
   });
   const onTransfer = tftpTimelineRecorder({ leases: store.leases, events: store.events, logger });
-  supervisor.add(createTftpServer({ config: config.tftp, files, clock, logger, metrics, onTransfer }));
+  supervisor.add(
+    createTftpServer({
+      config: config.tftp,
+      files,
+      clock,
+      logger,
+      metrics,
+      onTransfer,
+      capture: capture.tftp,
+    }),
+  );
 }
 
 /**
@@ -315,9 +367,10 @@ function addDhcp(
     logger: Logger;
     metrics: Metrics;
     onBootAddress: BootAddressSink;
+    capture: CaptureRecorder;
   },
 ): void {
-  const { config, mode, store, clock, logger, metrics, onBootAddress } = deps;
+  const { config, mode, store, clock, logger, metrics, onBootAddress, capture } = deps;
   const { interfaces } = config.dhcp;
   if (mode === 'off' || interfaces.length === 0) {
     logger.info({ mode, interfaces }, 'DHCP off: no interface is named in dhcp.interfaces (safe default)');
@@ -360,6 +413,7 @@ function addDhcp(
     logger,
     metrics,
     clock,
+    capture: capture.dhcp,
     ...(rogueWatch === undefined ? {} : { onServerReply: rogueWatch.sawServerReply.bind(rogueWatch) }),
   })) {
     supervisor.add(listener);

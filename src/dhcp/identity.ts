@@ -1,6 +1,6 @@
 import { type ClientId, clientIdFromMac } from '../inventory/lease.js';
-import { clientMac, type DhcpMessage } from '../protocol/dhcp4/index.js';
-import { type Mac, macFromBytes } from '../values/mac.js';
+import { type DhcpMessage, identifiedMac } from '../protocol/dhcp4/index.js';
+import type { Mac } from '../values/mac.js';
 
 /** Who a client is, for leases, reservations, the inventory and per-client serialisation. */
 export interface ClientIdentity {
@@ -28,7 +28,7 @@ export type IdentityProblem = 'no-identity' | 'bad-mac';
  */
 export function clientIdentity(request: DhcpMessage): ClientIdentity | IdentityProblem {
   const option61 = request.options.clientIdentifier;
-  const mac = clientMac(request) ?? macFromOption61(option61);
+  const mac = identifiedMac(request);
   if (mac === undefined) return 'no-identity';
   if (!isUnicastMac(mac)) return 'bad-mac';
   return {
@@ -36,11 +36,6 @@ export function clientIdentity(request: DhcpMessage): ClientIdentity | IdentityP
     clientId: clientIdFromMac(mac),
     ...(option61 === undefined ? {} : { clientIdentifier: Buffer.from(option61).toString('hex') }),
   };
-}
-
-function macFromOption61(option61: Uint8Array | undefined): Mac | undefined {
-  if (option61?.length !== 7 || option61[0] !== 1) return undefined;
-  return macFromBytes(option61.subarray(1));
 }
 
 // IEEE 802: the least significant bit of the first octet marks a group (multicast, and broadcast ff:…:ff) address.

@@ -1,8 +1,15 @@
 import type { Logger } from '../observability/logger.js';
-import { type DhcpMessage, decodeDhcpMessage, messageTypeLabel } from '../protocol/dhcp4/index.js';
+import {
+  type DhcpMessage,
+  decodeDhcpMessage,
+  identifiedMac,
+  messageTypeLabel,
+} from '../protocol/dhcp4/index.js';
 import { DHCP_CLIENT_PORT } from '../protocol/dhcp4/delivery.js';
 import { DecodeError } from '../protocol/errors.js';
-import type { Ipv4 } from '../values/ipv4.js';
+import { type Ipv4, IPV4_ANY, IPV4_BROADCAST } from '../values/ipv4.js';
+import type { Mac } from '../values/mac.js';
+import { type DhcpTap, tapSafely } from './capture-tap.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpExchange, DhcpHandler, DhcpOutcome } from './dhcp-handler.js';
 import { PROBE_VENDOR_CLASS } from './dhcp-probe.js';
@@ -57,6 +64,11 @@ export interface DhcpIntakeOptions {
    * (catalogue D05), for the rogue-server watch (dhcp/probe/rogue-watch.ts). Must not throw.
    */
   readonly onServerReply?: (message: DhcpMessage, source: DatagramSource) => void;
+  /**
+   * Shown each request handed to the handler and each reply sent, for the machine's boot capture (issue 6 item
+   * 5); only those of a client that names a MAC. Called after the fact, never awaited.
+   */
+  readonly capture?: DhcpTap;
 }
 
 /**
@@ -98,6 +110,8 @@ export class DhcpIntake {
     };
     const request = this.admit(bytes, where, source);
     if (request === undefined) return;
+    const mac = this.options.capture === undefined ? undefined : identifiedMac(request);
+    if (mac !== undefined) this.captureRequest(mac, bytes, localPort, source, receivedAt);
     const exchange: DhcpExchange = {
       request,
       raw: bytes,
@@ -108,7 +122,7 @@ export class DhcpIntake {
       receivedAt,
     };
     this.begin();
-    void this.run(exchange, started, where)
+    void this.run(exchange, started, where, mac)
       .catch((error: unknown) => {
         this.logError({ err: error, ...where }, 'DHCP exchange failed unexpectedly');
       })
@@ -171,7 +185,12 @@ export class DhcpIntake {
     }
   }
 
-  private async run(exchange: DhcpExchange, started: number, where: PacketContext): Promise<void> {
+  private async run(
+    exchange: DhcpExchange,
+    started: number,
+    where: PacketContext,
+    mac: Mac | undefined,
+  ): Promise<void> {
     const request = describe(exchange.request);
     let outcome: DhcpOutcome;
     try {
@@ -190,6 +209,45 @@ export class DhcpIntake {
     }
     const sent = await this.deliver(exchange.localPort, outcome, where, request);
     this.observe(started, sent ? 'reply' : 'error');
+    if (sent && mac !== undefined) this.captureReply(mac, exchange.localPort, outcome);
+  }
+
+  /**
+   * The request as it arrived. The socket cannot tell whether it was broadcast or sent to us (no IP_PKTINFO):
+   * from 0.0.0.0 it was broadcast (a client without an address has no other way, RFC 2131 §4.1), else it is
+   * shown sent to our address on the interface (true of relays, renewals and PXE's port 4011; a rebinding
+   * client's broadcast is shown as unicast).
+   */
+  private captureRequest(
+    mac: Mac,
+    bytes: Uint8Array,
+    localPort: DhcpPort,
+    source: DatagramSource,
+    at: number,
+  ): void {
+    const to = source.address === IPV4_ANY ? IPV4_BROADCAST : this.options.interfaceAddress;
+    tapSafely(this.options.capture, {
+      at,
+      direction: 'in',
+      mac,
+      source: { address: source.address, port: source.port },
+      destination: { address: to, port: localPort },
+      payload: bytes,
+      payloadLength: bytes.length,
+    });
+  }
+
+  /** The reply as sent: from our address and the port the request came to, to where the engine sent it. */
+  private captureReply(mac: Mac, localPort: DhcpPort, reply: Extract<DhcpOutcome, { kind: 'reply' }>): void {
+    tapSafely(this.options.capture, {
+      at: this.options.clock.now(),
+      direction: 'out',
+      mac,
+      source: { address: this.options.interfaceAddress, port: localPort },
+      destination: { address: reply.destination.address, port: reply.destination.port },
+      payload: reply.bytes,
+      payloadLength: reply.bytes.length,
+    });
   }
 
   private async deliver(

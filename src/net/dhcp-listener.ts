@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DhcpMessage } from '../protocol/dhcp4/index.js';
 import type { Ipv4 } from '../values/ipv4.js';
+import type { DhcpTap } from './capture-tap.js';
 import type { Clock } from './clock.js';
 import type { DhcpDestination, DhcpHandler } from './dhcp-handler.js';
 import {
@@ -36,6 +37,8 @@ export interface DhcpListenerOptions {
   readonly errorLogRate?: LogRate;
   /** Another server's BOOTREPLY that reached port 67 of this interface (DhcpIntakeOptions.onServerReply). */
   readonly onServerReply?: (interfaceName: string, message: DhcpMessage, source: DatagramSource) => void;
+  /** Each request handled and reply sent, for the machine's boot capture (DhcpIntakeOptions.capture). */
+  readonly capture?: DhcpTap;
   /** How often the interface is checked (still there, same address); default 5000 ms. */
   readonly watchIntervalMs?: number;
   /** How long `stop` lets exchanges in flight finish before closing the sockets; default 5000 ms. */
@@ -90,6 +93,7 @@ export class DhcpListener implements Service {
       ...(options.packetLogRate === undefined ? {} : { packetLogRate: options.packetLogRate }),
       ...(options.errorLogRate === undefined ? {} : { errorLogRate: options.errorLogRate }),
       ...(options.onServerReply === undefined ? {} : { onServerReply: serverReplyOf(options) }),
+      ...optional('capture', options.capture),
     });
     let reported = false;
     const report = (error: unknown): void => {

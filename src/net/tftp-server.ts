@@ -8,6 +8,7 @@ import {
   negotiateOptions,
   type ReadRequest,
 } from '../protocol/tftp/index.js';
+import { type TapAddress, type TftpTap, tapSafely } from './capture-tap.js';
 import type { Clock } from './clock.js';
 import type { Service } from './supervisor.js';
 import { type BlockSource, createBlockSource } from './tftp-block-source.js';
@@ -19,6 +20,7 @@ import {
   type TftpOpenResult,
 } from './tftp-file.js';
 import { escapeControl } from './log-limiter.js';
+import { TransferCapture } from './tftp-capture.js';
 import { TftpPacketLog } from './tftp-log.js';
 import { type TftpMetrics, tftpMetrics } from './tftp-metrics.js';
 import type { TransferRecord, TransferResult } from './tftp-record.js';
@@ -69,6 +71,11 @@ export interface TftpServerOptions {
   readonly metrics: Metrics;
   /** Called once per read request, when it has ended; must not throw (a throw is logged and ignored). */
   readonly onTransfer?: (record: TransferRecord) => void;
+  /**
+   * Shown the requests, the control packets and a summary of the DATA of every transfer (tftp-capture.ts), for
+   * the machine's boot capture (issue 6 item 5). Called after the fact, never awaited.
+   */
+  readonly capture?: TftpTap;
   /** MTU of the path to the clients; blksize is capped to what fits in one datagram (default 1500). */
   readonly mtu?: number;
   readonly tuning?: TftpTuning;
@@ -186,23 +193,40 @@ class TftpServerImpl implements TftpServer {
   private receive(datagram: Buffer, remote: RemoteInfo): void {
     this.metrics.requests.inc();
     const verdict = classifyRequest(datagram);
+    const client = { address: remote.address, port: remote.port };
+    if (verdict.kind !== 'drop') this.capture('in', client, datagram);
     switch (verdict.kind) {
       case 'drop':
         this.drop(verdict.reason, remote);
         return;
-      case 'refuse':
+      case 'refuse': {
         this.drop(verdict.reason, remote);
-        this.listener?.send(
-          encodeBoundedError(verdict.code, verdict.message, datagram.length),
-          remote.port,
-          remote.address,
-        );
+        const refusal = encodeBoundedError(verdict.code, verdict.message, datagram.length);
+        this.listener?.send(refusal, remote.port, remote.address);
+        this.capture('out', client, refusal);
         this.metrics.errors.inc({ code: String(verdict.code), direction: 'sent' });
         return;
+      }
       case 'read':
-        this.admit(verdict.request, datagram.length, { address: remote.address, port: remote.port });
+        this.admit(verdict.request, datagram.length, client);
         return;
     }
+  }
+
+  /** A request or a refusal of the listening socket, whole, for the capture. */
+  private capture(direction: 'in' | 'out', client: TapAddress, payload: Uint8Array): void {
+    const tap = this.options.capture;
+    const server = this.bound;
+    if (tap === undefined || server === undefined) return;
+    const [source, destination] = direction === 'in' ? [client, server] : [server, client];
+    tapSafely(tap, {
+      at: this.options.clock.now(),
+      direction,
+      source,
+      destination,
+      payload,
+      payloadLength: payload.length,
+    });
   }
 
   private drop(reason: string, remote: TftpClient): void {
@@ -311,11 +335,25 @@ class TftpServerImpl implements TftpServer {
       this.options.logger.warn({ err: error, client }, 'TFTP could not open a transfer socket');
       return { result: { kind: 'aborted', reason: 'socket-error' } };
     }
+    const local = socket.address();
+    const server = { address: local.address, port: local.port };
     // RFC 1350 §4: the answer to a request, an ERROR included, comes from the transfer's own port (tftpd-hpa and
     // dnsmasq do the same), and is no larger than the request (catalogue T21).
     const refuse = async (code: number, message: string): Promise<void> => {
       this.metrics.errors.inc({ code: String(code), direction: 'sent' });
-      await sendAndClose(socket, encodeBoundedError(code, message, requestLength), client);
+      const refusal = encodeBoundedError(code, message, requestLength);
+      await sendAndClose(socket, refusal, client);
+      const tap = this.options.capture;
+      if (tap !== undefined) {
+        tapSafely(tap, {
+          at: this.options.clock.now(),
+          direction: 'out',
+          source: server,
+          destination: client,
+          payload: refusal,
+          payloadLength: refusal.length,
+        });
+      }
     };
     if (opened.kind === 'refused') {
       const code = errorCodeForRefusal(opened.reason);
@@ -349,6 +387,7 @@ class TftpServerImpl implements TftpServer {
         clock: this.options.clock,
         metrics: this.metrics,
         log: this.packets,
+        ...this.transferCapture(client, server, blocks),
       });
       slot.transfer = transfer;
       const end = await transfer.run();
@@ -365,6 +404,21 @@ class TftpServerImpl implements TftpServer {
     } finally {
       await file.close();
     }
+  }
+
+  private transferCapture(
+    client: TftpClient,
+    server: TapAddress,
+    blocks: BlockSource,
+  ): { capture?: TransferCapture } {
+    const tap = this.options.capture;
+    if (tap === undefined) return {};
+    const { blockSize, streamSize, totalBlocks } = blocks;
+    const setup = { clock: this.options.clock, client, server, blockSize, streamSize, totalBlocks };
+    const safe: TftpTap = (datagram) => {
+      tapSafely(tap, datagram);
+    };
+    return { capture: new TransferCapture({ ...setup, tap: safe }) };
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import type { BlockSource } from './tftp-block-source.js';
 import type { TftpClient } from './tftp-file.js';
 import { escapeControl } from './log-limiter.js';
+import type { TransferCapture } from './tftp-capture.js';
 import type { TftpPacketLog } from './tftp-log.js';
 import type { TftpMetrics } from './tftp-metrics.js';
 import type { TftpAbortReason, TransferResult } from './tftp-record.js';
@@ -37,6 +38,8 @@ export interface TransferSetup {
   readonly clock: Clock;
   readonly metrics: TftpMetrics;
   readonly log: TftpPacketLog;
+  /** What the transfer shows of itself in the machine's boot capture (tftp-capture.ts); none when not captured. */
+  readonly capture?: TransferCapture;
 }
 
 export interface TransferEnd {
@@ -157,14 +160,23 @@ export class Transfer {
     }
     const at = this.setup.clock.monotonic();
     switch (kind) {
-      case 'ack':
+      case 'ack': {
         if (message.length < 4) {
           metrics.ignored.inc({ reason: 'short-ack' });
           return;
         }
-        this.apply({ kind: 'ack', block: message.readUInt16BE(2), at });
+        const block = message.readUInt16BE(2);
+        // Captured before it is handled, so that it precedes the window it releases.
+        const capture = this.setup.capture;
+        if (capture !== undefined) {
+          const advancesTo = this.window.newlyAcknowledged(block);
+          capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined);
+        }
+        this.apply({ kind: 'ack', block, at });
         return;
+      }
       case 'error':
+        this.setup.capture?.receivedError(message);
         this.receiveError(message, at);
         return;
       case 'rrq':
@@ -215,12 +227,16 @@ export class Transfer {
   private execute(action: WindowAction, at: number): void {
     switch (action.kind) {
       case 'send-oack':
-        if (this.oackBytes !== undefined) this.send(this.oackBytes);
+        if (this.oackBytes !== undefined) {
+          this.send(this.oackBytes);
+          this.setup.capture?.sentOack(this.oackBytes);
+        }
         if (action.retransmit) this.setup.metrics.retransmits.inc();
         return;
       case 'send':
         if (action.resent > 0) this.setup.metrics.retransmits.inc(action.resent);
         this.sendBlocks(action.first, action.count);
+        this.setup.capture?.sentData(action.first, action.count, action.resent);
         return;
       case 'arm':
         this.arm(at, action.ms);
@@ -305,7 +321,9 @@ export class Transfer {
   }
 
   private sendError(code: number, message: string, triggerLength: number, to?: TftpClient): void {
-    this.send(encodeBoundedError(code, message, triggerLength), to);
+    const bytes = encodeBoundedError(code, message, triggerLength);
+    this.send(bytes, to);
+    this.setup.capture?.sentError(bytes, to);
     this.setup.metrics.errors.inc({ code: String(code), direction: 'sent' });
   }
 
@@ -327,6 +345,8 @@ export class Transfer {
   private finish(result: TransferResult, farewell?: Uint8Array): void {
     if (this.ending !== undefined) return;
     this.ending = result;
+    this.setup.capture?.ended(result.kind === 'ok' || result.kind === 'probe');
+    if (farewell !== undefined) this.setup.capture?.sentError(farewell);
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.flushBytes();

@@ -133,13 +133,22 @@ export class TransferWindow {
     return [{ kind: 'send', first: 1, count: 1, resent: 0 }, this.arm(0, at)];
   }
 
-  private ack(block: number, at: number): readonly WindowAction[] {
+  /**
+   * The block index an ACK with this u16 number would acknowledge, or undefined when it acknowledges nothing new
+   * (what `handle` counts as a duplicate). Changes nothing: the transfer's capture asks before handing the ACK in.
+   */
+  newlyAcknowledged(block: number): number | undefined {
     const index = ackedIndex(block, this.sent);
+    return index === undefined || index <= this.acked ? undefined : index;
+  }
+
+  private ack(block: number, at: number): readonly WindowAction[] {
+    const index = this.newlyAcknowledged(block);
     // RFC 1123 §4.2.3.1 (the Sorcerer's Apprentice): "the sender … must never resend the current DATA packet on
     // receipt of a duplicate ACK". An ACK that acknowledges nothing new (duplicate, stale, ACK 0 after DATA began,
     // or a block not yet sent, which maps ~65536 blocks back: catalogue T15, T16) changes nothing, not even the
     // timer; only the timeout retransmits.
-    if (index === undefined || index <= this.acked) {
+    if (index === undefined) {
       this.duplicateAcks += 1;
       return [];
     }

@@ -2,7 +2,7 @@ import type { BootClient } from '../boot/boot-plan.js';
 import type { DHCP_MODES } from '../config/enums.js';
 import type { Machine } from '../inventory/machine.js';
 import type { InventoryStore, LeaseStore } from '../store/types.js';
-import { type Ipv4, type Ipv4Subnet, parseIpv4 } from '../values/ipv4.js';
+import { type Ipv4, type Ipv4Subnet, peerIpv4 } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 
 /** Where proxyDHCP saw clients boot from (dhcp/boot-address-book.ts, given by main.ts). */
@@ -110,14 +110,5 @@ export class BootClients {
     if (now - seen.at < BOOK_FRESH_MS) return seen;
     const expiresAt = (await this.deps.inventory.getByMac(seen.mac))?.installMark?.expiresAt;
     return expiresAt !== undefined && now < expiresAt ? seen : undefined;
-  }
-}
-
-/** A peer address as IPv4: dotted quads, and IPv4-mapped IPv6 (`::ffff:192.0.2.7`) from a dual-stack socket. */
-export function peerIpv4(text: string): Ipv4 | undefined {
-  try {
-    return parseIpv4(text.startsWith('::ffff:') ? text.slice('::ffff:'.length) : text);
-  } catch {
-    return undefined;
   }
 }

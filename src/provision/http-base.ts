@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { peerIpv4 } from './boot-clients.js';
+import { peerIpv4 } from '../values/ipv4.js';
 
 /**
  * The base URL a booting client reaches fleetboot at, for the URLs put into its scripts and answer files:

@@ -58,6 +58,15 @@ export function ipv4OrAny(text: string): Ipv4 {
 }
 export const IPV4_BROADCAST = '255.255.255.255' as Ipv4;
 
+/** A peer address as IPv4: dotted quads, and IPv4-mapped IPv6 (`::ffff:192.0.2.7`) from a dual-stack socket. */
+export function peerIpv4(text: string): Ipv4 | undefined {
+  try {
+    return parseIpv4(text.startsWith('::ffff:') ? text.slice('::ffff:'.length) : text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function prefixToMask(prefixLength: number): Ipv4 {
   return ipv4FromInt(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
 }

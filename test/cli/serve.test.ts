@@ -30,7 +30,14 @@ describe('fleetboot serve', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ok',
-      components: { 'store-watch': 'up', http: 'up', 'mark-sweeper': 'up', tftp: 'up', store: 'up' },
+      components: {
+        'store-watch': 'up',
+        http: 'up',
+        'mark-sweeper': 'up',
+        capture: 'up',
+        tftp: 'up',
+        store: 'up',
+      },
     });
 
     const stopped = waitForLogLine(child, (l) => l.msg === 'stopped', 10_000);

@@ -42,3 +42,16 @@ export function clientMac(message: DhcpMessage): Mac | undefined {
     ? macFromBytes(message.clientHardwareAddress)
     : undefined;
 }
+
+/**
+ * The MAC a client identifies itself by: chaddr when it is one (htype 1, hlen 6), else an option 61 of type 1 with
+ * six octets (RFC 2132 §9.14: type 1 is an Ethernet hardware address), so a client that zeroes hlen but identifies
+ * itself is still known. Undefined when neither says a MAC.
+ */
+export function identifiedMac(message: DhcpMessage): Mac | undefined {
+  const option61 = message.options.clientIdentifier;
+  return (
+    clientMac(message) ??
+    (option61?.length === 7 && option61[0] === 1 ? macFromBytes(option61.subarray(1)) : undefined)
+  );
+}
