@@ -176,8 +176,9 @@ export class Transfer {
         return;
       }
       case 'error':
-        this.setup.capture?.receivedError(message);
         this.receiveError(message, at);
+        // After it is handled: the end it causes adds the transfer's last DATA and ACK, which came before it.
+        this.setup.capture?.receivedError(message);
         return;
       case 'rrq':
       case 'wrq':

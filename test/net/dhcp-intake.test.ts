@@ -1,6 +1,7 @@
 // The per-datagram path of a DHCP listener, without sockets: size and parse drops (catalogue D01–D05, D28),
 // the engine call, replies, failures, the in-flight bound (P6) and rate-limited logs (I5).
 import { describe, expect, it } from 'vitest';
+import type { DhcpTap } from '../../src/net/capture-tap.js';
 import type { DhcpExchange, DhcpHandler, DhcpOutcome } from '../../src/net/dhcp-handler.js';
 import { probeDiscover } from '../../src/dhcp/probe/discover.js';
 import { DhcpIntake, type DhcpIntakeOptions, type DhcpSend } from '../../src/net/dhcp-intake.js';
@@ -11,7 +12,7 @@ import type { Ipv4 } from '../../src/values/ipv4.js';
 import { parseMac } from '../../src/values/mac.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { memoryLogger } from '../support/logger.js';
-import { golden, rawPacket } from '../protocol/dhcp4/support.js';
+import { DISCOVER_53, golden, rawPacket } from '../protocol/dhcp4/support.js';
 import { metricValue } from './fixtures/lab-peers.js';
 import { seededRandom } from './fixtures/line-protocol.js';
 
@@ -328,5 +329,88 @@ describe('DhcpIntake', () => {
   it('shares one set of metrics between the listeners of one registry', () => {
     const registry = createMetrics({ processMetrics: false });
     expect(dhcpTransportMetrics(registry)).toBe(dhcpTransportMetrics(registry));
+  });
+
+  describe('capture tap (issue 6 item 5)', () => {
+    function capturing(handler?: DhcpHandler, extra: Partial<DhcpIntakeOptions> = {}) {
+      const tapped: Parameters<DhcpTap>[0][] = [];
+      const t = setup(handler, { capture: (datagram) => tapped.push(datagram), ...extra });
+      return { ...t, tapped };
+    }
+
+    it('shows the request as received and the reply as sent, with the client MAC and real addresses', async () => {
+      const t = capturing();
+      t.intake.accept(DISCOVER, 67, CLIENT);
+      const receivedAt = t.clock.now();
+      await t.clock.advance(0);
+      expect(t.tapped).toEqual([
+        {
+          at: receivedAt,
+          direction: 'in',
+          mac: '02:fb:ca:00:00:02',
+          source: CLIENT,
+          // From 0.0.0.0 a request can only have been broadcast (RFC 2131 §4.1).
+          destination: { address: '255.255.255.255', port: 67 },
+          payload: DISCOVER,
+          payloadLength: DISCOVER.length,
+        },
+        {
+          at: t.clock.now(),
+          direction: 'out',
+          mac: '02:fb:ca:00:00:02',
+          source: { address: '192.0.2.1', port: 67 },
+          destination: BROADCAST,
+          payload: Uint8Array.of(2, 1, 6),
+          payloadLength: 3,
+        },
+      ]);
+    });
+
+    it('shows a relayed or port-4011 request as sent to our address, and no reply that was not sent', async () => {
+      let fail = false;
+      const t = capturing(undefined, {
+        send: () => (fail ? Promise.reject(new Error('EPERM')) : Promise.resolve()),
+      });
+      t.intake.accept(DISCOVER, 4011, { address: '192.0.2.50', port: 4011 });
+      await t.clock.advance(0);
+      fail = true;
+      t.intake.accept(DISCOVER, 67, { address: '198.51.100.1', port: 67 });
+      await t.clock.advance(0);
+      expect(t.tapped.map((d) => [d.direction, d.source, d.destination])).toEqual([
+        ['in', { address: '192.0.2.50', port: 4011 }, { address: '192.0.2.1', port: 4011 }],
+        ['out', { address: '192.0.2.1', port: 4011 }, BROADCAST],
+        ['in', { address: '198.51.100.1', port: 67 }, { address: '192.0.2.1', port: 67 }],
+      ]);
+      expect(await t.dropped('send-error')).toBe(1);
+    });
+
+    it('shows the request of a dropped exchange, and nothing of what never reached the engine', async () => {
+      const t = capturing(() => Promise.resolve({ kind: 'drop', reason: 'not-for-us' }));
+      t.intake.accept(DISCOVER, 67, CLIENT);
+      t.intake.accept(new Uint8Array(3), 67, CLIENT); // does not decode
+      t.intake.accept(OFFER_FROM_ANOTHER_SERVER, 67, { address: '192.0.2.9', port: 67 }); // a BOOTREPLY
+      await t.clock.advance(0);
+      expect(t.tapped.map((d) => d.direction)).toEqual(['in']);
+    });
+
+    it('leaves out a client that names no MAC (no chaddr, no option 61 of type 1)', async () => {
+      const t = capturing();
+      t.intake.accept(rawPacket({ htype: 6, options: [...DISCOVER_53, 255] }), 67, CLIENT);
+      await t.clock.advance(0);
+      expect(t.exchanges).toHaveLength(1);
+      expect(t.tapped).toEqual([]);
+    });
+
+    it('serves on when the tap throws', async () => {
+      const t = setup(undefined, {
+        capture: () => {
+          throw new Error('broken tap');
+        },
+      });
+      t.intake.accept(DISCOVER, 67, CLIENT);
+      await t.clock.advance(0);
+      expect(t.sent).toHaveLength(1);
+      expect(await t.metric('fleetboot_dhcp_replies_total', { type: 'DHCPOFFER' })).toBe(1);
+    });
   });
 });

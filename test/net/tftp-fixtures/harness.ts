@@ -1,6 +1,7 @@
 // An in-process TFTP server on 127.0.0.1 (port 0) with a FakeClock, and a raw UDP peer that sends what a test
 // says and records every datagram it gets back. Every wait is bounded in real time.
 import { createSocket, type Socket } from 'node:dgram';
+import type { TftpTap } from '../../../src/net/capture-tap.js';
 import type { Clock } from '../../../src/net/clock.js';
 import { createTftpFileSource, type VirtualFiles } from '../../../src/net/tftp-files.js';
 import { HotFileCache } from '../../../src/net/tftp-hot-cache.js';
@@ -49,6 +50,7 @@ export interface HarnessOptions {
   readonly logger?: Logger;
   readonly onTransfer?: (record: TransferRecord) => void;
   readonly cacheBytes?: number;
+  readonly capture?: TftpTap;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -70,6 +72,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     metrics,
     ...(options.mtu === undefined ? {} : { mtu: options.mtu }),
     tuning: { drainMs: 2_000, ...options.tuning },
+    ...(options.capture === undefined ? {} : { capture: options.capture }),
     onTransfer: (record) => {
       records.push(record);
       const waiter = waiters.shift();
