@@ -15,6 +15,7 @@ import {
   eventStreamRoutes,
   type EventStreamOptions,
 } from './routes/event-stream.js';
+import { captureRoutes } from './routes/capture.js';
 import { configRoutes } from './routes/config.js';
 import { imageRoutes } from './routes/images.js';
 import { leaseRoutes } from './routes/leases.js';
@@ -47,6 +48,7 @@ export function apiRoutes(deps: ApiDeps, streams: EventStreams): readonly AnyRou
     ...machineRoutes(deps.store),
     ...lifecycleRoutes(deps.lifecycle),
     ...logRoutes(deps.store),
+    ...captureRoutes(deps.store),
     ...eventStreamRoutes(deps.store, streams, { ...DEFAULT_EVENT_STREAM, ...deps.eventStream }, deps.logger),
     ...leaseRoutes(deps.store, deps.config.dhcp),
     ...configRoutes(deps.config.profiles, deps.config.rules),

@@ -78,7 +78,7 @@ export interface RouteSpec<
   /** Default 200. */
   readonly status?: 200 | 201;
   /** Default `application/json`; others are documented but not serialised by schema. */
-  readonly produces?: 'application/json' | 'text/html' | 'text/event-stream';
+  readonly produces?: 'application/json' | 'text/html' | 'text/event-stream' | 'application/vnd.tcpdump.pcap';
   readonly handler: (call: Call<P, Q, B>) => Promise<Out<Static<R>> | typeof HIJACKED>;
 }
 
