@@ -47,6 +47,8 @@ export interface RunningServer {
   readonly store: Store;
   /** `host:port` the HTTP server listens on (the real port when the config asked for port 0). */
   readonly httpAddress: string;
+  /** The boot capture's taps, for a transport a test drives itself, and `flush` to wait for their writes. */
+  readonly capture: Pick<CaptureRecorder, 'dhcp' | 'tftp' | 'flush'>;
   health(): HealthReport;
   /** Drains listeners in reverse start order, then closes the store. Idempotent. */
   stop(): Promise<void>;
@@ -179,7 +181,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     { version: VERSION, http: http.address(), store: store.dialect, dataDir: config.dataDir },
     'fleetboot up',
   );
-  return { logger, metrics, store, httpAddress: http.address(), health, stop };
+  return { logger, metrics, store, httpAddress: http.address(), capture, health, stop };
 }
 
 async function openMigratedStore(config: FleetbootConfig, logger: Logger): Promise<Store> {
