@@ -8,15 +8,17 @@
 //
 // The kit (`npm run bench -- dhcp`) is what the figures in bench/README.md come from; this tool is for profiling:
 //   node --import tsx bench/dhcp-loop.ts [--clients 2000] [--concurrency 64] [--rounds 1] [--dir DIR]
-//                                        [--writer-thread 1|0]
+//                                        [--writer-thread 1|0] [--capture 1|0]
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/dhcp-loop.ts ...
 // --rounds N runs N rounds of fresh clients against one server (later rounds run on warm, JIT-compiled code).
 // Prints one JSON line per round: exchanges/s, latency p50/p99 (DISCOVER sent → ACK received), CPU µs per exchange
-// of this process (server and clients together), and the time until the queued events were written.
+// of this process (server and clients together), and the time until the queued events (and, with --capture 1, as
+// serve runs, the boot-capture packets: capture/recorder.ts) were written.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultBootFileTable } from '../src/boot/boot-file.js';
+import { CaptureRecorder } from '../src/capture/recorder.js';
 import { loadConfig } from '../src/config/load.js';
 import { createDhcpEngine } from '../src/dhcp/engine.js';
 import { systemClock } from '../src/net/clock.js';
@@ -36,6 +38,8 @@ const SERVER = '198.18.0.1';
 const STORE_KIND = args.get('store') ?? 'sqlite';
 // As `fleetboot serve` opens it: SQLite's hot-path writes on the writer thread (store/sqlite-writer.ts).
 const WRITER_THREAD = (args.get('writer-thread') ?? '1') === '1';
+// As `fleetboot serve` runs it: each request and reply also handed to the boot capture.
+const CAPTURE = (args.get('capture') ?? '1') === '1';
 
 const root = args.get('dir') ?? mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-loop-'));
 mkdirSync(root, { recursive: true });
@@ -75,6 +79,15 @@ const engine = createDhcpEngine({
   bootFiles: defaultBootFileTable(`http://${SERVER}:8080`),
 });
 await engine.start();
+const capture = CAPTURE
+  ? new CaptureRecorder({
+      store: store.captures,
+      identify: () => Promise.resolve(undefined),
+      clock: systemClock,
+      logger,
+      metrics,
+    })
+  : undefined;
 
 interface Client {
   readonly mac: Buffer;
@@ -101,6 +114,7 @@ const intake = new DhcpIntake({
   metrics: dhcpTransportMetrics(metrics),
   logger,
   clock: systemClock,
+  ...(capture === undefined ? {} : { capture: capture.dhcp }),
 });
 
 function clientReceives(reply: Buffer): void {
@@ -157,6 +171,7 @@ async function round(): Promise<Record<string, number>> {
   const t1 = performance.now();
   const cpu1 = process.cpuUsage(cpu0);
   await engine.flushEvents();
+  await capture?.flush();
   const t2 = performance.now();
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number =>
@@ -169,6 +184,7 @@ async function round(): Promise<Record<string, number>> {
     p99Ms: round2(pct(0.99)),
     cpuUsPerExchange: Math.round((cpu1.user + cpu1.system) / CLIENTS),
     eventsFlushedAfterMs: Math.round(t2 - t1),
+    capture: CAPTURE ? 1 : 0,
     duplicateAddresses: CLIENTS - addresses.size,
   };
 }
@@ -177,6 +193,7 @@ try {
   for (let r = 1; r <= ROUNDS; r++) console.log(JSON.stringify({ round: r, ...(await round()) }));
 } finally {
   await engine.stop();
+  await capture?.stop();
   await store.close();
   if (!args.has('dir')) rmSync(root, { recursive: true, force: true });
 }

@@ -32,12 +32,20 @@ export interface CaptureRecorderOptions {
   readonly retryDelayMs?: number;
   /** How often it is tried again before it is dropped as `unattributed`; default 3. */
   readonly retries?: number;
+  /** How long packets gather before they are written, in one batch; default 200 ms. */
+  readonly batchDelayMs?: number;
 }
 
 /** Why a datagram did not make it into a capture: the `reason` of fleetboot_capture_dropped_total. */
 export type CaptureDropReason = 'queue-full' | 'unattributed' | 'store-error' | 'stopping';
 
 const DEFAULT_MAX_QUEUED = 10_000;
+/**
+ * Nobody waits for a capture, so packets gather a moment before a write: a rack's boot storm is written in a few
+ * large transactions rather than one per turn of the event loop, and by then the DHCP engine has mostly enrolled
+ * the machines of first DISCOVERs (their contacts are written on the next turn), so few packets need a retry.
+ */
+const DEFAULT_BATCH_DELAY_MS = 200;
 /** Packets per store append at most: bounds one transaction, and what one failed write loses. */
 const MAX_BATCH = 500;
 /**
@@ -57,9 +65,9 @@ interface Item {
 
 /**
  * Keeps each machine's boot signalling (issue 6 item 5) from the transports' taps, behind the traffic: a tap only
- * queues, and a drain scheduled with setImmediate (after the transport's continuation has sent its packet) writes
- * what queued up in batches, one store transaction each (CaptureStore.append; on SQLite the writer thread takes
- * it), as the DHCP events are written (dhcp/events.ts). Captures are not the truth: when the queue is full or the
+ * queues, and a drain started `batchDelayMs` after the first packet of a batch writes what queued up, one store
+ * transaction per 500 packets (CaptureStore.append; on SQLite the writer thread takes it), as the DHCP events are
+ * written (dhcp/events.ts). Captures are not the truth: when the queue is full or the
  * store fails, packets are dropped and counted (fleetboot_capture_dropped_total), never retried from memory.
  *
  * Attribution. A DHCP packet joins the capture of the machine with its client's MAC. A first DISCOVER is queued
@@ -75,6 +83,7 @@ export class CaptureRecorder implements Service {
   private queue: Item[] = [];
   private waiting: Item[] = [];
   private draining: Promise<void> | undefined;
+  private cancelBatchTimer: (() => void) | undefined;
   private cancelRetry: (() => void) | undefined;
   private stopping = false;
   /** Set by stop: a packet whose machine is still unknown gets no further try. */
@@ -131,8 +140,14 @@ export class CaptureRecorder implements Service {
     this.stopping = true;
   }
 
-  /** Resolves when everything queued so far is written or dropped (packets waiting for a retry stay waiting). */
+  /**
+   * Writes what is queued now, without waiting for the batch delay; resolves when it is written or dropped
+   * (packets waiting for a retry stay waiting).
+   */
   async flush(): Promise<void> {
+    this.cancelBatchTimer?.();
+    this.cancelBatchTimer = undefined;
+    if (this.queue.length > 0) this.startDrain();
     while (this.draining !== undefined) await this.draining;
   }
 
@@ -146,14 +161,23 @@ export class CaptureRecorder implements Service {
       return;
     }
     this.queue.push(item);
-    this.draining ??= new Promise<void>((resolve) => {
-      setImmediate(() => {
-        void this.drain().finally(() => {
-          this.draining = undefined;
-          resolve();
-        });
+    // A drain under way takes it too; otherwise the next batch starts after the delay.
+    if (this.draining !== undefined || this.cancelBatchTimer !== undefined) return;
+    this.cancelBatchTimer = this.options.clock.setTimer(() => {
+      this.cancelBatchTimer = undefined;
+      this.startDrain();
+    }, this.options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS);
+  }
+
+  private startDrain(): void {
+    this.draining ??= this.drain()
+      .catch((error: unknown) => {
+        // write() handles the store's failures; anything else is a bug, never a reason to stop the server.
+        this.options.logger.error({ err: error }, 'the boot capture writer failed');
+      })
+      .finally(() => {
+        this.draining = undefined;
       });
-    });
   }
 
   private async drain(): Promise<void> {

@@ -8,12 +8,15 @@ import {
   MAX_KEPT_PAYLOAD,
 } from '../../src/capture/recorder.js';
 import type { TappedDatagram } from '../../src/net/capture-tap.js';
+import { DhcpIntake } from '../../src/net/dhcp-intake.js';
+import { dhcpTransportMetrics } from '../../src/net/dhcp-metrics.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { openStore } from '../../src/store/open.js';
 import type { CaptureStore, Store } from '../../src/store/types.js';
 import { type Ipv4, parseIpv4 } from '../../src/values/ipv4.js';
 import { type Mac, parseMac } from '../../src/values/mac.js';
 import { metricValue } from '../net/fixtures/lab-peers.js';
+import { golden } from '../protocol/dhcp4/support.js';
 import { unavailable } from '../support/broken-store.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { memoryLogger } from '../support/logger.js';
@@ -227,5 +230,40 @@ describe('CaptureRecorder', () => {
     expect(t.clock.pendingTimers()).toBe(0);
     t.recorder.dhcp(dhcp(3));
     expect(await t.dropped('stopping')).toBe(1);
+  });
+
+  it('lets the DHCP intake serve every request while the queue is full: the capture drops, serving does not', async () => {
+    const t = await setup({ maxQueued: 4 });
+    const id = await t.enrol(parseMac('02:fb:ca:00:00:02')); // udhcpc's, in the golden DISCOVER
+    const metrics = createMetrics({ processMetrics: false });
+    let sent = 0;
+    const intake = new DhcpIntake({
+      interfaceName: 'eth1',
+      interfaceAddress: SERVER,
+      handler: () =>
+        Promise.resolve({
+          kind: 'reply',
+          bytes: Uint8Array.of(2, 1, 6, 0),
+          destination: { address: parseIpv4('255.255.255.255'), port: 68 },
+          label: 'DHCPOFFER',
+        }),
+      send: () => {
+        sent += 1;
+        return Promise.resolve();
+      },
+      metrics: dhcpTransportMetrics(metrics),
+      logger: memoryLogger('info').logger,
+      clock: t.clock,
+      capture: t.recorder.dhcp,
+    });
+    // 20 exchanges in one turn of the event loop: 40 packets for a queue of 4.
+    for (let i = 0; i < 20; i++)
+      intake.accept(golden('udhcpc-discover'), 67, { address: '0.0.0.0', port: 68 });
+    await intake.idle();
+    expect(sent).toBe(20);
+    expect(metricValue(await metrics.metrics(), 'fleetboot_dhcp_replies_total')).toBe(20);
+    await t.recorder.flush();
+    expect(await t.dropped('queue-full')).toBe(36);
+    expect(await t.store.captures.list(id)).toHaveLength(4);
   });
 });

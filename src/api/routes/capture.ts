@@ -54,6 +54,9 @@ export function captureRoutes(store: Store): AnyRoute[] {
  */
 export function captureFileName(machine: Pick<Machine, 'id' | 'hostname' | 'macs'>): string {
   const name = machine.hostname ?? machine.macs[0]?.replaceAll(':', '-') ?? machine.id;
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]+/, '').slice(0, 63);
+  const safe = name
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[.-]+/, '')
+    .slice(0, 63);
   return `${safe === '' ? machine.id : safe}-boot.pcap`;
 }

@@ -20,7 +20,7 @@ import type { QueryContext } from './context.js';
 import { canonical, decodeAll, decoded, oneOf } from './decode.js';
 import { checkCanonical, checkEpochMs, checkInteger, parsed } from './validate.js';
 
-/** Rows per INSERT, largest first (as logs.ts): few SQL texts, so prepared statements are reused. */
+/** Rows per INSERT and keys per IN list, largest first (as logs.ts). */
 const CHUNK_SIZES = [64, 16, 4, 1] as const;
 
 type Row = Omit<Insertable<CapturedPacketsTable>, 'machine_id'>;
@@ -34,16 +34,15 @@ export class KyselyCaptureStore implements CaptureStore {
     const rows = packets.map(encodePacket);
     if (rows.length === 0) return [];
     return this.ctx.adapter.writeTransaction(this.ctx.db, async (db) => {
-      const macs = [...new Set(rows.map((row) => row.mac))];
-      const owners = new Map(
-        (
-          await db
-            .selectFrom('machine_interfaces')
-            .select(['mac', 'machine_id'])
-            .where('mac', 'in', macs)
-            .execute()
-        ).map((owner) => [owner.mac, owner.machine_id]),
-      );
+      const owners = new Map<string, string>();
+      for (const macs of chunked([...new Set(rows.map((row) => row.mac))])) {
+        const found = await db
+          .selectFrom('machine_interfaces')
+          .select(['mac', 'machine_id'])
+          .where('mac', 'in', macs)
+          .execute();
+        for (const owner of found) owners.set(owner.mac, owner.machine_id);
+      }
       const owned: Insertable<CapturedPacketsTable>[] = [];
       const unowned: number[] = [];
       for (const [index, row] of rows.entries()) {
@@ -51,15 +50,10 @@ export class KyselyCaptureStore implements CaptureStore {
         if (machineId === undefined) unowned.push(index);
         else owned.push({ ...row, machine_id: machineId });
       }
-      for (let start = 0; start < owned.length;) {
-        const size = CHUNK_SIZES.find((n) => n <= owned.length - start) ?? 1;
-        await db
-          .insertInto('captured_packets')
-          .values(owned.slice(start, start + size))
-          .execute();
-        start += size;
+      for (const values of chunked(owned)) await db.insertInto('captured_packets').values(values).execute();
+      for (const machineIds of chunked([...new Set(owned.map((row) => row.machine_id))])) {
+        await trim(db, machineIds, bound);
       }
-      for (const machineId of new Set(owned.map((row) => row.machine_id))) await trim(db, machineId, bound);
       return unowned;
     });
   }
@@ -77,24 +71,36 @@ export class KyselyCaptureStore implements CaptureStore {
 }
 
 /**
- * Drops the machine's oldest packets beyond the bound: everything at or before the newest packet that is past
- * `bound.packets` counting from the newest, or past `bound.bytes` of payload. Window functions (SQLite ≥ 3.25,
- * PostgreSQL) count both in one pass over the machine's rows.
+ * Drops the oldest packets of each machine beyond the bound: those past `bound.packets` counting from its newest,
+ * or past `bound.bytes` of payload. Window functions (SQLite ≥ 3.25, PostgreSQL) count both per machine in one
+ * pass over the rows of the machines just appended to.
  */
-async function trim(db: Kysely<Database>, machineId: string, bound: CaptureBound): Promise<void> {
+async function trim(db: Kysely<Database>, machineIds: readonly string[], bound: CaptureBound): Promise<void> {
   await sql`
     delete from captured_packets
-    where machine_id = ${machineId}
-      and id <= (
-        select max(id) from (
-          select id,
-                 row_number() over (order by id desc) as newer,
-                 sum(length(payload)) over (order by id desc) as octets
-          from captured_packets
-          where machine_id = ${machineId}
-        ) ranked
-        where newer > ${bound.packets} or octets > ${bound.bytes}
-      )`.execute(db);
+    where id in (
+      select id from (
+        select id,
+               row_number() over newest as newer,
+               sum(length(payload)) over newest as octets
+        from captured_packets
+        where machine_id in (${sql.join(machineIds)})
+        window newest as (partition by machine_id order by id desc)
+      ) ranked
+      where newer > ${bound.packets} or octets > ${bound.bytes}
+    )`.execute(db);
+}
+
+/**
+ * `items` in runs of the CHUNK_SIZES, largest first: one statement for many rows or keys costs far less than one
+ * per item, and few distinct lengths keep the SQL texts few, so prepared statements are reused (statement-cache.ts).
+ */
+function* chunked<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < items.length;) {
+    const size = CHUNK_SIZES.find((n) => n <= items.length - start) ?? 1;
+    yield items.slice(start, start + size);
+    start += size;
+  }
 }
 
 function checkBound(bound: CaptureBound): void {
