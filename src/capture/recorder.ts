@@ -251,6 +251,11 @@ export class CaptureRecorder implements Service {
   }
 
   private retryLater(item: Item): void {
+    // Bounded like the queue: a flood of clients that never become machines cannot hold memory.
+    if (this.waiting.length >= this.maxQueued) {
+      this.drop('unattributed', 1);
+      return;
+    }
     this.waiting.push({ ...item, tries: item.tries + 1 });
     this.cancelRetry ??= this.options.clock.setTimer(() => {
       this.cancelRetry = undefined;
