@@ -31,16 +31,11 @@ export function apiMetrics(registry: Metrics, inventory: InventoryStore, logger:
     labelNames: ['state'],
     registers: [registry],
     // Counted on scrape rather than tracked on each change: the store is the truth (several servers may share
-    // it), and one indexed count per state every scrape interval costs nothing.
+    // it), and one indexed count per scrape interval costs nothing.
     async collect() {
       try {
-        const totals = await Promise.all(
-          MACHINE_STATES.map(async (state) => {
-            const page = await inventory.list({ filter: { states: [state] }, limit: 1 });
-            return [state, page.total] as const;
-          }),
-        );
-        for (const [state, total] of totals) this.set({ state }, total);
+        const counts = await inventory.countByState();
+        for (const state of MACHINE_STATES) this.set({ state }, counts[state]);
       } catch (error) {
         // A scrape while the database is away shows no machine counts rather than stale ones or a failed scrape.
         this.reset();

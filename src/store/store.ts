@@ -48,6 +48,7 @@ export class KyselyStore implements Store {
   private readonly monitor: HealthMonitor;
   private closing: Promise<void> | undefined;
   private readonly writer: SqliteWriter | undefined;
+  private readonly appendListeners = new Set<() => void>();
 
   constructor(options: {
     readonly db: Kysely<Database>;
@@ -107,7 +108,7 @@ export class KyselyStore implements Store {
     if (writer === undefined) {
       this.inventory = inventory;
       this.leases = leases;
-      this.events = events;
+      this.events = this.announcing(events);
       this.captures = captures;
       return;
     }
@@ -128,11 +129,11 @@ export class KyselyStore implements Store {
       commit: call('commitLease'),
       commitMany: call('commitLeases'),
     };
-    this.events = {
+    this.events = this.announcing({
       ...methodsOf<EventLog>(events),
       append: call('appendEvent'),
       appendMany: call('appendEvents'),
-    };
+    });
     this.inventory = {
       ...methodsOf<InventoryStore>(inventory),
       recordContact: call('recordContact'),
@@ -148,6 +149,38 @@ export class KyselyStore implements Store {
 
   onHealthChange(listener: (health: StoreHealth) => void): () => void {
     return this.monitor.subscribe(listener);
+  }
+
+  onEventsAppended(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** The log, telling the append listeners once an append has resolved (its events are visible then). */
+  private announcing(log: EventLog): EventLog {
+    const announce = (): void => {
+      for (const listener of [...this.appendListeners]) {
+        try {
+          listener();
+        } catch (error) {
+          // A follower's fault must not turn a committed append into a failure for the one who appended.
+          this.logger.error({ err: error }, 'an event-append listener failed');
+        }
+      }
+    };
+    return {
+      append: async (event) => {
+        const id = await log.append(event);
+        announce();
+        return id;
+      },
+      appendMany: async (events) => {
+        const ids = await log.appendMany(events);
+        if (ids.length > 0) announce();
+        return ids;
+      },
+      list: (query) => log.list(query),
+    };
   }
 
   async ping(): Promise<void> {

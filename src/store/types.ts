@@ -63,6 +63,9 @@ export interface MachineListQuery {
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
+/** How many machines are in each install state (every state present, zero when none). */
+export type MachineCounts = Readonly<Record<MachineState, number>>;
+
 export interface MachinePage {
   readonly items: readonly Machine[];
   /** Cursor of the next page; null on the last one. Keyset-based, so pages stay stable under inserts. */
@@ -117,6 +120,11 @@ export interface InventoryStore {
   /** The machine whose install mark has this token hash. */
   getByInstallToken(tokenHash: string): Promise<Machine | undefined>;
   list(query?: MachineListQuery): Promise<MachinePage>;
+  /**
+   * The machines matching `filter`, counted per state in one query: what `fleetboot status`, the dashboard and
+   * the `fleetboot_machines` gauge show, without reading a machine.
+   */
+  countByState(filter?: MachineFilter): Promise<MachineCounts>;
   /** @throws MachineNotFoundError, MachineConflictError, DuplicateValueError, InvalidInputError */
   update(id: MachineId, patch: MachinePatch, expect: Expectation): Promise<Machine>;
   /** Replaces all labels. @throws MachineNotFoundError, MachineConflictError, InvalidInputError */
@@ -291,6 +299,13 @@ export interface Store {
   health(): StoreHealth;
   /** Calls `listener` on every change of health(); returns a function that removes it. */
   onHealthChange(listener: (health: StoreHealth) => void): () => void;
+  /**
+   * Calls `listener` each time events appended through this store have become visible to `events.list`, so a
+   * follower (the API's event stream) reads them at once instead of at its next poll. Events that another process
+   * appends (several servers on one PostgreSQL database) are not announced: followers still poll for those.
+   * Returns a function that removes the listener.
+   */
+  onEventsAppended(listener: () => void): () => void;
   /** One round trip to the database; health() follows the outcome. @throws StoreUnavailableError */
   ping(): Promise<void>;
   /** Waits for running queries and closes the database. */

@@ -65,6 +65,31 @@ describe('event stream', () => {
     resumed.close();
   });
 
+  it("reads this server's appends when they are announced, not at its next poll", async () => {
+    // A poll an hour away: only the store's announcement can bring the event to the stream within the wait.
+    const h = await apiHarness({ eventStream: { pollMs: 3_600_000, heartbeatMs: 60_000 } });
+    const stream = await openStream(h, '/api/v1/events/stream', h.auth(h.tokens.viewer));
+    await vi.waitFor(() => {
+      expect(stream.body).toContain('retry:');
+    });
+    await h.store.events.append({ mac: '52:54:00:00:00:01' as Mac, source: 'dhcp', kind: 'DHCPDISCOVER' });
+    await h.store.events.appendMany([
+      { mac: '52:54:00:00:00:01' as Mac, source: 'dhcp', kind: 'DHCPOFFER' },
+      { mac: '52:54:00:00:00:01' as Mac, source: 'dhcp', kind: 'DHCPREQUEST' },
+    ]);
+    await vi.waitFor(
+      () => {
+        expect(messages(stream.body).map((m) => m.kind)).toEqual([
+          'DHCPDISCOVER',
+          'DHCPOFFER',
+          'DHCPREQUEST',
+        ]);
+      },
+      { timeout: 5000 },
+    );
+    stream.close();
+  });
+
   it('follows one machine when asked, and refuses a malformed Last-Event-ID', async () => {
     const h = await apiHarness({ eventStream: FAST });
     const id = await machine(h, 1);

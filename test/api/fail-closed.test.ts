@@ -27,6 +27,7 @@ class FailingStore {
       migrate: () => real.migrate(),
       health: () => this.health,
       onHealthChange: (listener) => real.onHealthChange(listener),
+      onEventsAppended: (listener) => real.onEventsAppended(listener),
       ping: () => real.ping(),
       close: () => real.close(),
     };

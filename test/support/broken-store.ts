@@ -65,6 +65,7 @@ export function brokenInventory(): InventoryStore {
     findByUuid: fail,
     getByInstallToken: fail,
     list: fail,
+    countByState: fail,
     update: fail,
     setLabels: fail,
     forget: fail,

@@ -11,7 +11,10 @@ import { EventStreamQuerySchema } from '../schemas.js';
 import Type from 'typebox';
 
 export interface EventStreamOptions {
-  /** How often a stream asks the store for new events. */
+  /**
+   * How often a stream asks the store for new events it was not told of: this server's own appends wake every
+   * stream at once (Store.onEventsAppended); polling finds those of other servers sharing the database.
+   */
   readonly pollMs: number;
   /** A comment line this often keeps proxies and NAT from dropping an idle stream. */
   readonly heartbeatMs: number;
@@ -23,6 +26,9 @@ export const DEFAULT_EVENT_STREAM: EventStreamOptions = { pollMs: 1000, heartbea
 
 /** Events per query; a stream behind by more reads again at once. */
 const BATCH = 500;
+
+/** The least time between two reads of one stream that appends (not its poll) asked for. */
+const WAKE_GAP_MS = 50;
 
 /** The open streams, so a closing server ends them (an open response would hold fastify.close forever). */
 export class EventStreams {
@@ -106,28 +112,25 @@ interface Follower {
 function follow(res: ServerResponse, follower: Follower): void {
   const { store, options, machineId } = follower;
   let stopped = false;
-  let pollTimer: NodeJS.Timeout | undefined;
   let failing = false;
+  /** The next read: when it is due, and its timer. */
+  let next: { at: number; timer: NodeJS.Timeout } | undefined;
+  /** A read is running; `again` asks for another as soon as it ends (an append was announced meanwhile). */
+  let reading = false;
+  let again = false;
+  let lastReadAt = 0;
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    clearTimeout(pollTimer);
-    clearInterval(heartbeat);
-    unregister();
-    res.end();
-  };
-  const unregister = follower.streams.add(stop);
-  res.on('close', stop);
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    // Tells nginx-like proxies not to buffer the stream.
-    'x-accel-buffering': 'no',
-  });
-  res.write(`retry: ${Math.max(options.pollMs, 1000)}\n\n`);
 
-  const poll = async () => {
+  const schedule = (delayMs: number): void => {
+    const at = Date.now() + delayMs;
+    if (stopped || (next !== undefined && next.at <= at)) return;
+    clearTimeout(next?.timer);
+    next = { at, timer: setTimeout(() => void read(), delayMs) };
+  };
+  const read = async (): Promise<void> => {
+    next = undefined;
+    reading = true;
+    lastReadAt = Date.now();
     let full = false;
     try {
       const events = await store.events.list({
@@ -147,8 +150,36 @@ function follow(res: ServerResponse, follower: Follower): void {
       // into the same outage). Logged once per outage.
       if (!failing) follower.logger.warn({ err: error }, 'event stream cannot read the event log; retrying');
       failing = true;
+    } finally {
+      reading = false;
     }
-    if (!stopped) pollTimer = setTimeout(() => void poll(), full ? 0 : options.pollMs);
+    schedule(full ? 0 : again ? WAKE_GAP_MS : options.pollMs);
+    again = false;
   };
-  void poll();
+  // This server's appends are read at once rather than at the next poll, so `fleetboot events --follow` and the
+  // dashboard show them within milliseconds (issue 6: under a second). At most one read per WAKE_GAP_MS per
+  // stream, however fast events arrive: a DHCP storm must not turn into a query per event per stream.
+  const unsubscribe = store.onEventsAppended(() => {
+    if (reading) again = true;
+    else schedule(Math.max(0, lastReadAt + WAKE_GAP_MS - Date.now()));
+  });
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(next?.timer);
+    clearInterval(heartbeat);
+    unregister();
+    unsubscribe();
+    res.end();
+  };
+  const unregister = follower.streams.add(stop);
+  res.on('close', stop);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    // Tells nginx-like proxies not to buffer the stream.
+    'x-accel-buffering': 'no',
+  });
+  res.write(`retry: ${Math.max(options.pollMs, 1000)}\n\n`);
+  schedule(0);
 }

@@ -1,6 +1,13 @@
 // InventoryStore over Kysely: machines with their interfaces and labels.
 import { type Kysely, sql, type Updateable } from 'kysely';
-import type { Labels, Machine, MachineId } from '../../inventory/machine.js';
+import {
+  type Labels,
+  MACHINE_STATES,
+  type Machine,
+  type MachineId,
+  type MachineState,
+} from '../../inventory/machine.js';
+import { isOneOf } from '../../values/guards.js';
 import { type Mac, parseMac } from '../../values/mac.js';
 import { parseUuid, type Uuid } from '../../values/uuid.js';
 import {
@@ -16,6 +23,8 @@ import type {
   ContactResult,
   Expectation,
   InventoryStore,
+  MachineCounts,
+  MachineFilter,
   MachineListQuery,
   MachinePage,
   MachinePatch,
@@ -337,6 +346,23 @@ export class KyselyInventoryStore implements InventoryStore {
       nextCursor: rows.length > limit && last ? cursorAfter(last, sort) : null,
       total: Number(count.n),
     };
+  }
+
+  async countByState(filter?: MachineFilter): Promise<MachineCounts> {
+    const rows = await applyFilter(
+      this.ctx.db
+        .selectFrom('machines')
+        .select((eb) => ['machines.state', eb.fn.countAll<number | string>().as('n')]),
+      filter,
+    )
+      .groupBy('machines.state')
+      .execute();
+    const counts = Object.fromEntries(MACHINE_STATES.map((state) => [state, 0])) as Record<
+      MachineState,
+      number
+    >;
+    for (const row of rows) if (isOneOf(MACHINE_STATES, row.state)) counts[row.state] = Number(row.n);
+    return counts;
   }
 
   async update(id: MachineId, patch: MachinePatch, expect: Expectation): Promise<Machine> {

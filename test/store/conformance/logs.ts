@@ -123,6 +123,27 @@ export function logConformance(harness: StoreHarness): void {
       await expect(store.events.list({ limit: 1001 })).rejects.toThrow(InvalidInputError);
     });
 
+    it('announces its own appends once they can be read, and stops when the listener is removed', async () => {
+      const { store } = await fresh(harness);
+      const seen: number[][] = [];
+      const remove = store.onEventsAppended(() => {
+        // Read at the moment of the announcement: the appended events must be visible already.
+        void store.events.list().then((events) => seen.push(events.map((e) => e.id)));
+      });
+      const one = await store.events.append({ mac: mac(1), source: 'dhcp', kind: 'DHCPDISCOVER' });
+      const many = await store.events.appendMany([
+        { mac: mac(2), source: 'dhcp', kind: 'DHCPDISCOVER' },
+        { mac: mac(3), source: 'dhcp', kind: 'DHCPDISCOVER' },
+      ]);
+      remove();
+      await store.events.append({ mac: mac(4), source: 'dhcp', kind: 'DHCPDISCOVER' });
+      await expect.poll(() => seen.length).toBe(2);
+      expect(seen[0]).toContain(one);
+      expect(seen[1]).toEqual(expect.arrayContaining([one, ...many]));
+      await store.events.list();
+      expect(seen).toHaveLength(2);
+    });
+
     it('never lets a follower reading "after id" skip an event appended concurrently', async () => {
       const { store } = await fresh(harness);
       const appends = Array.from({ length: 200 }, (_, i) =>

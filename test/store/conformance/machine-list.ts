@@ -123,6 +123,16 @@ export function machineListConformance(harness: StoreHarness): void {
       );
       expect((await store.inventory.list({ filter: { states: [] } })).total).toBe(0);
 
+      // Counted per state in the store, with the list's filters: every state present, in lifecycle order.
+      const countOf = (machines: readonly Machine[]) =>
+        Object.fromEntries(MACHINE_STATES.map((s) => [s, machines.filter((m) => m.state === s).length]));
+      expect(await store.inventory.countByState()).toEqual(countOf(everything));
+      expect(Object.keys(await store.inventory.countByState())).toEqual([...MACHINE_STATES]);
+      expect(await store.inventory.countByState({ labels: { rack: 'r0' } })).toEqual(
+        countOf(everything.filter((m) => m.labels.rack === 'r0')),
+      );
+      expect(await store.inventory.countByState({ states: [] })).toEqual(countOf([]));
+
       // Text: case-insensitive substring of the hostname or a MAC.
       const text = everything.filter((m) => (m.hostname ?? '').toLowerCase().includes('node-01'));
       const byText = await walk(store, {
