@@ -118,6 +118,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     now: () => clock.now(),
     lifecycle: provisioning.lifecycle,
     catalog: provisioning.catalog,
+    ...(cacheMetrics === undefined ? {} : { cacheSavings: () => cacheMetrics.savings() }),
   });
   const http = httpService(app, config.http.listen);
   supervisor.add(http);

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Lifecycle } from '../provision/lifecycle.js';
 import type { Store } from '../store/types.js';
+import type { CacheSavings } from '../values/cache-savings.js';
 import type { FailureLimiterOptions } from './failure-limiter.js';
 import { mountApi } from './plugin.js';
 import type { AnyRoute } from './route.js';
@@ -22,6 +23,7 @@ import { leaseRoutes } from './routes/leases.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { logRoutes } from './routes/logs.js';
 import { machineRoutes } from './routes/machines.js';
+import { statusRoutes } from './routes/status.js';
 import { systemRoutes, type HealthReport } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -35,6 +37,8 @@ export interface ApiDeps {
   /** The install lifecycle every machine command goes through (shared with the installer callbacks). */
   readonly lifecycle: Lifecycle;
   readonly catalog: Catalog;
+  /** What the package cache saved since start; absent when the cache is off (GET /status says null). */
+  readonly cacheSavings?: () => CacheSavings;
   /** Wall-clock ms: the authentication rate limit's windows. */
   readonly now: () => number;
   readonly authLimits?: Partial<Omit<FailureLimiterOptions, 'now'>>;
@@ -46,6 +50,7 @@ export function apiRoutes(deps: ApiDeps, streams: EventStreams): readonly AnyRou
   const table: AnyRoute[] = [];
   table.push(
     ...machineRoutes(deps.store),
+    ...statusRoutes(deps.store, deps.cacheSavings),
     ...lifecycleRoutes(deps.lifecycle),
     ...logRoutes(deps.store),
     ...captureRoutes(deps.store),

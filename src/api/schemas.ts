@@ -6,7 +6,7 @@ import { API_ROLES, TOKEN_NAME_PATTERN } from '../inventory/api-token.js';
 import { AUDIT_OUTCOMES } from '../inventory/audit.js';
 import { EVENT_SOURCES } from '../inventory/event.js';
 import { LEASE_STATES } from '../inventory/lease.js';
-import { MACHINE_STATES } from '../inventory/machine.js';
+import { MACHINE_STATES, type MachineState } from '../inventory/machine.js';
 import { OS_ARCHES, OS_FAMILIES } from '../inventory/os-image.js';
 import { UNMARKED_ACTIONS } from '../inventory/profile.js';
 import { LABEL_KEY_PATTERN, LABEL_VALUE_FORBIDDEN, MAX_LABEL_VALUE } from '../values/label.js';
@@ -66,6 +66,10 @@ export const MachinePageSchema = Type.Object({
   total: Type.Integer({ minimum: 0 }),
 });
 
+const LabelFilterSchema = Type.Array(Type.String({ pattern: `^${LABEL_KEY}=${LABEL_VALUE}$` }), {
+  description: '`key=value`; every one given must match. Repeat for several.',
+});
+
 export const MachineListQuerySchema = Type.Object(
   {
     state: Type.Optional(
@@ -73,11 +77,7 @@ export const MachineListQuerySchema = Type.Object(
         description: 'Any of these states; repeat the parameter for several.',
       }),
     ),
-    label: Type.Optional(
-      Type.Array(Type.String({ pattern: `^${LABEL_KEY}=${LABEL_VALUE}$` }), {
-        description: '`key=value`; every one given must match. Repeat for several.',
-      }),
-    ),
+    label: Type.Optional(LabelFilterSchema),
     q: Type.Optional(
       Type.String({
         maxLength: 128,
@@ -242,6 +242,39 @@ export const ErrorSchema = Type.Object({
 });
 
 export const EmptySchema = Type.Object({}, { additionalProperties: false });
+
+const Count = Type.Integer({ minimum: 0 });
+
+/** Machines per install state, every state present (inventory/machine.ts MACHINE_STATES, in lifecycle order). */
+export const MachineCountsSchema = Type.Object({
+  discovered: Count,
+  ready: Count,
+  queued: Count,
+  installing: Count,
+  installed: Count,
+  failed: Count,
+} satisfies Record<MachineState, TSchema>);
+
+/** values/cache-savings.ts CacheSavings: counted since the server started. */
+export const CacheSavingsSchema = Type.Object({
+  upstreamCopies: Type.Integer({ minimum: 0, description: 'Files fetched from upstream (cache misses).' }),
+  served: Type.Integer({ minimum: 0, description: 'Requests answered with content.' }),
+  upstreamBytes: Count,
+  servedBytes: Count,
+  storedFiles: Count,
+  storedBytes: Count,
+});
+
+export const StatusQuerySchema = Type.Object(
+  { label: Type.Optional(LabelFilterSchema) },
+  { additionalProperties: false },
+);
+
+export const StatusSchema = Type.Object({
+  machines: MachineCountsSchema,
+  total: Count,
+  cache: Nullable(CacheSavingsSchema),
+});
 
 export type MachineListQuery = Static<typeof MachineListQuerySchema>;
 

@@ -11,6 +11,7 @@ import { send } from './requests.js';
 const EXPECTED: Readonly<Record<string, Access>> = {
   'GET /machines': 'viewer',
   'GET /machines/:id': 'viewer',
+  'GET /status': 'viewer',
   'PUT /machines/:id/labels': 'operator',
   'PUT /machines/:id/profile': 'operator',
   'POST /machines/:id/install': 'operator',
@@ -43,6 +44,7 @@ type Sample = (h: ApiHarness) => Promise<{ url: string; payload?: object }>;
 const SAMPLES: Readonly<Record<string, Sample>> = {
   'GET /machines': async () => Promise.resolve({ url: '/machines?state=discovered&limit=10' }),
   'GET /machines/:id': async (h) => ({ url: `/machines/${await machine(h)}` }),
+  'GET /status': async () => Promise.resolve({ url: '/status?label=rack=r1' }),
   'PUT /machines/:id/labels': async (h) => ({
     url: `/machines/${await machine(h)}/labels`,
     payload: { labels: { rack: 'r1' } },

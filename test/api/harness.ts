@@ -65,7 +65,7 @@ export interface ApiHarness {
 }
 
 export async function apiHarness(
-  options: Partial<Pick<ApiDeps, 'authLimits' | 'eventStream'>> & {
+  options: Partial<Pick<ApiDeps, 'authLimits' | 'eventStream' | 'cacheSavings'>> & {
     /** What the API sees of the store, e.g. a FailingStore over the real one. */
     readonly apiStore?: (real: Store) => Store;
   } = {},

@@ -69,12 +69,18 @@ export function machineNotFound(id: string): ApiError {
   );
 }
 
-function storeQuery(query: MachineListQuery): StoreListQuery {
+/** `key=value` pairs of a query (checked by its schema) as labels. */
+export function labelsOf(pairs: readonly string[]): Labels {
   const labels: Record<string, string> = {};
-  for (const pair of query.label ?? []) {
+  for (const pair of pairs) {
     const at = pair.indexOf('=');
     labels[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  return labels;
+}
+
+function storeQuery(query: MachineListQuery): StoreListQuery {
+  const labels = labelsOf(query.label ?? []);
   const states = query.state;
   return {
     filter: {
