@@ -6,7 +6,9 @@ import { registerInit } from './commands/init.js';
 import { registerLab } from './commands/lab.js';
 import { registerOs } from './commands/os.js';
 import { registerProfiles } from './commands/profiles.js';
-import { registerMachines } from './commands/machines.js';
+import { API_COMMANDS, registerMachines, SERVER_COMMANDS } from './commands/machines.js';
+import { registerEvents } from './commands/events.js';
+import { registerStatus } from './commands/status.js';
 import { registerMachinesRender } from './commands/machines-render.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
@@ -21,8 +23,8 @@ export function buildProgram(io: CliIo): Command {
     )
     .option(
       '-c, --config <file>',
-      `configuration file (default: $FLEETBOOT_CONFIG, else the first of ${DEFAULT_CONFIG_PATHS.join(', ')} ` +
-        'that exists, else the embedded defaults)',
+      `configuration file of the server commands (default: $FLEETBOOT_CONFIG, else the first of ` +
+        `${DEFAULT_CONFIG_PATHS.join(', ')} that exists, else the embedded defaults)`,
     )
     .addHelpText('after', `\n${EXIT_CODE_HELP}\n`)
     .showHelpAfterError('(run with --help for usage)')
@@ -38,6 +40,14 @@ export function buildProgram(io: CliIo): Command {
   registerMachinesRender(registerMachines(program, io), io);
   registerLab(program, io);
   registerToken(program, io);
+  registerEvents(program, io);
+  registerStatus(program, io);
+  for (const command of program.commands) {
+    // The API commands are clients of a running server (--server, --token); the others run on the server itself.
+    command.helpGroup(
+      ['machines', 'events', 'status'].includes(command.name()) ? API_COMMANDS : SERVER_COMMANDS,
+    );
+  }
   program
     .command('version')
     .description('Print the version of fleetboot and of the Node.js it runs on.')

@@ -1,51 +1,42 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseTtl } from '../../src/cli/commands/machines.js';
 import { parseImportFile } from '../../src/cli/machines/import-file.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/types.js';
 import { parseMac } from '../../src/values/mac.js';
-import { runInProcess } from '../support/cli.js';
+import { type CliServer, startCliServer } from '../support/cli-server.js';
 
-// `fleetboot machines …` against a real SQLite store in a scratch directory (issue 5 item 3).
+// `fleetboot machines …` against a running fleetboot (issue 6 item 3): list, show, label, assign, install,
+// reinstall, cancel and forget through its API with a token; import on the server, against its store.
 
-const CONFIG = `dataDir: data
-profiles:
-  - name: debian12
-    os: debian-12-amd64
-    template: debian-preseed
-  - name: web
-    os: debian-12-amd64
-    template: debian-preseed
-`;
-
-let dir: string;
-const env = { USER: 'tester' };
-const run = (...argv: string[]) => runInProcess(['machines', ...argv], { cwd: dir, env });
-
-async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore('sqlite', { dataDir: path.join(dir, 'data') });
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
+let s: CliServer;
+const run = (...argv: string[]) => s.run(['machines', ...argv]);
 
 function write(name: string, text: string): string {
-  writeFileSync(path.join(dir, name), text);
+  writeFileSync(path.join(s.dir, name), text);
   return name;
 }
 
-async function listed(
-  ...argv: string[]
-): Promise<{ hostname: string; state: string; profile: string | null }[]> {
-  const { code, stdout } = await run('list', '--output', 'json', ...argv);
-  expect(code).toBe(0);
-  return JSON.parse(stdout) as { hostname: string; state: string; profile: string | null }[];
+interface Listed {
+  hostname: string;
+  state: string;
+  profile: string | null;
+  labels: Record<string, string>;
 }
+
+async function listed(...argv: string[]): Promise<Listed[]> {
+  const { code, stdout, stderr } = await run('list', '--output', 'json', ...argv);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as Listed[];
+}
+
+const machineOf = async (mac: string) => {
+  const machine = await s.server.store.inventory.getByMac(parseMac(mac));
+  if (machine === undefined) throw new Error(`${mac} is not in the inventory`);
+  return machine;
+};
 
 const CSV = `mac,hostname,labels,profile
 52:54:00:00:00:01,node01,rack=r1;role=web,web
@@ -53,16 +44,23 @@ const CSV = `mac,hostname,labels,profile
 52:54:00:00:00:03;52:54:00:00:01:03,node03,rack=r2,
 `;
 
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-machines-'));
-  write('fleetboot.yaml', CONFIG);
-});
+/** One server for the file (it takes a second or two to start); each test begins with an empty inventory. */
+function withServer(): void {
+  beforeAll(async () => {
+    s = await startCliServer();
+  });
+  afterAll(async () => {
+    await s.stop();
+  });
+  beforeEach(async () => {
+    const { items } = await s.server.store.inventory.list({ limit: 1000 });
+    for (const machine of items) await s.server.store.inventory.forget(machine.id);
+  });
+}
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+describe('fleetboot machines import (on the server)', () => {
+  withServer();
 
-describe('fleetboot machines import', () => {
   it('imports a CSV file, and a second import changes nothing', async () => {
     const first = await run('import', write('m.csv', CSV));
     expect(first).toMatchObject({
@@ -105,13 +103,49 @@ describe('fleetboot machines import', () => {
   });
 });
 
-describe('fleetboot machines assign, install, reinstall, cancel, forget', () => {
+describe('fleetboot machines over the API', () => {
+  withServer();
   beforeEach(async () => {
     expect((await run('import', write('m.csv', CSV))).code).toBe(0);
   });
 
+  it('lists with filters (state, label, pattern) as a table and as JSON', async () => {
+    expect((await listed('--label', 'rack=r1')).map((m) => m.hostname)).toEqual(['node01', 'node02']);
+    expect((await listed('--state', 'ready')).map((m) => m.hostname)).toEqual(['node01']);
+    expect((await listed('--state', 'discovered', '--match', 'NODE0?')).map((m) => m.hostname)).toEqual([
+      'node02',
+      'node03',
+    ]);
+    expect((await listed('--match', '52:54:00:00:01:*')).map((m) => m.hostname)).toEqual(['node03']);
+    const table = await run('list', '--label', 'rack=r2');
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +HOSTNAME +MAC +STATE +PROFILE +LABELS +MARK EXPIRES$/);
+    expect(table.stdout).toMatch(
+      /\bnode03 +52:54:00:00:00:03,52:54:00:00:01:03 +discovered +- +rack=r2 +-\n$/,
+    );
+  });
+
+  it('shows one machine by MAC, host name or id, as text and as JSON', async () => {
+    const shown = await run('show', '52-54-00-00-00-01');
+    expect(shown.stdout).toMatch(/^id: +[0-9a-f-]{36}\nhostname: +node01\n/);
+    expect(shown.stdout).toContain('\nlabels:       rack=r1,role=web\n');
+    const { id } = await machineOf('52:54:00:00:00:01');
+    const byId = await run('show', id, '--output', 'json');
+    expect(JSON.parse(byId.stdout)).toMatchObject({
+      id,
+      hostname: 'node01',
+      state: 'ready',
+      installMark: null,
+    });
+    expect((await run('show', 'NODE02')).stdout).toContain('52:54:00:00:00:02');
+    const missing = await run('show', 'node09');
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('node09: no such machine');
+  });
+
   it('assigns by label, marks by pattern, prints the expiry and never the token', async () => {
-    const assigned = await run('assign', 'debian12', '--label', 'rack=r1', '--actor', 'alice@admin');
+    const since = Date.now();
+    const assigned = await run('assign', 'debian12', '--label', 'rack=r1');
     expect(assigned.stdout).toBe(
       'node01 (52:54:00:00:00:01): profile debian12, ready\nnode02 (52:54:00:00:00:02): profile debian12, ready\n',
     );
@@ -127,27 +161,33 @@ describe('fleetboot machines assign, install, reinstall, cancel, forget', () => 
     // An install token is 43 base64url characters; nothing of that shape is printed.
     expect(install.stdout).not.toMatch(/[A-Za-z0-9_-]{43}/);
     expect((await listed('--state', 'queued')).map((m) => m.hostname)).toEqual(['node01', 'node02']);
+    const queued = await machineOf('52:54:00:00:00:02');
+    expect(queued.state).toBe('queued');
+    expect(queued.installMark?.by).toBe('operator');
 
-    const audit = await withStore((store) => store.audit.list());
+    // The API audits each change under the token's name; the import was the server's user.
+    const audit = await s.server.store.audit.list({ since });
     expect(audit.map((a) => [a.actor, a.action, a.outcome])).toContainEqual([
-      'alice@admin',
+      'operator',
       'machine.assign',
       'ok',
     ]);
-    expect(audit.at(-1)).toMatchObject({
-      actor: `tester@${hostname()}`,
-      action: 'machine.mark',
-      outcome: 'ok',
-    });
+    expect(audit.filter((a) => a.action === 'machine.mark').map((a) => [a.actor, a.outcome])).toEqual([
+      ['operator', 'ok'],
+      ['operator', 'ok'],
+    ]);
+    expect((await s.server.store.audit.list()).some((a) => a.actor === `tester@${hostname()}`)).toBe(true);
   });
 
-  it('refuses a first install of an installed machine, does a reinstall, and exits 1 on any refusal', async () => {
-    await withStore(async (store) => {
-      const machine = await store.inventory.getByMac(parseMac('52:54:00:00:00:01'));
-      if (!machine) throw new Error('node01 missing');
-      await store.inventory.update(machine.id, { state: 'installed' }, { state: 'ready' });
-    });
-    const refused = await run('install', 'node01', '52:54:00:00:00:02');
+  it('acts on each machine of a selection, reports each, and exits 1 if any was refused', async () => {
+    await s.server.store.inventory.update(
+      (await machineOf('52:54:00:00:00:01')).id,
+      { state: 'installed' },
+      {
+        state: 'ready',
+      },
+    );
+    const refused = await run('install', 'node01', '52:54:00:00:00:02', 'node03');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       'node01 (52:54:00:00:00:01): refused: installed: installing again wipes its disk',
@@ -155,23 +195,48 @@ describe('fleetboot machines assign, install, reinstall, cancel, forget', () => 
     expect(refused.stderr).toContain(
       'node02 (52:54:00:00:00:02): refused: discovered: assign a profile first',
     );
-    expect(refused.stderr).toContain('fleetboot: 2 of 2 machine(s) refused');
+    expect(refused.stderr).toContain('fleetboot: 3 of 3 machine(s) refused');
+    expect((await run('assign', 'debian12', 'node02', 'node03')).code).toBe(0);
+    const mixed = await run('install', '--label', 'rack=r1', 'node03');
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout).toMatch(
+      /^node03 .*: queued, mark expires .*\nnode02 .*: queued, mark expires .*\n$/,
+    );
+    expect(mixed.stderr).toContain('fleetboot: 1 of 3 machine(s) refused');
     const reinstall = await run('reinstall', 'node01');
     expect(reinstall.code).toBe(0);
     expect(reinstall.stdout).toMatch(/^node01 .*: queued, mark expires/);
+    expect((await machineOf('52:54:00:00:00:01')).state).toBe('queued');
+
+    const cancel = await run('cancel', '--match', 'node0*');
+    expect(cancel.stdout).toBe(
+      'node01 (52:54:00:00:00:01): mark canceled, installed\n' +
+        'node02 (52:54:00:00:00:02): mark canceled, ready\n' +
+        'node03 (52:54:00:00:00:03): mark canceled, ready\n',
+    );
+    expect((await listed('--state', 'queued')).map((m) => m.hostname)).toEqual([]);
   });
 
-  it('cancels a mark, forgets only unmarked machines, and shows a machine by MAC', async () => {
-    expect((await run('install', 'node01')).code).toBe(0);
-    expect((await run('forget', 'node01')).stderr).toContain(
-      'refused: queued: marked for install; cancel first',
+  it('sets and removes labels, keeping the others', async () => {
+    const labelled = await run('label', '--label', 'rack=r1', '--set', 'batch=3', '--unset', 'role');
+    expect(labelled.stdout).toBe(
+      'node01 (52:54:00:00:00:01): labels batch=3,rack=r1\nnode02 (52:54:00:00:00:02): labels batch=3,rack=r1\n',
     );
-    expect((await run('cancel', 'node01')).stdout).toBe('node01 (52:54:00:00:00:01): mark canceled, ready\n');
-    const shown = await run('show', '52-54-00-00-00-01');
-    expect(shown.stdout).toMatch(/^id: +[0-9a-f-]{36}\nhostname: +node01\n/);
-    expect((await run('forget', 'node01', 'node03')).code).toBe(0);
-    expect((await listed()).map((m) => m.hostname)).toEqual(['node02']);
-    expect((await run('show', 'node01')).stderr).toContain('node01: no such machine');
+    expect((await machineOf('52:54:00:00:00:01')).labels).toEqual({ rack: 'r1', batch: '3' });
+    expect((await listed('--label', 'batch=3')).map((m) => m.hostname)).toEqual(['node01', 'node02']);
+    expect((await run('label', 'node01')).code).toBe(2);
+    expect((await run('label', 'node01', '--set', 'bad key=1')).code).toBe(2);
+  });
+
+  it('forgets only unmarked machines, with an admin token', async () => {
+    expect((await run('install', 'node01')).code).toBe(0);
+    const asOperator = await run('forget', 'node02');
+    expect(asOperator.code).toBe(6);
+    expect(asOperator.stderr).toContain('this call needs the admin role; token operator has operator');
+    const forget = (...names: string[]) => s.run(['machines', 'forget', ...names], 'admin');
+    expect((await forget('node01')).stderr).toContain('refused: queued: marked for install; cancel first');
+    expect((await forget('node02', 'node03')).code).toBe(0);
+    expect((await listed()).map((m) => m.hostname)).toEqual(['node01']);
   });
 
   it('refuses a change with no selection, and clears a profile with --clear', async () => {

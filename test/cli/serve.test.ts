@@ -50,8 +50,14 @@ describe('fleetboot serve', () => {
     expect(statSync(path.join(dir, 'data', 'fleetboot.db')).mode & 0o777).toBe(0o600);
   });
 
-  it('starts on its defaults without a warning: nothing there calls for the operator', async () => {
-    const child = serve(scratch());
+  it('starts on its defaults without a warning, also with the API client variables set', async () => {
+    // FLEETBOOT_URL and FLEETBOOT_TOKEN are the CLI's (src/cli/client/settings.ts), not settings: an operator who
+    // exports them for `fleetboot status` must still be able to start serve in that shell.
+    const child = serve(scratch(), {
+      ...LOOPBACK_ANY_PORT,
+      FLEETBOOT_URL: 'http://127.0.0.1:8080',
+      FLEETBOOT_TOKEN: `fbt_${'A'.repeat(43)}`,
+    });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     await waitForLogLine(child, (l) => l.msg === 'fleetboot up', 20_000);

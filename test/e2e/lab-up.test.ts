@@ -9,7 +9,7 @@ import { labVm } from '../../src/cli/lab/lab-config.js';
 import { readUpRecord } from '../../src/cli/lab/up-record.js';
 import { listNamespaces } from '../../src/lab/index.js';
 import { isRunning } from '../../src/lab/proc.js';
-import { runInProcess, spawnCli, waitForExit } from '../support/cli.js';
+import { CLI_MAIN, spawnCli, TSX_LOADER, waitForExit } from '../support/cli.js';
 import { describeLab } from '../support/lab.js';
 
 // `fleetboot lab up --vms 1` as a newcomer runs it (a real child process that detaches its lab), then
@@ -59,8 +59,28 @@ describeLab('fleetboot lab up / lab down', () => {
     expect(isRunning(record!.owner)).toBe(true);
     const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(`${record!.tag}-`));
     expect(namespaces.length).toBeGreaterThanOrEqual(2); // the switch and fleetboot's host
-    const list = await runInProcess(['-c', path.join(dir, 'fleetboot.yaml'), 'machines', 'list']);
-    expect(list.code).toBe(0);
+    // The CLI over the API, inside the lab's namespace, as the summary says to run it.
+    const cli =
+      /ip netns exec (\S+) env FLEETBOOT_URL=(\S+) FLEETBOOT_TOKEN=(\S+) fleetboot machines list/.exec(
+        up.stdout,
+      );
+    expect(cli).not.toBeNull();
+    const [, cliNamespace, server, viewerToken] = cli!;
+    const list = await execFileP(
+      'ip',
+      [
+        'netns',
+        'exec',
+        cliNamespace!,
+        process.execPath,
+        '--import',
+        TSX_LOADER,
+        CLI_MAIN,
+        'machines',
+        'list',
+      ],
+      { env: { ...process.env, FLEETBOOT_URL: server!, FLEETBOOT_TOKEN: viewerToken! } },
+    );
     expect(list.stdout).toMatch(new RegExp(`${vm.hostname}.*(queued|installing)`));
     // The API answers inside the lab's namespace with the viewer token the summary printed.
     const api = /ip netns exec (\S+) curl -s -H 'Authorization: Bearer (\S+)' (\S+)\/machines/.exec(

@@ -16,7 +16,7 @@ import { type Host, type QemuClient, startQemu, type Switch } from '../../src/la
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { parseMac } from '../../src/values/mac.js';
-import { runInProcess } from '../support/cli.js';
+import { CLI_MAIN, runInProcess, TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
 import { waitForTimeline } from './fixtures/boot-lab.js';
 import { startFleetboot } from './fixtures/lab-peers.js';
@@ -92,7 +92,29 @@ describeLab('Debian 12 installs from fleetboot alone (QEMU, software emulation)'
       await fleetboot.stop(10_000);
     });
     await cli('machines', 'import', machinesFile);
-    await cli('machines', 'install', BIOS.hostname, UEFI.hostname);
+    // Marking is the API's: the CLI runs inside the lab's namespace, where fleetboot listens, with a token.
+    const created = await runInProcess([
+      '-c',
+      configFile,
+      'token',
+      'create',
+      '--name',
+      'e2e',
+      '--role',
+      'operator',
+    ]);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    const marked = await server.exec(
+      process.execPath,
+      ['--import', TSX_LOADER, CLI_MAIN, 'machines', 'install', BIOS.hostname, UEFI.hostname],
+      {
+        env: { FLEETBOOT_URL: `http://${LAB_SERVER}:${LAB_HTTP_PORT}`, FLEETBOOT_TOKEN: token },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(marked.stderr).toBe('');
+    expect(marked.code).toBe(0);
     store = await openStore(
       { dialect: 'sqlite', file: path.join(dir, 'data', 'fleetboot.db') },
       { dataDir: dir },

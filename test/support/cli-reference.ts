@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { EXIT_CODE_HELP } from '../../src/cli/exit-codes.js';
+import { CLIENT_HELP } from '../../src/cli/client/command.js';
 
 const quietIo: CliIo = { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: '/' };
 
@@ -23,6 +24,9 @@ export function renderCliReference(): string {
     '# fleetboot command line\n\n' +
     'Generated from the program by `npm run docs:cli`; every section is what `--help` prints.\n\n' +
     `\`\`\`text\n${EXIT_CODE_HELP}\n\`\`\`\n\n` +
+    'The API commands (`machines list|show|label|assign|install|reinstall|cancel|forget`, `events`, `status`) ' +
+    'say after their options:\n\n' +
+    `\`\`\`text${CLIENT_HELP}\`\`\`\n\n` +
     sections.join('\n')
   );
 }

@@ -9,11 +9,30 @@ const require = createRequire(import.meta.url);
 export const TSX_LOADER = require.resolve('tsx');
 export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+export interface InProcessOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Standard output as a terminal of this width (`fleetboot status` redraws there). */
+  readonly terminal?: { readonly columns: number };
+  /** Stops a command that follows, as Ctrl-C would. */
+  readonly signal?: AbortSignal;
+}
+
 /** Runs one command line in-process and returns what it printed and its exit code. */
 export async function runInProcess(
   argv: readonly string[],
-  { env = {}, cwd = process.cwd() }: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: InProcessOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const started = startInProcess(argv, options);
+  const code = await started.done;
+  return { code, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+/** Starts one command line in-process: what it printed so far, and its exit code when it ends. */
+export function startInProcess(
+  argv: readonly string[],
+  { env = {}, cwd = process.cwd(), terminal, signal }: InProcessOptions = {},
+): { stdout(): string; stderr(): string; readonly done: Promise<number> } {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -21,9 +40,10 @@ export async function runInProcess(
     stderr: (t) => (stderr += t),
     env,
     cwd,
+    terminal,
+    signal,
   };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
+  return { stdout: () => stdout, stderr: () => stderr, done: runCli(argv, io) };
 }
 
 /** Starts `fleetboot ARGS` as a child process (a real process: signals, exit codes, file modes). */

@@ -1,34 +1,56 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { MACHINE_STATES, type Machine, type MachineState } from '../../inventory/machine.js';
-import { LifecycleRefusedError } from '../../provision/lifecycle.js';
+import { MACHINE_STATES, type MachineState } from '../../inventory/machine.js';
 import { isOneOf } from '../../values/guards.js';
-import { parseLabelPair } from '../../values/label.js';
+import { parseLabelKey, parseLabelPair } from '../../values/label.js';
+import { type ApiClient, ApiCallError } from '../client/api-client.js';
+import { apiCommand, withClient } from '../client/command.js';
+import { isFatal } from '../client/errors.js';
+import { apiMachines, machineCalls } from '../client/machines.js';
 import { ExitCode } from '../exit-codes.js';
 import { CommandError, type CliIo } from '../io.js';
+import { eachInOrder } from '../machines/each.js';
 import { parseImportFile } from '../machines/import-file.js';
 import { findMachine, type Selection, SelectionError, selectMachines } from '../machines/select.js';
-import { actorOf, message, type Session, withSession } from '../machines/session.js';
-import { iso, machineDetails, machineJson, machineTable } from '../machines/view.js';
+import { actorOf, message, withSession } from '../machines/session.js';
+import {
+  iso,
+  labelText,
+  machineDetails,
+  machineJson,
+  machineName,
+  type MachineRecord,
+  machineTable,
+} from '../machines/view.js';
 
-// `fleetboot machines …` (issue 5 item 3): the inventory and the install lifecycle from the command line, against
-// the store `serve` uses. Every change goes through the lifecycle, so it is the same event and audit entry an API
-// call makes, with `--actor` (default $USER@host) as who did it.
+// `fleetboot machines …` (issue 5 item 3, issue 6 item 3). Listing, showing and every change go through the API
+// of a running server, so a change is the lifecycle's (one event, one audit entry under the token's name) and
+// the CLI needs no access to the store. `import` (and `render`, machines-render.ts) run on the server itself.
+
+export const API_COMMANDS = 'API commands (talk to a running server; see --server, --token):';
+export const SERVER_COMMANDS = 'Server commands (run on the server, against its configuration and store):';
+
+/** Machines changed at once after the first (each-in-order.ts); the server serialises the writes anyway. */
+const WIDTH = 8;
 
 interface SelectOptions {
   readonly label: string[];
   readonly match?: string;
-  readonly actor?: string;
 }
+
+type Output = 'table' | 'json';
 
 export function registerMachines(program: Command, io: CliIo): Command {
   const machines = program
     .command('machines')
-    .description('List, show, assign, mark for install and import machines of the inventory.');
+    .description(
+      'List, show, label, assign and mark machines for install (over the API of a running server); import ' +
+        'and render (on the server).',
+    );
 
-  machines
-    .command('list')
+  apiCommand(machines.command('list'))
+    .helpGroup(API_COMMANDS)
     .description('List machines, oldest first; filter by state, label or pattern.')
     .addOption(
       new Option('--state <state>', 'only machines in this state (repeatable)')
@@ -44,30 +66,63 @@ export function registerMachines(program: Command, io: CliIo): Command {
         options: { state: MachineState[]; label: string[]; match?: string; output: Output },
         command: Command,
       ) => {
-        await withSession(command, io, async ({ store }) => {
+        await withClient(command, io, async (client) => {
           const selection = selectionOf([], options);
-          const found = await selectMachines(store.inventory, {
-            ...selection,
-            // No filter at all lists everything: unlike a change, a listing of every machine is harmless.
-            match: selection.match ?? (Object.keys(selection.labels).length === 0 ? '*' : undefined),
-            ...(options.state.length === 0 ? {} : { states: options.state }),
-          });
+          const found = await selected(
+            selectMachines(apiMachines(client), {
+              ...selection,
+              // No filter at all lists everything: unlike a change, a listing of every machine is harmless.
+              match: selection.match ?? (Object.keys(selection.labels).length === 0 ? '*' : undefined),
+              ...(options.state.length === 0 ? {} : { states: options.state }),
+            }),
+          );
           io.stdout(options.output === 'json' ? json(found.map(machineJson)) : machineTable(found));
         });
       },
     );
 
-  machines
-    .command('show')
+  apiCommand(machines.command('show'))
+    .helpGroup(API_COMMANDS)
     .description('Show one machine: by id, MAC, host name or SMBIOS UUID.')
     .argument('<machine>', 'id, MAC, host name or SMBIOS UUID')
     .addOption(outputOption())
     .action(async (name: string, options: { output: Output }, command: Command) => {
-      await withSession(command, io, async ({ store }) => {
-        const machine = await found(findMachine(store.inventory, name));
+      await withClient(command, io, async (client) => {
+        const machine = await selected(findMachine(apiMachines(client), name));
         io.stdout(options.output === 'json' ? json(machineJson(machine)) : machineDetails(machine));
       });
     });
+
+  selecting(machines.command('label'))
+    .description(
+      "Set or remove labels of machines (each machine's other labels stay). Select machines by name, or with " +
+        '--label and --match as the other commands do.',
+    )
+    .argument('[machines...]', 'ids, MACs, host names or SMBIOS UUIDs')
+    .addOption(
+      new Option('--set <key=value>', 'set this label (repeatable)').argParser(collectLabel).default([]),
+    )
+    .addOption(
+      new Option('--unset <key>', 'remove this label (repeatable)').argParser(collectKey).default([]),
+    )
+    .action(
+      async (
+        names: string[],
+        options: SelectOptions & { set: string[]; unset: string[] },
+        command: Command,
+      ) => {
+        if (options.set.length === 0 && options.unset.length === 0)
+          throw usage('label needs --set or --unset');
+        const set = Object.fromEntries(options.set.map((pair) => parseLabelPair(pair)));
+        await change(command, io, names, options, async (client, machine) => {
+          const labelled = await relabel(client, machine, (labels) => ({
+            ...Object.fromEntries(Object.entries(labels).filter(([key]) => !options.unset.includes(key))),
+            ...set,
+          }));
+          return `labels ${labelText(labelled.labels) || '(none)'}`;
+        });
+      },
+    );
 
   selecting(machines.command('assign'))
     .description(
@@ -87,11 +142,10 @@ export function registerMachines(program: Command, io: CliIo): Command {
         const clear = options.clear === true;
         if (!clear && profile === undefined) throw usage('assign needs a profile (or --clear)');
         const targets = clear && profile !== undefined ? [profile, ...names] : names;
-        await change(command, io, targets, options, (lifecycle, machine, actor) =>
-          lifecycle
-            .assign(machine.id, clear ? null : (profile ?? null), actor)
-            .then((m) => `profile ${m.profile ?? 'cleared'}, ${m.state}`),
-        );
+        await change(command, io, targets, options, async (client, machine) => {
+          const m = await machineCalls.assign(client, machine.id, clear ? null : (profile ?? null));
+          return `profile ${m.profile ?? 'cleared'}, ${m.state}`;
+        });
       },
     );
 
@@ -112,13 +166,9 @@ export function registerMachines(program: Command, io: CliIo): Command {
         ).argParser(parseTtl),
       )
       .action(async (names: string[], options: SelectOptions & { ttl?: number }, command: Command) => {
-        await change(command, io, names, options, async (lifecycle, machine, actor) => {
-          // The token goes into the machine's boot config only; it is never printed (catalogue S04).
-          const { machine: marked } = await lifecycle.markInstall(machine.id, {
-            actor,
-            reinstall,
-            ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
-          });
+        await change(command, io, names, options, async (client, machine) => {
+          // The install token goes into the machine's boot config only; the API never sends it (catalogue S04).
+          const marked = await machineCalls.mark(client, machine.id, reinstall, options.ttl);
           return `${marked.state}, mark expires ${iso(marked.installMark?.expiresAt ?? 0)}`;
         });
       });
@@ -128,34 +178,40 @@ export function registerMachines(program: Command, io: CliIo): Command {
     .description('Remove the install mark of machines (queued → ready; installing → failed).')
     .argument('[machines...]', 'ids, MACs, host names or SMBIOS UUIDs')
     .action(async (names: string[], options: SelectOptions, command: Command) => {
-      await change(command, io, names, options, (lifecycle, machine, actor) =>
-        lifecycle.cancel(machine.id, actor).then((m) => `mark canceled, ${m.state}`),
-      );
+      await change(command, io, names, options, async (client, machine) => {
+        const m = await machineCalls.cancel(client, machine.id);
+        return `mark canceled, ${m.state}`;
+      });
     });
 
-  machines
-    .command('forget')
-    .description('Remove machines from the inventory (their events stay). Refused while marked for install.')
+  apiCommand(machines.command('forget'))
+    .helpGroup(API_COMMANDS)
+    .description(
+      'Remove machines from the inventory (their events stay). Refused while marked for install; needs an ' +
+        'admin token. Only machines named one by one.',
+    )
     .argument('<machines...>', 'ids, MACs, host names or SMBIOS UUIDs')
-    .addOption(actorOption())
-    .action(async (names: string[], options: { actor?: string }, command: Command) => {
-      await change(command, io, names, { label: [], ...options }, (lifecycle, machine, actor) =>
-        lifecycle.forget(machine.id, actor).then(() => 'forgotten'),
-      );
+    .action(async (names: string[], _options: unknown, command: Command) => {
+      await change(command, io, names, { label: [] }, async (client, machine) => {
+        await machineCalls.forget(client, machine.id);
+        return 'forgotten';
+      });
     });
 
   machines
     .command('import')
+    .helpGroup(SERVER_COMMANDS)
     .description(
       'Add or update machines from a CSV file (header row of mac, uuid, hostname, labels, profile; several MACs ' +
         'and labels separated by `;`, labels as key=value) or a YAML list of mappings with those keys. Every row ' +
-        'is checked first: one bad row and nothing is imported, each bad row reported by its line.',
+        'is checked first: one bad row and nothing is imported, each bad row reported by its line. Runs on the ' +
+        "server, against its configuration (--config) and store, as fleetboot.yaml's own machines: are.",
     )
     .argument('<file>', 'a .csv, .yaml or .yml file')
     .addOption(
       new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'yaml']),
     )
-    .addOption(actorOption())
+    .addOption(new Option('--actor <name>', 'who the audit trail names (default: $USER@host)'))
     .action(async (file: string, options: { format?: 'csv' | 'yaml'; actor?: string }, command: Command) => {
       const actor = actorOf(options.actor, io);
       const format = options.format ?? formatOf(file);
@@ -189,35 +245,40 @@ export function registerMachines(program: Command, io: CliIo): Command {
   return machines;
 }
 
-type Output = 'table' | 'json';
-
-/** Runs `act` on each selected machine, printing one line each; exit 1 when any was refused. */
+/**
+ * Runs `act` on each selected machine, printing one line each (refusals on standard error); exit 1 when any was
+ * refused. An error that is not about one machine (denied, unreachable, the store down) stops it.
+ */
 async function change(
   command: Command,
   io: CliIo,
   names: readonly string[],
   options: SelectOptions,
-  act: (
-    lifecycle: Awaited<ReturnType<Session['lifecycle']>>,
-    machine: Machine,
-    actor: string,
-  ) => Promise<string>,
+  act: (client: ApiClient, machine: MachineRecord) => Promise<string>,
 ): Promise<void> {
-  const actor = actorOf(options.actor, io);
   const selection = selectionOf(names, options);
-  await withSession(command, io, async (session) => {
-    const targets = await found(selectMachines(session.store.inventory, selection));
+  await withClient(command, io, async (client) => {
+    const targets = await selected(selectMachines(apiMachines(client), selection));
     if (targets.length === 0) throw new CommandError('no machine matches the selection', ExitCode.failure);
-    const lifecycle = await session.lifecycle();
     let refused = 0;
-    for (const machine of targets) {
-      try {
-        io.stdout(`${nameOf(machine)}: ${await act(lifecycle, machine, actor)}\n`);
-      } catch (error) {
-        if (!(error instanceof LifecycleRefusedError)) throw error;
-        refused++;
-        io.stderr(`${nameOf(machine)}: refused: ${error.message}\n`);
+    const { attempted, fatal } = await eachInOrder(
+      targets,
+      { width: WIDTH, isFatal },
+      (machine) => act(client, machine),
+      (machine, outcome) => {
+        if (outcome.ok) {
+          io.stdout(`${machineName(machine)}: ${outcome.value}\n`);
+        } else if (!isFatal(outcome.error)) {
+          refused++;
+          io.stderr(`${machineName(machine)}: refused: ${message(outcome.error)}\n`);
+        }
+      },
+    );
+    if (fatal !== undefined) {
+      if (attempted < targets.length || targets.length > 1) {
+        io.stderr(`fleetboot: stopped after ${attempted} of ${targets.length} machine(s)\n`);
       }
+      throw fatal;
     }
     if (refused > 0) {
       throw new CommandError(`${refused} of ${targets.length} machine(s) refused`, ExitCode.failure);
@@ -225,13 +286,25 @@ async function change(
   });
 }
 
-/** `node01 (52:54:00:12:34:56)`, or the MAC alone for a machine without a host name. */
-function nameOf(machine: Machine): string {
-  const mac = machine.macs[0] ?? machine.id;
-  return machine.hostname === null ? mac : `${machine.hostname} (${mac})`;
+/** Replaces a machine's labels with `update(current)`, reading it again if it changed meanwhile (409). */
+async function relabel(
+  client: ApiClient,
+  machine: MachineRecord,
+  update: (labels: MachineRecord['labels']) => Record<string, string>,
+): Promise<MachineRecord> {
+  let current = machine;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await machineCalls.setLabels(client, current.id, update(current.labels), current.version);
+    } catch (error) {
+      const conflict = error instanceof ApiCallError && error.code === 'FLEETBOOT_MACHINE_CONFLICT';
+      if (!conflict || attempt === 3) throw error;
+      current = await machineCalls.get(client, current.id);
+    }
+  }
 }
 
-async function found<T>(promise: Promise<T>): Promise<T> {
+async function selected<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (error) {
@@ -240,8 +313,9 @@ async function found<T>(promise: Promise<T>): Promise<T> {
   }
 }
 
+/** A command that acts on a selection of machines over the API. */
 function selecting(command: Command): Command {
-  return command.addOption(labelOption()).addOption(matchOption()).addOption(actorOption());
+  return apiCommand(command).helpGroup(API_COMMANDS).addOption(labelOption()).addOption(matchOption());
 }
 
 function selectionOf(names: readonly string[], options: { label: string[]; match?: string }): Selection {
@@ -255,15 +329,26 @@ function selectionOf(names: readonly string[], options: { label: string[]; match
 
 function labelOption(): Option {
   return new Option('--label <key=value>', 'select machines with this label (repeatable; all must match)')
-    .argParser((value: string, previous: string[]) => {
-      try {
-        parseLabelPair(value);
-      } catch (error) {
-        throw new InvalidArgumentError(message(error));
-      }
-      return [...previous, value];
-    })
+    .argParser(collectLabel)
     .default([]);
+}
+
+export function collectLabel(value: string, previous: string[]): string[] {
+  try {
+    parseLabelPair(value);
+  } catch (error) {
+    throw new InvalidArgumentError(message(error));
+  }
+  return [...previous, value];
+}
+
+function collectKey(value: string, previous: string[]): string[] {
+  try {
+    parseLabelKey(value);
+  } catch (error) {
+    throw new InvalidArgumentError(message(error));
+  }
+  return [...previous, value];
 }
 
 function matchOption(): Option {
@@ -273,11 +358,7 @@ function matchOption(): Option {
   );
 }
 
-function actorOption(): Option {
-  return new Option('--actor <name>', 'who the audit trail names (default: $USER@host)');
-}
-
-function outputOption(): Option {
+export function outputOption(): Option {
   return new Option('--output <format>', 'output format').choices(['table', 'json']).default('table');
 }
 
@@ -312,6 +393,6 @@ function usage(text: string): CommandError {
   return new CommandError(text, ExitCode.usage);
 }
 
-function json(value: unknown): string {
+export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }

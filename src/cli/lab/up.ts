@@ -167,14 +167,31 @@ export async function labUpForeground(options: LabUpOptions, io: CliIo): Promise
     ).trim();
     say(`importing and marking ${vms.length} machine(s) for install`);
     await fleetboot(io, configFile, ['machines', 'import', machinesFile, '--actor', 'fleetboot lab up']);
-    await fleetboot(io, configFile, [
-      'machines',
-      'install',
-      '--label',
-      'lab=yes',
-      '--actor',
-      'fleetboot lab up',
-    ]);
+    // Marking goes through the API, which listens inside the lab's namespace only: the CLI runs there, with an
+    // operator token of its own that the audit log names.
+    const operatorToken = (
+      await fleetbootOutput(io, configFile, ['token', 'create', '--name', 'lab-up', '--role', 'operator'])
+    ).trim();
+    const marked = await server.exec(
+      process.execPath,
+      [
+        ...process.execArgv,
+        script ?? '',
+        'machines',
+        'install',
+        '--label',
+        'lab=yes',
+        '--server',
+        labApiBase(),
+      ],
+      { env: { FLEETBOOT_TOKEN: operatorToken }, timeoutMs: 60_000 },
+    );
+    if (marked.code !== 0) {
+      throw new CommandError(
+        `fleetboot machines install failed (exit ${String(marked.code)}):\n${marked.stderr}`,
+        ExitCode.failure,
+      );
+    }
     for (const vm of vms) {
       const tap = await lab.addTap(sw);
       startQemu(tap, {
@@ -289,9 +306,15 @@ interface Summary {
   readonly viewerToken: string;
 }
 
+/** Where fleetboot serves its API inside the lab's namespace. */
+function labApiBase(): string {
+  return `http://${LAB_SERVER}:${LAB_HTTP_PORT}`;
+}
+
 function summaryText(s: Summary): string {
   const inNs = `ip netns exec ${s.namespace}`;
-  const base = `http://${LAB_SERVER}:${LAB_HTTP_PORT}`;
+  const base = labApiBase();
+  const cli = `${inNs} env FLEETBOOT_URL=${base} FLEETBOOT_TOKEN=${s.viewerToken} fleetboot`;
   const api = `${inNs} curl -s -H 'Authorization: Bearer ${s.viewerToken}' ${base}/api/v1`;
   return [
     `fleetboot lab ${s.tag} is up: ${s.vms.length} VM(s) PXE-booting the Debian 12 installer from fleetboot at ${LAB_SERVER}.`,
@@ -299,7 +322,8 @@ function summaryText(s: Summary): string {
     `  directory     ${s.options.dir}`,
     `  config        ${s.configFile}`,
     `  server log    tail -f ${s.serverLog}`,
-    `  machines      fleetboot -c ${s.configFile} machines list`,
+    `  machines      ${cli} machines list`,
+    `  status        ${cli} status        (events: ${cli} events --follow)`,
     `  API           ${api}/machines   (also /events, /events/stream, /leases, /images; viewer token)`,
     `  API docs      ${inNs} curl -s ${base}/api/v1/docs`,
     `  health        ${inNs} curl -s ${base}/healthz`,

@@ -12,8 +12,8 @@ import { ExitCode } from '../exit-codes.js';
 import { CommandError, type CliIo } from '../io.js';
 import { loadCommandConfig } from '../commands/load.js';
 
-// What a `fleetboot machines …` command runs against: the configuration, the store it names (the same one
-// `serve` uses, so the CLI and the server see one inventory), and the lifecycle over both.
+// What a server command runs against (`token`, `machines import`, `machines render`): the configuration, the store
+// it names (the same one `serve` uses), and the lifecycle over both. The API commands (client/) never open it.
 
 export interface Session {
   readonly config: FleetbootConfig;

@@ -1,10 +1,17 @@
+import type { Static } from 'typebox';
+import type { Out } from '../../api/route.js';
+import type { MachineSchema } from '../../api/schemas.js';
 import type { JsonObject } from '../../inventory/json.js';
-import type { Machine } from '../../inventory/machine.js';
 
 // How machines are printed. The install mark is shown with who and until when, never with its token hash: list
-// and show output ends up in tickets and chat logs (guide: no secrets in list responses).
+// and show output ends up in tickets and chat logs (guide: no secrets in list responses). Text a machine sent
+// about itself (host name, vendor class over DHCP) is printed with its control characters escaped, so a client
+// cannot write escape sequences into an operator's terminal.
 
-export function machineJson(machine: Machine): JsonObject {
+/** A machine as the API sends it; the store's Machine is one too. */
+export type MachineRecord = Out<Static<typeof MachineSchema>>;
+
+export function machineJson(machine: MachineRecord): JsonObject {
   const mark = machine.installMark;
   return {
     id: machine.id,
@@ -27,7 +34,7 @@ export function machineJson(machine: Machine): JsonObject {
 const COLUMNS = ['ID', 'HOSTNAME', 'MAC', 'STATE', 'PROFILE', 'LABELS', 'MARK EXPIRES'] as const;
 
 /** A table, one machine a line, columns padded to their widest cell. */
-export function machineTable(machines: readonly Machine[]): string {
+export function machineTable(machines: readonly MachineRecord[]): string {
   const rows = machines.map((m) => [
     m.id,
     m.hostname ?? '-',
@@ -41,7 +48,7 @@ export function machineTable(machines: readonly Machine[]): string {
 }
 
 /** `key: value` lines for one machine. */
-export function machineDetails(machine: Machine): string {
+export function machineDetails(machine: MachineRecord): string {
   const mark = machine.installMark;
   const lines: [string, string][] = [
     ['id', machine.id],
@@ -59,10 +66,16 @@ export function machineDetails(machine: Machine): string {
     ['updated', iso(machine.updatedAt)],
   ];
   const width = Math.max(...lines.map(([key]) => key.length));
-  return lines.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${value}\n`).join('');
+  return lines.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${printable(value)}\n`).join('');
 }
 
-export function labelText(labels: Machine['labels']): string {
+/** `node01 (52:54:00:12:34:56)`, or the MAC alone for a machine without a host name. */
+export function machineName(machine: MachineRecord): string {
+  const mac = machine.macs[0] ?? machine.id;
+  return printable(machine.hostname === null ? mac : `${machine.hostname} (${mac})`);
+}
+
+export function labelText(labels: MachineRecord['labels']): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -72,9 +85,18 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Text with C0 and C1 controls, DEL and line separators as `\u001b`: one line, no terminal escape sequences. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  return rows
+  const cells = rows.map((row) => row.map(printable));
+  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0))) ?? [];
+  return cells
     .map(
       (row) =>
         `${row
