@@ -144,6 +144,25 @@ describe('fleetboot events', () => {
     }
   });
 
+  it('--follow keeps its stream open longer than --timeout, which bounds only each connection', async () => {
+    const stop = new AbortController();
+    const run = startInProcess(['events', '--follow', '--limit', '1', '--timeout', '1'], {
+      cwd: s.dir,
+      env: s.env('viewer'),
+      signal: stop.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(run.stderr()).toContain('following the event log'), { timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past the 1 s timeout
+      await s.server.store.events.append({ mac: MAC2, source: 'tftp', kind: 'after-timeout' });
+      await vi.waitFor(() => expect(run.stdout()).toContain('after-timeout'), { timeout: 5000 });
+      expect(run.stderr()).toBe('fleetboot: following the event log (Ctrl-C stops)\n');
+    } finally {
+      stop.abort();
+    }
+    expect(await run.done).toBe(0);
+  });
+
   it('--follow reconnects after a dropped connection with Last-Event-ID: nothing missed, nothing twice', async () => {
     const proxy = await tcpProxy(s.url);
     const stop = new AbortController();

@@ -85,11 +85,20 @@ export class ApiClient {
     signal: AbortSignal,
   ): Promise<Response> {
     const url = this.url(route, query);
-    const connect = AbortSignal.timeout(this.settings.timeoutMs);
-    const response = await this.send(url, {
-      headers: { ...this.authorization(), ...headers },
-      signal: AbortSignal.any([signal, connect]),
-    });
+    // The timeout is the connection's and the headers': the body of a stream may take as long as it likes.
+    const connecting = new AbortController();
+    const timer = setTimeout(() => {
+      connecting.abort(new DOMException('the headers did not arrive in time', 'TimeoutError'));
+    }, this.settings.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.send(url, {
+        headers: { ...this.authorization(), ...headers },
+        signal: AbortSignal.any([signal, connecting.signal]),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     if (!response.ok) throw this.apiError(response, await this.json(response, url));
     return response;
   }

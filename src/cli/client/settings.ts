@@ -48,21 +48,17 @@ export function clientFilePath(env: NodeJS.ProcessEnv): string {
 /** Flags win over the environment, which wins over the file; a missing token is an error only once one is needed. */
 export function resolveClientSettings(flags: ClientFlags, io: CliIo): ClientSettings {
   const file = readClientFile(clientFilePath(io.env));
-  const fromEnv = (name: string) => (io.env[name] === '' ? undefined : io.env[name]);
-  const [serverText, serverSource] =
-    flags.server !== undefined
-      ? [flags.server, '--server']
-      : fromEnv(SERVER_ENV) !== undefined
-        ? [fromEnv(SERVER_ENV) ?? '', SERVER_ENV]
-        : file?.server !== undefined
-          ? [file.server, file.path]
-          : [DEFAULT_SERVER, 'the default'];
-  const [token, tokenSource] =
-    flags.token !== undefined
-      ? [flags.token, '--token']
-      : fromEnv(TOKEN_ENV) !== undefined
-        ? [fromEnv(TOKEN_ENV), TOKEN_ENV]
-        : [file?.token, file?.path ?? ''];
+  const env = (name: string) => (io.env[name] === '' ? undefined : io.env[name]);
+  const [serverText, serverSource] = first(
+    [flags.server, '--server'],
+    [env(SERVER_ENV), SERVER_ENV],
+    [file?.server, file?.path ?? ''],
+  ) ?? [DEFAULT_SERVER, 'the default'];
+  const [token, tokenSource] = first(
+    [flags.token, '--token'],
+    [env(TOKEN_ENV), TOKEN_ENV],
+    [file?.token, file?.path ?? ''],
+  ) ?? [undefined, ''];
   // Never echo the token: a typo in it is still most of a secret.
   if (token !== undefined && !isApiTokenShape(token.trim())) {
     throw settingsError(
@@ -75,6 +71,14 @@ export function resolveClientSettings(flags: ClientFlags, io: CliIo): ClientSett
     timeoutMs: (flags.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     serverSource,
   };
+}
+
+/** The first value given, with where it came from. */
+function first(
+  ...candidates: readonly (readonly [string | undefined, string])[]
+): readonly [string, string] | undefined {
+  for (const [value, source] of candidates) if (value !== undefined) return [value, source];
+  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { type ApiClient, ApiCallError } from '../client/api-client.js';
 import { apiCommand, withClient } from '../client/command.js';
 import { DEFAULT_RETRIES, followEvents } from '../client/follow.js';
 import { type ApiEvent, apiMachines, fetchEvents, machineCalls } from '../client/machines.js';
+import { MAX_LOG_PAGE } from '../../store/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CommandError, type CliIo, untilStopped } from '../io.js';
 import { findMachine, SelectionError } from '../machines/select.js';
@@ -67,7 +68,7 @@ export function registerEvents(program: Command, io: CliIo): void {
           options.machine === undefined ? undefined : await machineIdOf(client, options.machine);
         const print = printer(client, io, options.output);
         let last = 0;
-        for (const event of await history(client, machineId, options)) {
+        for await (const event of history(client, machineId, options)) {
           await print(event);
           last = event.id;
         }
@@ -92,17 +93,17 @@ async function machineIdOf(client: ApiClient, name: string): Promise<string> {
   }
 }
 
-/** The events to print before following: all since --since (page by page), or the latest --limit. */
-async function history(
+/** The events to print before following, oldest first: all since --since (a page at a time), or the latest --limit. */
+async function* history(
   client: ApiClient,
   machineId: string | undefined,
   options: EventsOptions,
-): Promise<readonly ApiEvent[]> {
+): AsyncGenerator<ApiEvent> {
   if (options.since === undefined) {
     const limit = options.limit ?? DEFAULT_LIMIT;
     const latest: ApiEvent[] = [];
     for (;;) {
-      const size = Math.min(limit - latest.length, 1000);
+      const size = Math.min(limit - latest.length, MAX_LOG_PAGE);
       const page = await fetchEvents(client, {
         machineId,
         order: 'desc',
@@ -112,13 +113,15 @@ async function history(
       latest.push(...page);
       if (page.length < size || latest.length >= limit) break;
     }
-    return latest.reverse();
+    yield* latest.reverse();
+    return;
   }
-  const all: ApiEvent[] = [];
+  let afterId = 0;
   for (;;) {
-    const page = await fetchEvents(client, { machineId, since: options.since, afterId: all.at(-1)?.id ?? 0 });
-    all.push(...page);
-    if (page.length < 1000) return all;
+    const page = await fetchEvents(client, { machineId, since: options.since, afterId });
+    yield* page;
+    afterId = page.at(-1)?.id ?? afterId;
+    if (page.length < MAX_LOG_PAGE) return;
   }
 }
 

@@ -21,7 +21,7 @@ import { API_COMMANDS, collectLabel } from './machines.js';
 
 export type Status = Static<typeof StatusSchema>;
 
-/** Events arriving within this long of each other cause one refresh. */
+/** Events arriving within this long after one another cause one refresh. */
 const SETTLE_MS = 250;
 const DEFAULT_INTERVAL_S = 10;
 
@@ -76,7 +76,8 @@ export function registerStatus(program: Command, io: CliIo): void {
           { fetch, render, intervalMs: options.interval * 1000 },
           (line, stale) => {
             if (terminal === undefined) {
-              if (!stale) io.stdout(`${line}\n`);
+              if (stale === undefined) io.stdout(`${line}\n`);
+              else io.stderr(`fleetboot: the counts are ${stale}\n`);
               return;
             }
             // Redraw in place: back to the start of the line, clear it, write it cut to the terminal's width.
@@ -170,8 +171,11 @@ async function watchStatus(
       const following = AbortSignal.any([signal, watching.signal]);
       // Which event does not matter: any one means the counts are read again.
       for await (const _event of followEvents(client, { afterId: newest?.id ?? 0, signal: following })) {
-        clearTimeout(settle);
-        settle = setTimeout(() => void refresh(), SETTLE_MS);
+        // At most one refresh per SETTLE_MS however fast events come (a storm must not postpone it forever).
+        settle ??= setTimeout(() => {
+          settle = undefined;
+          void refresh();
+        }, SETTLE_MS);
       }
     } catch {
       // The periodic refresh goes on without the stream.
