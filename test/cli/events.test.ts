@@ -152,10 +152,20 @@ describe('fleetboot events', () => {
       signal: stop.signal,
     });
     try {
-      await vi.waitFor(() => expect(run.stderr()).toContain('following the event log'), { timeout: 10_000 });
+      await vi.waitFor(
+        () => {
+          expect(run.stderr()).toContain('following the event log');
+        },
+        { timeout: 10_000 },
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500)); // past the 1 s timeout
       await s.server.store.events.append({ mac: MAC2, source: 'tftp', kind: 'after-timeout' });
-      await vi.waitFor(() => expect(run.stdout()).toContain('after-timeout'), { timeout: 5000 });
+      await vi.waitFor(
+        () => {
+          expect(run.stdout()).toContain('after-timeout');
+        },
+        { timeout: 5000 },
+      );
       expect(run.stderr()).toBe('fleetboot: following the event log (Ctrl-C stops)\n');
     } finally {
       stop.abort();
