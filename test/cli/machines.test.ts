@@ -1,10 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseTtl } from '../../src/cli/commands/machines.js';
 import { parseImportFile } from '../../src/cli/machines/import-file.js';
+import { parseIpv4 } from '../../src/values/ipv4.js';
 import { parseMac } from '../../src/values/mac.js';
+import { tsharkExpertItems, tsharkFields } from '../support/tshark.js';
 import { type CliServer, startCliServer } from '../support/cli-server.js';
 
 // `fleetboot machines …` against a running fleetboot (issue 6 item 3): list, show, label, assign, install,
@@ -123,6 +125,64 @@ describe('fleetboot machines over the API', () => {
     expect(table.stdout).toMatch(
       /\bnode03 +52:54:00:00:00:03,52:54:00:00:01:03 +discovered +- +rack=r2 +-\n$/,
     );
+  });
+
+  it("saves a machine's boot capture as a pcap file that tshark decodes, for a viewer", async () => {
+    const mac = parseMac('52:54:00:00:00:01');
+    const client = { address: parseIpv4('192.0.2.50'), port: 2070 };
+    const server = { address: parseIpv4('192.0.2.1'), port: 69 };
+    const rrq = Buffer.from('\x00\x01pxelinux.0\x00octet\x00blksize\x001468\x00', 'latin1');
+    const oack = Buffer.from('\x00\x06blksize\x001468\x00', 'latin1');
+    const bound = { packets: 100, bytes: 65_536 };
+    const at = Date.now();
+    await s.server.store.captures.append(
+      [
+        {
+          at,
+          mac,
+          protocol: 'tftp',
+          direction: 'in',
+          source: client,
+          destination: server,
+          payload: rrq,
+          payloadLength: rrq.length,
+        },
+        {
+          at: at + 1,
+          mac,
+          protocol: 'tftp',
+          direction: 'out',
+          source: { ...server, port: 40_000 },
+          destination: client,
+          payload: oack,
+          payloadLength: oack.length,
+        },
+      ],
+      bound,
+    );
+    const { code, stderr } = await s.run(['machines', 'capture', 'node01', '-o', 'boot.pcap'], 'viewer');
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^node01 \(52:54:00:00:00:01\): \d+ bytes of capture written to boot\.pcap\n$/);
+    const file = path.join(s.dir, 'boot.pcap');
+    expect(
+      await tsharkFields(file, ['tftp.opcode', 'tftp.source_file', 'tftp.option.name', 'udp.dstport']),
+    ).toEqual([
+      {
+        'tftp.opcode': '1',
+        'tftp.source_file': 'pxelinux.0',
+        'tftp.option.name': 'blksize',
+        'udp.dstport': '69',
+      },
+      { 'tftp.opcode': '6', 'tftp.source_file': '', 'tftp.option.name': 'blksize', 'udp.dstport': '2070' },
+    ]);
+    expect(await tsharkExpertItems(file)).toEqual([]);
+
+    // A machine nobody captured: a valid, empty file. An unknown one: nothing written, the selection's error.
+    expect((await s.run(['machines', 'capture', 'node02', '-o', 'empty.pcap'], 'viewer')).code).toBe(0);
+    expect(await tsharkFields(path.join(s.dir, 'empty.pcap'), ['frame.number'])).toEqual([]);
+    const unknown = await s.run(['machines', 'capture', 'node99', '-o', 'none.pcap'], 'viewer');
+    expect(unknown.code).not.toBe(0);
+    expect(existsSync(path.join(s.dir, 'none.pcap'))).toBe(false);
   });
 
   it('shows one machine by MAC, host name or id, as text and as JSON', async () => {

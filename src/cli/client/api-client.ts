@@ -75,6 +75,28 @@ export class ApiClient {
   }
 
   /**
+   * A GET whose answer is a file, not JSON (a machine's boot capture): its bytes, once the server answered with
+   * the expected content type within the timeout; an error answer throws as `call` does.
+   */
+  async download(route: string, contentType: string): Promise<Uint8Array> {
+    const url = this.url(route);
+    const response = await this.send(url, {
+      headers: { ...this.authorization(), accept: `${contentType}, application/json` },
+      signal: AbortSignal.timeout(this.settings.timeoutMs),
+    });
+    if (!response.ok) throw this.apiError(response, await this.json(response, url));
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith(contentType)) {
+      throw this.foreign(url, `it answered ${type || 'no content type'}, not ${contentType}`);
+    }
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+  }
+
+  /**
    * Opens a streaming GET (the event stream): resolves with the response once its headers arrived within the
    * timeout, or throws as `call` does. The body is the caller's to read and to cancel through `signal`.
    */

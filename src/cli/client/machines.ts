@@ -7,6 +7,7 @@ import {
   MachineSchema,
   StatusSchema,
 } from '../../api/schemas.js';
+import { PCAP_MEDIA_TYPE } from '../../api/routes/capture.js';
 import type { Labels } from '../../inventory/machine.js';
 import { MAX_LOG_PAGE, MAX_PAGE_SIZE, type MachineFilter } from '../../store/types.js';
 import type { MachineSource } from '../machines/select.js';
@@ -65,6 +66,7 @@ export const machineCalls = {
     client.call(MachineSchema, 'POST', machinePath(id, '/cancel'), { body: {} }),
   forget: (client: ApiClient, id: string) => client.call(EmptySchema, 'DELETE', machinePath(id)),
   get: (client: ApiClient, id: string) => client.call(MachineSchema, 'GET', machinePath(id)),
+  capture: (client: ApiClient, id: string) => client.download(machinePath(id, '/capture'), PCAP_MEDIA_TYPE),
   setLabels: (client: ApiClient, id: string, labels: Labels, version: number) =>
     client.call(MachineSchema, 'PUT', machinePath(id, '/labels'), { body: { labels, version } }),
 };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MACHINE_STATES, type MachineState } from '../../inventory/machine.js';
@@ -181,6 +181,25 @@ export function registerMachines(program: Command, io: CliIo): Command {
       await change(command, io, names, options, async (client, machine) => {
         const m = await machineCalls.cancel(client, machine.id);
         return `mark canceled, ${m.state}`;
+      });
+    });
+
+  apiCommand(machines.command('capture'))
+    .helpGroup(API_COMMANDS)
+    .description(
+      "Save a machine's boot signalling (its DHCP and TFTP packets, DATA blocks summarised) as a pcap file for " +
+        'Wireshark, tshark or tcpdump -r.',
+    )
+    .argument('<machine>', 'id, MAC, host name or SMBIOS UUID')
+    .requiredOption('-o, --output-file <file>', 'where to write the pcap file (replaced if it exists)')
+    .action(async (name: string, options: { outputFile: string }, command: Command) => {
+      await withClient(command, io, async (client) => {
+        const machine = await selected(findMachine(apiMachines(client), name));
+        const pcap = await machineCalls.capture(client, machine.id);
+        await writeWhole(path.resolve(io.cwd, options.outputFile), pcap);
+        io.stderr(
+          `${machineName(machine)}: ${String(pcap.length)} bytes of capture written to ${options.outputFile}\n`,
+        );
       });
     });
 
@@ -395,4 +414,16 @@ function usage(text: string): CommandError {
 
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Written beside the target and renamed over it: a reader never sees half a file, a failure leaves none. */
+async function writeWhole(file: string, bytes: Uint8Array): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${String(process.pid)}.tmp`);
+  try {
+    await writeFile(temporary, bytes, { flag: 'wx' });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new CommandError(`cannot write ${file}: ${(error as Error).message}`, ExitCode.failure);
+  }
 }
