@@ -42,23 +42,32 @@ export class TransferCapture {
   private firstBlockAckKept = false;
   private retransmitsKept = 0;
   private duplicatesKept = 0;
-  private lastData: { index: number; at: number; kept: boolean } | undefined;
-  private lastAck: { block: number; at: number; kept: boolean } | undefined;
+  // The last DATA sent and ACK received (monotonic times), in fields rather than objects: set once per window and
+  // per ACK.
+  private lastDataIndex = 0;
+  private lastDataAt = 0;
+  private lastDataKept = true;
+  private lastAckBlock = -1;
+  private lastAckAt = 0;
+  private lastAckKept = true;
 
   constructor(private readonly setup: TransferCaptureSetup) {}
 
-  /** An OACK sent (RFC 2347), the first time or again. */
-  sentOack(bytes: Uint8Array): void {
-    this.out(bytes, bytes.length, this.setup.clock.now());
+  /** An OACK sent (RFC 2347), the first time or again; `at` is monotonic (Clock.monotonic), as below. */
+  sentOack(bytes: Uint8Array, at: number): void {
+    this.out(bytes, bytes.length, this.wall(at));
   }
 
   /** A window sent: blocks `first` … `first + count − 1`, of which the first `resent` were sent before. */
-  sentData(first: number, count: number, resent: number): void {
-    const at = this.setup.clock.now();
+  sentData(first: number, count: number, resent: number, monotonic: number): void {
     const last = first + count - 1;
     // Kept in block order: the retransmitted ones (the window's first `resent`), block 1 on its first send (never
     // a retransmission), the final block.
     const repeatsEnd = first + Math.min(resent, MAX_SAMPLED_REPEATS - this.retransmitsKept);
+    // The wall clock is read only when something is kept; the last window's time is kept as it came.
+    const kept =
+      repeatsEnd > first || (first === 1 && !this.firstDataKept) || last === this.setup.totalBlocks;
+    const at = kept ? this.wall(monotonic) : 0;
     for (let index = first; index < repeatsEnd; index++) this.data(index, at);
     this.retransmitsKept += repeatsEnd - first;
     let lastKept = last < repeatsEnd;
@@ -71,15 +80,16 @@ export class TransferCapture {
       this.data(last, at);
       lastKept = true;
     }
-    this.lastData = { index: last, at, kept: lastKept };
+    this.lastDataIndex = last;
+    this.lastDataAt = monotonic;
+    this.lastDataKept = lastKept;
   }
 
   /**
    * An ACK received from the client's TID. `acknowledged` is the highest block index acknowledged once it was
    * taken (0 before any block); `duplicate`: it acknowledged nothing new.
    */
-  receivedAck(block: number, acknowledged: number, duplicate: boolean): void {
-    const at = this.setup.clock.now();
+  receivedAck(block: number, acknowledged: number, duplicate: boolean, monotonic: number): void {
     let keep = false;
     if (duplicate) {
       keep = this.duplicatesKept < MAX_SAMPLED_REPEATS;
@@ -91,8 +101,10 @@ export class TransferCapture {
       keep = !this.firstBlockAckKept || acknowledged >= this.setup.totalBlocks;
       this.firstBlockAckKept = true;
     }
-    if (keep) this.in(ack(block), at);
-    this.lastAck = { block, at, kept: keep };
+    if (keep) this.in(ack(block), this.wall(monotonic));
+    this.lastAckBlock = block;
+    this.lastAckAt = monotonic;
+    this.lastAckKept = keep;
   }
 
   /** An ERROR from the client ends the transfer (RFC 1350 §7). */
@@ -108,14 +120,19 @@ export class TransferCapture {
   /** The transfer ended: unless it completed, the last DATA sent and the last ACK received show where. */
   ended(complete: boolean): void {
     if (complete) return;
-    const { lastData, lastAck } = this;
-    const data = lastData?.kept === false ? lastData : undefined;
-    const acknowledgement = lastAck?.kept === false ? lastAck : undefined;
+    const data = !this.lastDataKept;
+    const acknowledgement = !this.lastAckKept;
     // In the order they happened; an ACK releases the window after it, so at the same instant it came first.
-    const ackFirst = acknowledgement !== undefined && (data === undefined || acknowledgement.at <= data.at);
-    if (ackFirst) this.in(ack(acknowledgement.block), acknowledgement.at);
-    if (data !== undefined) this.data(data.index, data.at);
-    if (!ackFirst && acknowledgement !== undefined) this.in(ack(acknowledgement.block), acknowledgement.at);
+    const ackFirst = acknowledgement && (!data || this.lastAckAt <= this.lastDataAt);
+    if (ackFirst) this.in(ack(this.lastAckBlock), this.wall(this.lastAckAt));
+    if (data) this.data(this.lastDataIndex, this.wall(this.lastDataAt));
+    if (acknowledgement && !ackFirst) this.in(ack(this.lastAckBlock), this.wall(this.lastAckAt));
+  }
+
+  /** Wall-clock ms of a monotonic instant: the transfer's times are monotonic, a capture's are wall-clock. */
+  private wall(monotonic: number): number {
+    const { clock } = this.setup;
+    return Math.round(clock.now() - (clock.monotonic() - monotonic));
   }
 
   private data(index: number, at: number): void {

@@ -170,7 +170,7 @@ export class Transfer {
         const capture = this.setup.capture;
         if (capture !== undefined) {
           const advancesTo = this.window.newlyAcknowledged(block);
-          capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined);
+          capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined, at);
         }
         this.apply({ kind: 'ack', block, at });
         return;
@@ -230,14 +230,14 @@ export class Transfer {
       case 'send-oack':
         if (this.oackBytes !== undefined) {
           this.send(this.oackBytes);
-          this.setup.capture?.sentOack(this.oackBytes);
+          this.setup.capture?.sentOack(this.oackBytes, at);
         }
         if (action.retransmit) this.setup.metrics.retransmits.inc();
         return;
       case 'send':
         if (action.resent > 0) this.setup.metrics.retransmits.inc(action.resent);
         this.sendBlocks(action.first, action.count);
-        this.setup.capture?.sentData(action.first, action.count, action.resent);
+        this.setup.capture?.sentData(action.first, action.count, action.resent, at);
         return;
       case 'arm':
         this.arm(at, action.ms);
