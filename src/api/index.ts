@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Lifecycle } from '../provision/lifecycle.js';
 import type { Store } from '../store/types.js';
 import type { CacheSavings } from '../values/cache-savings.js';
+import { ApiAuth } from './auth.js';
 import type { FailureLimiterOptions } from './failure-limiter.js';
 import { mountApi } from './plugin.js';
 import type { AnyRoute } from './route.js';
@@ -42,6 +43,11 @@ export interface ApiDeps {
   /** Wall-clock ms: the authentication rate limit's windows. */
   readonly now: () => number;
   readonly authLimits?: Partial<Omit<FailureLimiterOptions, 'now'>>;
+  /**
+   * Authentication, when it is shared with the dashboard (one failure limit for both doors); made from the
+   * options above otherwise.
+   */
+  readonly auth?: ApiAuth;
   readonly eventStream?: Partial<EventStreamOptions>;
 }
 
@@ -72,12 +78,23 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): readonly AnyRo
     routes,
     store: deps.store,
     logger: deps.logger,
-    metrics: deps.metrics,
-    now: deps.now,
-    ...(deps.authLimits === undefined ? {} : { authLimits: deps.authLimits }),
+    auth: deps.auth ?? createApiAuth(deps),
     onClose: () => {
       streams.closeAll();
     },
   });
   return routes;
+}
+
+/** The API's authentication, to share with the dashboard (main.ts passes it to both). */
+export function createApiAuth(
+  deps: Pick<ApiDeps, 'store' | 'logger' | 'metrics' | 'now' | 'authLimits'>,
+): ApiAuth {
+  return new ApiAuth({
+    store: deps.store,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    now: deps.now,
+    ...(deps.authLimits === undefined ? {} : { limits: deps.authLimits }),
+  });
 }

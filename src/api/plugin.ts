@@ -1,16 +1,13 @@
 // `/api/v1` as one fastify plugin: the route table registered with authentication, authorisation, auditing,
 // TypeBox validation and one error shape. main.ts mounts it with registerApi.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows } from '../inventory/api-token.js';
 import type { AuditOutcome } from '../inventory/audit.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
 import { LifecycleRefusedError } from '../provision/lifecycle.js';
 import type { Store } from '../store/types.js';
 import { ANONYMOUS, appendApiAudit } from './audit.js';
+import { type ApiAuth, isAuditedRefusal } from './auth.js';
 import { ApiError, errorBody, toApiError } from './errors.js';
-import { DEFAULT_FAILURE_LIMITS, FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
-import { apiMetrics, type ApiMetrics } from './metrics.js';
 import {
   API_PREFIX,
   type AnyRoute,
@@ -20,16 +17,14 @@ import {
   type Principal,
 } from './route.js';
 import { ErrorSchema } from './schemas.js';
-import { hashApiToken, isApiTokenShape } from './tokens.js';
 import { typeboxValidatorCompiler } from './validation.js';
 
 export interface ApiPluginOptions {
   readonly routes: readonly AnyRoute[];
   readonly store: Store;
   readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly now: () => number;
-  readonly authLimits?: Partial<Omit<FailureLimiterOptions, 'now'>>;
+  /** Authentication and its failure limit, shared with the dashboard (auth.ts). */
+  readonly auth: ApiAuth;
   /** Called on close, before the server stops: ends what holds a response open (event streams). */
   readonly onClose?: () => void;
 }
@@ -50,10 +45,7 @@ function specOf(request: FastifyRequest): AnyRoute | undefined {
  */
 export function mountApi(app: FastifyInstance, options: ApiPluginOptions): void {
   checkRouteTable(options.routes);
-  const { store, logger } = options;
-  const metrics = apiMetrics(options.metrics, store.inventory, logger);
-  const limiter = new FailureLimiter({ ...DEFAULT_FAILURE_LIMITS, ...options.authLimits, now: options.now });
-  const authenticate = authenticator({ store, logger, metrics, limiter });
+  const { store, logger, auth } = options;
 
   void app.register(
     (scope, _opts, done) => {
@@ -91,8 +83,16 @@ export function mountApi(app: FastifyInstance, options: ApiPluginOptions): void 
           // onRequest: before the body is read, so an unauthenticated client cannot make the server parse 1 MiB.
           onRequest: async (request) => {
             if (spec.access === 'public') return;
-            const principal = await authenticate(request, spec);
-            principals.set(request, principal);
+            const target = `${spec.method} ${request.routeOptions.url ?? spec.url}`;
+            try {
+              const { name, role } = await auth.fromHeader(request, request.headers.authorization, target);
+              await auth.authorize(request, { name, role }, spec.access, target);
+              principals.set(request, { name, role });
+            } catch (error) {
+              // The refusal is this request's audit entry: a state-changing route does not add a second one.
+              if (isAuditedRefusal(error)) audited.add(request);
+              throw error;
+            }
           },
           handler: (request, reply) => handle(spec, request, reply, store),
         });
@@ -199,91 +199,4 @@ async function auditFailure(
 function sendError(reply: FastifyReply, error: ApiError) {
   for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
   return reply.code(error.status).send(errorBody(error));
-}
-
-interface AuthenticatorDeps {
-  readonly store: Store;
-  readonly logger: Logger;
-  readonly metrics: ApiMetrics;
-  readonly limiter: FailureLimiter;
-}
-
-type FailureReason = 'missing' | 'malformed' | 'unknown';
-
-const FAILURE_MESSAGES: Readonly<Record<FailureReason, string>> = {
-  missing:
-    'this call needs an API token: send `Authorization: Bearer <token>` (create one with `fleetboot token create`)',
-  malformed: 'the Authorization header is not `Bearer <token>` with a fleetboot token (fbt_…)',
-  unknown: 'the API token is not valid (unknown or revoked); create a new one with `fleetboot token create`',
-};
-
-/** Checks a request's bearer token and role; throws the ApiError to send, after auditing a failure. */
-function authenticator(deps: AuthenticatorDeps) {
-  const { store, limiter, metrics } = deps;
-  return async (request: FastifyRequest, spec: AnyRoute): Promise<Principal> => {
-    const address = request.ip;
-    const retryAfter = limiter.retryAfterSeconds(address);
-    if (retryAfter > 0) {
-      metrics.authFailures.inc({ reason: 'rate-limited' });
-      throw new ApiError(
-        'FLEETBOOT_RATE_LIMITED',
-        `too many failed authentications from ${address}; wait ${retryAfter} s before trying again`,
-        { 'retry-after': String(retryAfter) },
-      );
-    }
-    const found = await lookUp(store, request.headers.authorization);
-    if (typeof found === 'string') {
-      limiter.recordFailure(address);
-      metrics.authFailures.inc({ reason: found });
-      await auditAuth(deps, request, spec, ANONYMOUS, 'auth.failed', { reason: found });
-      throw new ApiError('FLEETBOOT_UNAUTHENTICATED', FAILURE_MESSAGES[found], {
-        'www-authenticate': 'Bearer realm="fleetboot"',
-      });
-    }
-    if (spec.access !== 'public' && !roleAllows(found.role, spec.access)) {
-      metrics.authFailures.inc({ reason: 'forbidden' });
-      await auditAuth(deps, request, spec, found.name, 'auth.forbidden', {
-        role: found.role,
-        needs: spec.access,
-      });
-      throw new ApiError(
-        'FLEETBOOT_FORBIDDEN',
-        `this call needs the ${spec.access} role; token ${found.name} has ${found.role}: use a token with that role`,
-      );
-    }
-    return found;
-  };
-}
-
-async function lookUp(store: Store, header: string | undefined): Promise<Principal | FailureReason> {
-  if (header === undefined || header.length === 0) return 'missing';
-  // RFC 7235 §2.1: the scheme is case-insensitive; exactly one space before the token (RFC 6750 §2.1).
-  const match = /^bearer ([^\s]+)$/i.exec(header);
-  const token = match?.[1];
-  if (token === undefined || !isApiTokenShape(token)) return 'malformed';
-  const found = await store.tokens.findActiveByHash(hashApiToken(token));
-  return found === undefined ? 'unknown' : { name: found.name, role: found.role };
-}
-
-async function auditAuth(
-  deps: AuthenticatorDeps,
-  request: FastifyRequest,
-  spec: AnyRoute,
-  actor: string,
-  action: string,
-  details: Record<string, string>,
-): Promise<void> {
-  // The failure is this request's audit entry: a state-changing route does not add a second one.
-  audited.add(request);
-  await appendApiAudit(deps.store.audit, {
-    request,
-    actor,
-    action,
-    target: `${spec.method} ${request.routeOptions.url ?? spec.url}`,
-    outcome: 'denied',
-    details,
-  }).catch((error: unknown) => {
-    // The caller is refused either way; a lost entry is an operator's problem to see, not a reason to let it in.
-    deps.logger.error({ err: error, action }, 'could not write the audit entry of an authentication failure');
-  });
 }
