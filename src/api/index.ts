@@ -55,7 +55,7 @@ export interface ApiDeps {
 export function apiRoutes(deps: ApiDeps, streams: EventStreams): readonly AnyRoute[] {
   const table: AnyRoute[] = [];
   table.push(
-    ...machineRoutes(deps.store),
+    ...machineRoutes(deps.store, () => deps.now()),
     ...statusRoutes(deps.store, deps.cacheSavings),
     ...lifecycleRoutes(deps.lifecycle),
     ...logRoutes(deps.store),

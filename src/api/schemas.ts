@@ -4,6 +4,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { API_ROLES, TOKEN_NAME_PATTERN } from '../inventory/api-token.js';
 import { AUDIT_OUTCOMES } from '../inventory/audit.js';
+import { DIAGNOSIS_CODES } from '../inventory/diagnosis.js';
 import { EVENT_SOURCES } from '../inventory/event.js';
 import { LEASE_STATES } from '../inventory/lease.js';
 import { MACHINE_STATES, type MachineState } from '../inventory/machine.js';
@@ -58,6 +59,20 @@ export const MachineSchema = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   createdAt: EpochMsSchema,
   updatedAt: EpochMsSchema,
+});
+
+/** The likely cause of a stalled boot (inventory/diagnosis.ts), named from the machine's events and state. */
+export const DiagnosisSchema = Type.Object({
+  code: Type.Enum([...DIAGNOSIS_CODES]),
+  summary: Type.String({ description: 'One line: what happened and what to look at.' }),
+  since: EpochMsSchema,
+  eventIds: Type.Array(Type.Integer({ minimum: 1 }), { description: 'The events that show it.' }),
+});
+
+/** One machine as GET /machines/:id shows it: with its diagnosis, null while nothing looks stuck. */
+export const MachineDetailSchema = Type.Object({
+  ...MachineSchema.properties,
+  diagnosis: Nullable(DiagnosisSchema),
 });
 
 export const MachinePageSchema = Type.Object({

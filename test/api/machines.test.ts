@@ -2,6 +2,7 @@
 // with their audit trail (S08, I8); profiles with their secrets redacted (I7, S06); one error shape.
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../src/inventory/machine.js';
+import { Timeline } from '../inventory/boot-events.js';
 import { apiHarness, CANARY_HASH, CANARY_KEY, machine, machineIn } from './harness.js';
 
 interface Page {
@@ -242,5 +243,29 @@ describe('machines over the API', () => {
       headers: h.auth(h.tokens.viewer),
     });
     expect(tail.json<{ items: { kind: string }[] }>().items.map((e) => e.kind)).toEqual(['DHCPDISCOVER']);
+  });
+
+  it('shows with one machine the likely cause of its stalled boot, for the CLI to show too', async () => {
+    const h = await apiHarness();
+    const id = await machine(h, 1);
+    const show = async () =>
+      (await h.app.inject({ url: `/api/v1/machines/${id}`, headers: h.auth(h.tokens.viewer) })).json<{
+        diagnosis: { code: string; summary: string; eventIds: number[] } | null;
+        hostname: string | null;
+      }>();
+    expect((await show()).diagnosis).toBeNull();
+    // iPXE handed iPXE again by its DHCP answer, three times over (the TFTP events as tftp-timeline.ts writes them).
+    const loop = new Timeline();
+    for (let i = 0; i < 3; i++)
+      loop.dora({ firmware: 'bios', arch: 0, bootFile: 'undionly.kpxe' }).tftp('undionly.kpxe');
+    const ids: number[] = [];
+    for (const { id: _id, machineId: _m, ...event } of loop.events) {
+      ids.push(await h.store.events.append(event.source === 'tftp' ? event : { ...event, machineId: id }));
+    }
+    const shown = await show();
+    expect(shown.hostname).toBeNull();
+    expect(shown.diagnosis).toMatchObject({ code: 'chainload-loop' });
+    expect(shown.diagnosis?.summary).toContain('undionly.kpxe was loaded 3 times');
+    expect(shown.diagnosis?.eventIds).toEqual([ids[4], ids[9], ids[14]]);
   });
 });

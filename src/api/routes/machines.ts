@@ -1,11 +1,14 @@
 // Machines: list (filter, sort, keyset paging), show, labels. Commands that change the install state are in
 // lifecycle.ts.
-import { type Labels, parseMachineId } from '../../inventory/machine.js';
+import { diagnose } from '../../inventory/diagnosis.js';
+import { type Labels, type Machine, parseMachineId } from '../../inventory/machine.js';
+import type { EpochMs } from '../../inventory/time.js';
 import type { MachineListQuery as StoreListQuery, Store } from '../../store/types.js';
 import { ApiError } from '../errors.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   LabelsBodySchema,
+  MachineDetailSchema,
   MachineListQuerySchema,
   type MachineListQuery,
   MachinePageSchema,
@@ -13,7 +16,10 @@ import {
   MachineSchema,
 } from '../schemas.js';
 
-export function machineRoutes(store: Store): AnyRoute[] {
+/** Events a diagnosis reads: the latest few hundred hold the boot that stalled. */
+export const DIAGNOSIS_EVENTS = 300;
+
+export function machineRoutes(store: Store, now: () => EpochMs): AnyRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -30,15 +36,15 @@ export function machineRoutes(store: Store): AnyRoute[] {
       method: 'GET',
       url: '/machines/:id',
       operationId: 'getMachine',
-      summary: 'One machine.',
+      summary: 'One machine, with the likely cause of its boot stalling (`diagnosis`, null when none).',
       tag: 'machines',
       access: 'viewer',
       params: MachineParamsSchema,
-      response: MachineSchema,
+      response: MachineDetailSchema,
       handler: async ({ params }) => {
         const machine = await store.inventory.get(parseMachineId(params.id));
         if (machine === undefined) throw machineNotFound(params.id);
-        return machine;
+        return { ...machine, diagnosis: (await machineDiagnosis(store, machine, now())) ?? null };
       },
     }),
     defineRoute({
@@ -94,4 +100,10 @@ function storeQuery(query: MachineListQuery): StoreListQuery {
     ...(query.limit === undefined ? {} : { limit: query.limit }),
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
   };
+}
+
+/** The diagnosis of a machine from its latest events (inventory/diagnosis.ts), as the API and dashboard show it. */
+export async function machineDiagnosis(store: Store, machine: Machine, now: EpochMs) {
+  const latest = await store.events.list({ machineId: machine.id, order: 'desc', limit: DIAGNOSIS_EVENTS });
+  return diagnose(machine, [...latest].reverse(), now);
 }
