@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
-import { registerApi } from './api/index.js';
+import { createApiAuth, registerApi } from './api/index.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
 import { createCacheMetrics, type CacheMetrics } from './cache/cache-metrics.js';
@@ -19,7 +19,7 @@ import { probeSegment, type SegmentProbe } from './dhcp/probe/segment.js';
 import { createDhcpListeners } from './net/dhcp-listener.js';
 import { HotFileCache } from './net/tftp-hot-cache.js';
 import { createTftpFileSource } from './net/tftp-files.js';
-import { createTftpServer } from './net/tftp-server.js';
+import { createTftpServer, type TftpServer } from './net/tftp-server.js';
 import { tftpTimelineRecorder } from './tftp-timeline.js';
 import type { BootAddressSink } from './dhcp/boot-address-book.js';
 import {
@@ -39,6 +39,7 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { parseIpv4Interface, type Ipv4Subnet } from './values/ipv4.js';
 import { VERSION } from './version.js';
+import { registerDashboard } from './web/index.js';
 
 /** A running fleetboot: what `serve` holds until a signal arrives, and what tests start and stop. */
 export interface RunningServer {
@@ -49,6 +50,8 @@ export interface RunningServer {
   readonly httpAddress: string;
   /** The boot capture's taps, for a transport a test drives itself, and `flush` to wait for their writes. */
   readonly capture: Pick<CaptureRecorder, 'dhcp' | 'tftp' | 'flush'>;
+  /** `host:port` TFTP listens on, when it is enabled (the real port when the config asked for port 0). */
+  readonly tftpAddress: string | undefined;
   health(): HealthReport;
   /** Drains listeners in reverse start order, then closes the store. Idempotent. */
   stop(): Promise<void>;
@@ -108,16 +111,33 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   // Created before the listeners so the API and the dashboard can show the cache's saving (issue 7 item 5).
   const cacheMetrics = config.cache.enabled ? createCacheMetrics(metrics) : undefined;
-  registerApi(app, {
+  const apiLogger = subsystemLogger(logger, 'api');
+  const now = () => clock.now();
+  // One authentication for the API and the dashboard: one failure limit and one audit trail for both doors.
+  const auth = createApiAuth({ store, logger: apiLogger, metrics, now });
+  const apiRoutes = registerApi(app, {
     store,
     config,
-    logger: subsystemLogger(logger, 'api'),
+    logger: apiLogger,
     metrics,
     health,
     version: VERSION,
-    now: () => clock.now(),
+    now,
     lifecycle: provisioning.lifecycle,
     catalog: provisioning.catalog,
+    auth,
+    ...(cacheMetrics === undefined ? {} : { cacheSavings: () => cacheMetrics.savings() }),
+  });
+  registerDashboard(app, {
+    store,
+    config,
+    lifecycle: provisioning.lifecycle,
+    catalog: provisioning.catalog,
+    auth,
+    apiRoutes,
+    logger: subsystemLogger(logger, 'web'),
+    version: VERSION,
+    now,
     ...(cacheMetrics === undefined ? {} : { cacheSavings: () => cacheMetrics.savings() }),
   });
   const http = httpService(app, config.http.listen);
@@ -134,7 +154,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     provisioning,
   });
   supervisor.add(capture);
-  addTftp(supervisor, {
+  const tftp = addTftp(supervisor, {
     config,
     store,
     clock,
@@ -182,7 +202,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     { version: VERSION, http: http.address(), store: store.dialect, dataDir: config.dataDir },
     'fleetboot up',
   );
-  return { logger, metrics, store, httpAddress: http.address(), capture, health, stop };
+  const tftpBound = tftp?.address();
+  const tftpAddress = tftpBound === undefined ? undefined : `${tftpBound.address}:${String(tftpBound.port)}`;
+  return { logger, metrics, store, httpAddress: http.address(), capture, tftpAddress, health, stop };
 }
 
 async function openMigratedStore(config: FleetbootConfig, logger: Logger): Promise<Store> {
@@ -333,9 +355,9 @@ function addTftp(
     httpPort: () => number;
     capture: CaptureRecorder;
   },
-): void {
+): TftpServer | undefined {
   const { config, store, clock, logger, metrics, provisioning, capture } = deps;
-  if (!config.tftp.enabled) return;
+  if (!config.tftp.enabled) return undefined;
   const virtualFiles = tftpBootConfigs(provisioning, { config, logger, httpPort: deps.httpPort });
   const files = createTftpFileSource({
     roots: provisioning.roots,
@@ -343,17 +365,17 @@ function addTftp(
     ...(virtualFiles === undefined ? {} : { virtualFiles }),
   });
   const onTransfer = tftpTimelineRecorder({ leases: store.leases, events: store.events, logger });
-  supervisor.add(
-    createTftpServer({
-      config: config.tftp,
-      files,
-      clock,
-      logger,
-      metrics,
-      onTransfer,
-      capture: capture.tftp,
-    }),
-  );
+  const server = createTftpServer({
+    config: config.tftp,
+    files,
+    clock,
+    logger,
+    metrics,
+    onTransfer,
+    capture: capture.tftp,
+  });
+  supervisor.add(server);
+  return server;
 }
 
 /**

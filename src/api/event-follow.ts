@@ -47,7 +47,7 @@ export class EventStreams {
 }
 
 /** One SSE message. Every line of `data` gets its own `data:` field, so a newline cannot end the message early. */
-export function sseMessage(message: { id?: number; event?: string; data: string }): string {
+export function sseMessage(message: { id?: number | undefined; event?: string; data: string }): string {
   const id = message.id === undefined ? '' : `id: ${String(message.id)}\n`;
   const event = message.event === undefined ? '' : `event: ${message.event}\n`;
   const data = message.data

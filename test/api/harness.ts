@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { registerApi, type ApiDeps } from '../../src/api/index.js';
+import type { ApiAuth } from '../../src/api/auth.js';
+import { createApiAuth, registerApi, type ApiDeps } from '../../src/api/index.js';
 import type { AnyRoute } from '../../src/api/route.js';
 import type { HealthReport } from '../../src/api/routes/system.js';
 import { createApiToken } from '../../src/api/tokens.js';
@@ -47,8 +48,23 @@ rules:
     profile: debian12
 `;
 
+/** What a test mounts beside the API on the same app (the dashboard), before the app is ready. */
+export interface HarnessParts {
+  readonly app: HttpApp;
+  readonly store: Store;
+  readonly config: ApiDeps['config'];
+  readonly lifecycle: Lifecycle;
+  readonly catalog: Catalog;
+  readonly routes: readonly AnyRoute[];
+  readonly auth: ApiAuth;
+  readonly clock: FakeClock;
+  readonly logger: ReturnType<typeof memoryLogger>['logger'];
+}
+
 export interface ApiHarness {
   readonly app: HttpApp;
+  /** The authentication the API uses (shared with what `mount` added). */
+  readonly apiAuth: ApiAuth;
   /** The route table the API serves. */
   readonly routes: readonly AnyRoute[];
   readonly store: Store;
@@ -68,10 +84,14 @@ export async function apiHarness(
   options: Partial<Pick<ApiDeps, 'authLimits' | 'eventStream' | 'cacheSavings'>> & {
     /** What the API sees of the store, e.g. a FailingStore over the real one. */
     readonly apiStore?: (real: Store) => Store;
+    /** Mounts more on the app before it is ready (the dashboard, sharing the API's authentication). */
+    readonly mount?: (parts: HarnessParts) => void;
+    /** The configuration text; default CONFIG. */
+    readonly config?: string;
   } = {},
 ): Promise<ApiHarness> {
   const log = memoryLogger('debug');
-  const { config } = loadConfigText(CONFIG);
+  const { config } = loadConfigText(options.config ?? CONFIG);
   const clock = new FakeClock();
   const store = await openStore('sqlite::memory:', { dataDir: config.dataDir, logger: log.logger });
   await store.migrate();
@@ -90,9 +110,18 @@ export async function apiHarness(
   const catalog = new Catalog({ bootRoot, logger: log.logger, now });
   const health = (): HealthReport => ({ status: 'ok', components: { http: 'up', store: store.health() } });
   const app = buildHttpApp({ logger: log.logger, metrics, health, version: '9.9.9' });
-  const { apiStore, ...apiOptions } = options;
+  const { apiStore, mount, config: _text, ...apiOptions } = options;
+  const apiSees = apiStore === undefined ? store : apiStore(store);
+  const auth = createApiAuth({
+    store: apiSees,
+    logger: log.logger,
+    metrics,
+    now,
+    ...(apiOptions.authLimits === undefined ? {} : { authLimits: apiOptions.authLimits }),
+  });
   const routes = registerApi(app, {
-    store: apiStore === undefined ? store : apiStore(store),
+    store: apiSees,
+    auth,
     config,
     logger: log.logger,
     metrics,
@@ -103,6 +132,7 @@ export async function apiHarness(
     catalog,
     ...apiOptions,
   });
+  mount?.({ app, store, config, lifecycle, catalog, routes, auth, clock, logger: log.logger });
   onTestFinished(async () => {
     await app.close();
     await store.close();
@@ -121,6 +151,7 @@ export async function apiHarness(
   await store.tokens.revoke('revoked');
   return {
     app,
+    apiAuth: auth,
     routes,
     store,
     metrics,

@@ -1,4 +1,3 @@
-import type { AnswerContextInput } from '../../answers/context.js';
 import type { FleetbootConfig } from '../../config/types.js';
 import type { Machine, MachineId } from '../../inventory/machine.js';
 import type { OsFamily, OsImage } from '../../inventory/os-image.js';
@@ -8,36 +7,8 @@ import type { Mac } from '../../values/mac.js';
 // What `profiles check` and `machines render` render with when they are not answering a real request: the URLs
 // a machine would be given, and a sample machine for a profile.
 
-/** RFC 2606: a name that resolves nowhere, for a server address the configuration does not give. */
-const UNKNOWN_SERVER = 'fleetboot.invalid';
-
-/**
- * The HTTP base an installer is given: `http.publicUrl`, else the listen address when it is a specific one. A
- * wildcard listener's address is the one each request arrives on; a preview says so with a placeholder host.
- */
-export function previewHttpBase(config: FleetbootConfig): { base: string; known: boolean } {
-  if (config.http.publicUrl !== undefined)
-    return { base: config.http.publicUrl.replace(/\/+$/, ''), known: true };
-  const { host, port } = config.http.listen;
-  const known = host !== '0.0.0.0' && host !== '::';
-  const shown = !known ? UNKNOWN_SERVER : host.includes(':') ? `[${host}]` : host;
-  return { base: `http://${shown}:${port}`, known };
-}
-
-/** The URLs of one install, as the answer routes give them (provision/http-answers.ts): `<http>/answers/<token>/…`. */
-export function previewUrls(config: FleetbootConfig, token: string): AnswerContextInput['urls'] {
-  const { base } = previewHttpBase(config);
-  const answers = `${base}/answers/${token}`;
-  const proxy = config.cache.enabled ? config.cache.proxyUrl : undefined;
-  return {
-    answers,
-    done: `${answers}/done`,
-    failed: `${answers}/failed`,
-    progress: `${answers}/progress`,
-    boot: `${base}/boot`,
-    ...(proxy === undefined ? {} : { proxy }),
-  };
-}
+// The URLs are the API's (api/answer-preview.ts): the dashboard shows the same preview.
+export { previewHttpBase, previewUrls } from '../../api/answer-preview.js';
 
 const FAMILY_OF_FORMAT: Readonly<Record<AnswerFormat, OsFamily>> = {
   preseed: 'debian',

@@ -4,13 +4,9 @@ import type { FleetbootConfig } from '../../config/types.js';
 import type { Machine } from '../../inventory/machine.js';
 import { ExitCode } from '../exit-codes.js';
 import { CommandError } from '../io.js';
-import { previewUrls } from './answer-preview.js';
+import { PREVIEW_TOKEN, previewUrls } from '../../api/answer-preview.js';
 
-/**
- * Stands for the install token in a preview: the real one is a secret of the current mark (derived, never
- * stored), and a preview is pasted into tickets and chats.
- */
-export const PREVIEW_TOKEN = 'INSTALL-TOKEN';
+export { PREVIEW_TOKEN };
 
 export interface MachineAnswerPreview {
   readonly profile: string;
