@@ -3,8 +3,10 @@
 # interop tests run inside network namespaces (DHCP and TFTP clients, capture tools, QEMU with SeaBIOS/iPXE and
 # OVMF firmware, Debian's pxelinux and iPXE loaders, GRUB's grub-script-check, Debian 12's netboot installer tree
 # and xorriso for the OS image catalog, busybox to run the installer's own preseed parser, the Debian and rpm tools
-# the package-cache tests build signed repositories with and the apt and dnf clients they install with), and a PostgreSQL
-# server for the store conformance suite. Idempotent; run as root (namespaces and packages need it).
+# the package-cache tests build signed repositories with and the apt and dnf clients they install with), a
+# PostgreSQL server for the store conformance suite, and Debian's chromium for the dashboard's browser test (driven
+# by playwright-core through its executable path: no browser download). Idempotent; run as root (namespaces and
+# packages need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -20,6 +22,7 @@ apt_install \
   debian-installer-12-netboot-amd64 xorriso busybox \
   gnupg dpkg-dev apt xz-utils bzip2 zstd \
   rpm createrepo-c dnf \
-  postgresql
+  postgresql \
+  chromium
 scripts/ci/postgres.sh
 say "ready: 'npm test' runs the suite"

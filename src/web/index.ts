@@ -177,11 +177,15 @@ async function capture(dashboard: Dashboard, session: Session, request: FastifyR
   return reply.send(result);
 }
 
-/** No page of the dashboard is cached, kept by a proxy, framed or sniffed; its links leak no path (no Referer). */
+/**
+ * No page of the dashboard is cached, kept by a proxy, framed or sniffed. Referer only to this origin: links out
+ * leak no path, and `same-origin` rather than `no-referrer`, under which browsers send `Origin: null` with the
+ * dashboard's own form posts (Fetch §3.1, "append a request Origin header"), which the CSRF check must refuse.
+ */
 function securityHeaders(reply: FastifyReply): void {
   void reply.header('content-security-policy', DASHBOARD_CSP);
   void reply.header('x-content-type-options', 'nosniff');
-  void reply.header('referrer-policy', 'no-referrer');
+  void reply.header('referrer-policy', 'same-origin');
   void reply.header('x-frame-options', 'DENY');
   void reply.header('cross-origin-opener-policy', 'same-origin');
   if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');

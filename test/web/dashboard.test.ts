@@ -18,7 +18,7 @@ import { CANARY_KEY, dashboardHarness, type DashboardHarness, USER_HASH } from '
 const SECURITY_HEADERS = {
   'content-security-policy': DASHBOARD_CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 
@@ -363,7 +363,9 @@ describe('what pages show', () => {
     const cookie = await h.login('viewer');
     const rows = async (query: string) => {
       const body = (await h.get(`/ui/machines${query}`, cookie)).body;
-      return [...body.matchAll(/<td class="mono">(52:54:00:[0-9a-f:]+)<\/td>/g)].map((m) => m[1]);
+      return [...body.matchAll(/<div role="cell" class="mono">(52:54:00:[0-9a-f:]+)<\/div>/g)].map(
+        (m) => m[1],
+      );
     };
     expect(await rows('')).toHaveLength(7);
     expect((await rows('?label=rack%3Dr1')).sort()).toEqual(['52:54:00:00:00:01', '52:54:00:00:00:02']);
@@ -454,7 +456,7 @@ describe('live updates', () => {
     ]);
     await h.lifecycle.markInstall(id, { actor: 'someone' });
     await vi.waitFor(() => {
-      expect(fleet.body).toContain(`event: m-${id}\ndata: <tr id="m-${id}"`);
+      expect(fleet.body).toContain(`event: m-${id}\ndata: <div role="row" class="row" id="m-${id}"`);
       expect(fleet.body).toMatch(/event: counts\ndata: .*<strong>1<\/strong> <span class="badge queued">/);
     });
     await vi.waitFor(() => {
