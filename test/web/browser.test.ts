@@ -107,10 +107,11 @@ machines:
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await engine?.stop();
-  await server?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  // Whatever beforeAll got to before it failed.
+  await (browser as Browser | undefined)?.close();
+  await (engine as DhcpEngine | undefined)?.stop();
+  await (server as RunningServer | undefined)?.stop();
+  if ((dir as string | undefined) !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -256,7 +257,7 @@ async function signIn(role: 'operator' | 'viewer'): Promise<{ context: BrowserCo
 }
 
 async function violations(page: Page): Promise<string[]> {
-  return (await page.evaluate('window.__violations')) as string[];
+  return page.evaluate<string[]>('window.__violations');
 }
 
 async function api(method: string, url: string): Promise<number> {
@@ -281,11 +282,11 @@ describe('the dashboard in Chromium', () => {
     for (let i = 0; i < 3; i++) {
       await page.goto(`${base}/ui/machines`, { waitUntil: 'load' });
       loads.push(
-        (await page.evaluate(
+        await page.evaluate<Record<string, number>>(
           "new Promise((resolve) => requestAnimationFrame(() => { const n = performance.getEntriesByType('navigation')[0]; " +
             'resolve({ server: n.responseStart - n.requestStart, received: n.responseEnd, parsed: n.domContentLoadedEventEnd, ' +
             'loaded: n.loadEventEnd, painted: performance.now(), bytes: n.transferSize }); }))',
-        )) as Record<string, number>,
+        ),
       );
       expect(await page.locator('#fleet .body .row').count()).toBe(FLEET_SIZE);
     }
@@ -399,10 +400,11 @@ describe('the dashboard in Chromium', () => {
     await expect
       .poll(() => page.locator('#live h1 .badge').textContent(), { timeout: UI_TIMEOUT })
       .toBe('installed');
-    const steps = page.locator('ol.steps li');
     await expect
       .poll(() =>
-        steps.evaluateAll((items) => items.map((i) => `${i.getAttribute('data-step') ?? ''}:${i.className}`)),
+        page.evaluate<string[]>(
+          "[...document.querySelectorAll('ol.steps li')].map((i) => `${i.dataset.step}:${i.className}`)",
+        ),
       )
       .toEqual([
         'discover:reached',
