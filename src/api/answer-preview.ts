@@ -4,7 +4,12 @@
 // S06, S13). Also the URLs `fleetboot machines render` and `profiles check` render with.
 import type { AnswerContextInput } from '../answers/context.js';
 import { AnswerRenderError } from '../answers/errors.js';
-import { AnswerTemplates, machineAnswer, type MachineAnswerDeps } from '../answers/machine-answer.js';
+import {
+  AnswerTemplates,
+  type MachineAnswer,
+  machineAnswer,
+  type MachineAnswerDeps,
+} from '../answers/machine-answer.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { FleetbootConfig } from '../config/types.js';
 import type { JsonObject, JsonValue } from '../inventory/json.js';
@@ -61,6 +66,22 @@ export type MaskedAnswer =
   /** Why there is none: no profile, no image, no such file, or the template refused the machine's values. */
   | { readonly kind: 'none'; readonly reason: string };
 
+/**
+ * One answer file of a machine as the installer would get it, with PREVIEW_TOKEN for its token (what
+ * `fleetboot machines render` prints). Throws AnswerRenderError when the template refuses the machine's values.
+ */
+export function previewAnswer(
+  config: FleetbootConfig,
+  deps: MachineAnswerDeps,
+  machine: Machine,
+  file: string | undefined,
+): Promise<MachineAnswer> {
+  return machineAnswer(deps, machine, file, {
+    ip: machine.reservedIp,
+    urls: previewUrls(config, PREVIEW_TOKEN),
+  });
+}
+
 /** One answer file of a machine with its secrets masked; `file` undefined means the template's first. */
 export async function maskedAnswer(
   config: FleetbootConfig,
@@ -70,10 +91,7 @@ export async function maskedAnswer(
 ): Promise<MaskedAnswer> {
   let answer;
   try {
-    answer = await machineAnswer(deps, machine, file, {
-      ip: machine.reservedIp,
-      urls: previewUrls(config, PREVIEW_TOKEN),
-    });
+    answer = await previewAnswer(config, deps, machine, file);
   } catch (error) {
     // The error names the template, file, line and variable, never a value (answers/errors.ts).
     if (error instanceof AnswerRenderError) return { kind: 'none', reason: error.message };

@@ -2,18 +2,7 @@
 // nothing fetched from elsewhere (fleetboot runs air-gapped and behind SSH tunnels).
 import type { AnyRoute } from './route.js';
 import { openApiPath } from './openapi.js';
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+import { escapeHtml } from '../values/html-escape.js';
 
 /** The page's Content-Security-Policy: its own inline style, nothing else. */
 export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";

@@ -3,20 +3,9 @@
 // made by `html` itself (an Html value) or be wrapped in `unsafeRaw(...)`, which is greppable and used only for
 // text that is ours, never for a value from a machine, a label, an event or a user.
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-const SPECIAL = /[&<>"'`]/g;
+import { escapeHtml } from '../values/html-escape.js';
 
-/** Text with every character that means something in HTML text or in a quoted attribute replaced. */
-export function escapeHtml(text: string): string {
-  return text.replace(SPECIAL, (c) => ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 /** Held by this module only: no other code can make an Html value but through `html` and `unsafeRaw`. */
 const MADE_HERE = Symbol('html');

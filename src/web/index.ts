@@ -89,22 +89,18 @@ function routes(scope: FastifyInstance, dashboard: Dashboard): void {
   });
   scope.post('/login', (request, reply) => login(dashboard, request, reply));
   scope.post('/logout', (request, reply) => logout(dashboard, request, reply));
-  scope.get(
-    '/machines',
-    withSession(dashboard, (s, q, r) => fleet(dashboard, s, q, r)),
-  );
-  scope.get(
-    '/machines/:id',
-    withSession(dashboard, (s, q, r) => machine(dashboard, s, q, r)),
-  );
-  scope.get(
-    '/machines/:id/confirm',
-    withSession(dashboard, (s, q, r) => confirm(dashboard, s, q, r)),
-  );
-  scope.get(
-    '/machines/:id/capture',
-    withSession(dashboard, (s, q, r) => capture(dashboard, s, q, r)),
-  );
+  const pages = {
+    '/machines': fleet,
+    '/machines/:id': machine,
+    '/machines/:id/confirm': confirm,
+    '/machines/:id/capture': capture,
+  };
+  for (const [url, page] of Object.entries(pages)) {
+    scope.get(
+      url,
+      withSession(dashboard, (session, request, reply) => page(dashboard, session, request, reply)),
+    );
+  }
   scope.post('/machines/:id/:action', (request, reply) => machineAction(dashboard, request, reply));
   scope.get('/events', (request, reply) => fleetStream(dashboard, request, reply));
   scope.get('/machines/:id/events', (request, reply) => machineStream(dashboard, request, reply));

@@ -3,7 +3,7 @@
 // changed (`m-<id>`, which only that machine's row listens for) and the counts; a machine's stream sends its new
 // timeline rows and its re-rendered summary (state, diagnosis, boot steps). A stream ends when its session does.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { followEvents, lastEventId, sseMessage } from '../api/event-follow.js';
+import { type Follow, followEvents, lastEventId, sseMessage } from '../api/event-follow.js';
 import type { MachineEvent } from '../inventory/event.js';
 import { type Machine, type MachineId, parseMachineId } from '../inventory/machine.js';
 import { type Dashboard, queryOf, signedIn } from './context.js';
@@ -63,12 +63,7 @@ export async function fleetStream(dashboard: Dashboard, request: FastifyRequest,
       (cache === undefined ? '' : sseMessage({ event: 'cache', data: html`Package cache: ${cache}`.text }))
     );
   };
-  reply.hijack();
-  followEvents(reply.raw, {
-    store: dashboard.store,
-    streams: dashboard.streams,
-    options: dashboard.streamOptions,
-    logger: dashboard.logger,
+  return follow(dashboard, reply, session, summary, {
     machineId: undefined,
     cursor,
     render: async (events) => {
@@ -84,9 +79,7 @@ export async function fleetStream(dashboard: Dashboard, request: FastifyRequest,
       // The id goes on the last message of the batch: a reconnect resumes after the whole batch.
       return rows + (await summary()) + sseMessage({ id: last?.id ?? cursor, event: 'seen', data: '' });
     },
-    onHeartbeat: async () => ((await stillSignedIn(dashboard, session)) ? summary() : false),
   });
-  return reply;
 }
 
 export async function machineStream(dashboard: Dashboard, request: FastifyRequest, reply: FastifyReply) {
@@ -120,12 +113,7 @@ export async function machineStream(dashboard: Dashboard, request: FastifyReques
       data: machineLive(liveView(dashboard, session, machine, events)).text,
     });
   };
-  reply.hijack();
-  followEvents(reply.raw, {
-    store: dashboard.store,
-    streams: dashboard.streams,
-    options: dashboard.streamOptions,
-    logger: dashboard.logger,
+  return follow(dashboard, reply, session, summary, {
     machineId,
     cursor,
     render: async (events: readonly MachineEvent[]) => {
@@ -133,7 +121,28 @@ export async function machineStream(dashboard: Dashboard, request: FastifyReques
       previousAt = events.at(-1)?.at ?? previousAt;
       return sseMessage({ id: events.at(-1)?.id, event: 'timeline', data: rows }) + (await summary());
     },
-    // A diagnosis can appear with time alone (an answer file that never comes): the summary is re-sent.
+  });
+}
+
+/**
+ * Takes the response over and follows the event log into it. With each heartbeat the summary is sent again (a
+ * diagnosis can appear with time alone: an answer file that never comes), unless the session has ended, which
+ * ends the stream.
+ */
+function follow(
+  dashboard: Dashboard,
+  reply: FastifyReply,
+  session: Session,
+  summary: () => Promise<string>,
+  what: Pick<Follow, 'machineId' | 'cursor' | 'render'>,
+): FastifyReply {
+  reply.hijack();
+  followEvents(reply.raw, {
+    store: dashboard.store,
+    streams: dashboard.streams,
+    options: dashboard.streamOptions,
+    logger: dashboard.logger,
+    ...what,
     onHeartbeat: async () => ((await stillSignedIn(dashboard, session)) ? summary() : false),
   });
   return reply;

@@ -1,10 +1,10 @@
 import { AnswerRenderError } from '../../answers/errors.js';
-import { machineAnswer, type MachineAnswerDeps } from '../../answers/machine-answer.js';
+import type { MachineAnswerDeps } from '../../answers/machine-answer.js';
 import type { FleetbootConfig } from '../../config/types.js';
 import type { Machine } from '../../inventory/machine.js';
 import { ExitCode } from '../exit-codes.js';
 import { CommandError } from '../io.js';
-import { PREVIEW_TOKEN, previewUrls } from '../../api/answer-preview.js';
+import { PREVIEW_TOKEN, previewAnswer } from '../../api/answer-preview.js';
 
 export { PREVIEW_TOKEN };
 
@@ -31,10 +31,7 @@ export async function previewMachineAnswer(
   const name = machine.hostname ?? machine.macs[0] ?? machine.id;
   let answer;
   try {
-    answer = await machineAnswer(deps, machine, file, {
-      ip: machine.reservedIp,
-      urls: previewUrls(config, PREVIEW_TOKEN),
-    });
+    answer = await previewAnswer(config, deps, machine, file);
   } catch (error) {
     if (error instanceof AnswerRenderError) throw new CommandError(error.message, ExitCode.config);
     throw error;
