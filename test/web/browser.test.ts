@@ -1,11 +1,12 @@
 // The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core through its executable
 // path: no browser download), against a real fleetboot (main.ts startServer: SQLite, HTTP and TFTP on loopback)
 // holding 1,000 machines. It signs in with a token, measures the fleet page (< 1 s, issue 6), filters it, watches a
-// row change state live, opens a machine and watches its boot timeline fill in live while the test drives the real
-// DHCP engine, a real TFTP client and HTTP from the machine's leased loopback address, marks it for install through
-// the confirmation page and follows the install to its done callback; a viewer cannot act; no page breaks its CSP.
-// Screenshots go to test-artifacts/dashboard/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// row change state live, opens a machine and watches its boot timeline fill in live while the test drives the DHCP
+// listener's intake and engine (without its socket), a real TFTP client and HTTP from the machine's leased loopback
+// address, marks it for install through the confirmation page, follows the install to its done callback and
+// downloads its boot capture; a viewer cannot act; no page breaks its CSP. Screenshots go to
+// test-artifacts/dashboard/.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,12 +22,14 @@ import { createApiToken } from '../../src/api/tokens.js';
 import { loadOrCreateSecret } from '../../src/provision/install-token.js';
 import { Lifecycle } from '../../src/provision/lifecycle.js';
 import { systemClock } from '../../src/net/clock.js';
+import { DhcpIntake } from '../../src/net/dhcp-intake.js';
+import { dhcpTransportMetrics } from '../../src/net/dhcp-metrics.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { decodeDhcpMessage, type DhcpMessage } from '../../src/protocol/dhcp4/index.js';
+import { decodeDhcpMessage, type DhcpMessage, encodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
 import { type Ipv4, parseIpv4 } from '../../src/values/ipv4.js';
 import type { Mac } from '../../src/values/mac.js';
 import { writeTree } from '../catalog/support.js';
-import { dhcpConfig, exchangeOf, replyOf } from '../dhcp/support.js';
+import { dhcpConfig } from '../dhcp/support.js';
 import { tftpGet } from '../net/tftp-fixtures/client.js';
 import { golden } from '../protocol/dhcp4/support.js';
 import { loadConfigText } from '../support/config-text.js';
@@ -45,6 +48,7 @@ const UI_TIMEOUT = 10_000;
 let dir: string;
 let server: RunningServer;
 let engine: DhcpEngine;
+let intake: DhcpIntake;
 let browser: Browser;
 let base: string;
 let tokens: { operator: string; viewer: string; admin: string };
@@ -102,6 +106,21 @@ machines:
     bootFiles: defaultBootFileTable(base),
   });
   await engine.start();
+  // The listener's own path without its socket (which needs an interface of its own): decode, hand to the engine,
+  // send the reply, and show both to the server's boot capture.
+  intake = new DhcpIntake({
+    interfaceName: 'fb0',
+    interfaceAddress: SERVER_ADDRESS,
+    handler: engine,
+    send: (_port, bytes) => {
+      replies.shift()?.(bytes);
+      return Promise.resolve();
+    },
+    metrics: dhcpTransportMetrics(server.metrics),
+    logger,
+    clock: systemClock,
+    capture: server.capture.dhcp,
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
@@ -109,6 +128,7 @@ machines:
 afterAll(async () => {
   // Whatever beforeAll got to before it failed.
   await (browser as Browser | undefined)?.close();
+  await (intake as DhcpIntake | undefined)?.idle();
   await (engine as DhcpEngine | undefined)?.stop();
   await (server as RunningServer | undefined)?.stop();
   if ((dir as string | undefined) !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -153,14 +173,36 @@ async function seedFleet(running: RunningServer, dataDir: string, config: Fleetb
   }
 }
 
+/**
+ * The UDP ports of each packet of a classic libpcap file (24-byte file header, 16-byte record headers, big-endian
+ * as fleetboot writes them; Ethernet, IPv4 with its header length, UDP).
+ */
+function pcapPorts(file: Buffer): [number, number][] {
+  const ports: [number, number][] = [];
+  for (let at = 24; at + 16 <= file.length; at += 16 + file.readUInt32BE(at + 8)) {
+    const ip = at + 16 + 14;
+    const udp = ip + (file.readUInt8(ip) & 0x0f) * 4;
+    ports.push([file.readUInt16BE(udp), file.readUInt16BE(udp + 2)]);
+  }
+  return ports;
+}
+
 /** Racks of 50, in enrolment order: r01 … r20. */
 function rack(i: number): string {
   return `r${String(1 + Math.floor(i / 50)).padStart(2, '0')}`;
 }
 
-/** A client message of the OVMF firmware (or iPXE) of the live machine, sent to the engine. */
-async function send(message: DhcpMessage) {
-  return replyOf(await engine(exchangeOf(message, { interfaceAddress: SERVER_ADDRESS })));
+/** Replies the intake sends, to the exchange waiting for each. */
+const replies: ((bytes: Uint8Array) => void)[] = [];
+
+/** A client message of the live machine's firmware, through the DHCP intake as a datagram; resolves with the reply. */
+function send(message: DhcpMessage): Promise<DhcpMessage> {
+  return new Promise((resolve) => {
+    replies.push((bytes) => {
+      resolve(decodeDhcpMessage(bytes));
+    });
+    intake.accept(encodeDhcpMessage(message), 67, { address: '0.0.0.0', port: 68 });
+  });
 }
 
 /** DISCOVER, OFFER, REQUEST, ACK of the live machine's UEFI firmware; returns its address. */
@@ -172,13 +214,13 @@ async function dora(): Promise<Ipv4> {
     messageType: 'request',
     options: {
       ...discover.options,
-      requestedIpAddress: offer.message.yourAddress,
+      requestedIpAddress: offer.yourAddress,
       serverIdentifier: SERVER_ADDRESS,
     },
   });
-  expect(ack.label).toBe('DHCPACK');
+  expect([offer.messageType, ack.messageType]).toEqual(['offer', 'ack']);
   await engine.flushEvents();
-  return ack.message.yourAddress;
+  return ack.yourAddress;
 }
 
 /** One HTTP request from the machine's leased loopback address (the kernel accepts all of 127/8 as local). */
@@ -428,6 +470,19 @@ describe('the dashboard in Chromium', () => {
         ]),
       );
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    // The boot signalling as a pcap, from the page's link: both boots' DHCP exchanges and TFTP transfers.
+    await server.capture.flush();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('text=Download the boot signalling as a pcap'),
+    ]);
+    expect(download.suggestedFilename()).toBe('node-live-boot.pcap');
+    const pcap = readFileSync(await download.path());
+    expect(pcap.subarray(0, 4).toString('hex')).toBe('a1b2c3d4');
+    const ports = pcapPorts(pcap);
+    // Two DORAs through the intake (client 68 ↔ server 67), and both TFTP transfers (to port 69 and back).
+    expect(ports.filter(([from, to]) => from === 67 || to === 67)).toHaveLength(8);
+    expect(ports.filter(([, to]) => to === Number(server.tftpAddress?.split(':')[1]))).toHaveLength(2);
     await page.screenshot({ path: path.join(ARTIFACTS, 'machine.png'), fullPage: true });
     // The README's picture (docs/dashboard.png is this one, copied when the pages change).
     await page.reload();

@@ -1,6 +1,5 @@
 // The dashboard mounted beside the API on the real HTTP app, as main.ts mounts it (one ApiAuth for both), over a
 // fresh store with a token per role. Requests go through fastify's inject; sessions are real cookies.
-import type { AnyRoute } from '../../src/api/route.js';
 import type { CacheSavings } from '../../src/values/cache-savings.js';
 import type { ApiRole } from '../../src/inventory/api-token.js';
 import { type DashboardOptions, registerDashboard } from '../../src/web/index.js';
@@ -47,8 +46,6 @@ export async function dashboardHarness(
   options: DashboardOptions & {
     readonly cacheSavings?: () => CacheSavings;
     readonly authLimits?: { maxFailures: number; windowMs?: number };
-    /** Routes the dashboard sees in the API's table besides the real ones (a route another issue adds). */
-    readonly extraApiRoutes?: readonly AnyRoute[];
   } = {},
 ): Promise<DashboardHarness> {
   const h = await apiHarness({
@@ -63,7 +60,7 @@ export async function dashboardHarness(
           lifecycle: parts.lifecycle,
           catalog: parts.catalog,
           auth: parts.auth,
-          apiRoutes: [...parts.routes, ...(options.extraApiRoutes ?? [])],
+          apiRoutes: parts.routes,
           logger: parts.logger,
           version: '9.9.9',
           now: () => parts.clock.now(),
