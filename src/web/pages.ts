@@ -6,13 +6,7 @@ import { bootProgress } from '../inventory/boot-timeline.js';
 import { roleAllows } from '../inventory/api-token.js';
 import { diagnose } from '../inventory/diagnosis.js';
 import type { MachineEvent } from '../inventory/event.js';
-import {
-  type Machine,
-  type MachineId,
-  MACHINE_STATES,
-  type MachineState,
-  parseMachineId,
-} from '../inventory/machine.js';
+import { type Machine, type MachineId, MACHINE_STATES, parseMachineId } from '../inventory/machine.js';
 import { MACHINE_SORT_KEYS, type MachineSortKey, type MachineFilter } from '../store/types.js';
 import { describeCacheSavings } from '../values/cache-savings.js';
 import { isOneOf } from '../values/guards.js';
@@ -67,17 +61,9 @@ export function fleetQuery(raw: Readonly<Record<string, string | undefined>>): {
   return { query, problem };
 }
 
+/** Machines per state, the whole fleet, in one query. */
 export async function stateCounts(dashboard: Dashboard): Promise<StateCounts> {
-  const totals = await Promise.all(
-    MACHINE_STATES.map(
-      async (state) =>
-        [
-          state,
-          (await dashboard.store.inventory.list({ filter: { states: [state] }, limit: 1 })).total,
-        ] as const,
-    ),
-  );
-  return Object.fromEntries(totals) as Record<MachineState, number>;
+  return dashboard.store.inventory.countByState();
 }
 
 export function cacheLineOf(dashboard: Dashboard): string | undefined {
