@@ -166,11 +166,15 @@ export class KyselyInventoryStore implements InventoryStore {
     firsts: ReadonlyMap<Mac, Learned>,
   ): Promise<Map<Mac, Machine>> {
     const enrolled = new Map<Mac, Machine>();
-    const entries = [...firsts].map(([mac, learned]) => ({
-      mac,
-      learned,
-      id: this.ctx.newId() as MachineId,
-    }));
+    // In MAC order: two servers enrolling the same new MACs then wait on each other's interfaces in one order, and
+    // PostgreSQL finds no deadlock (in input order, opposite batches deadlocked 6 runs in 6 at 3,000 MACs).
+    const entries = [...firsts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([mac, learned]) => ({
+        mac,
+        learned,
+        id: this.ctx.newId() as MachineId,
+      }));
     // Chunks keep a statement under both dialects' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
     for (let start = 0; start < entries.length; start += ENROL_CHUNK) {
       const chunk = entries.slice(start, start + ENROL_CHUNK);

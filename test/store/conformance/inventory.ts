@@ -111,7 +111,7 @@ export function inventoryConformance(harness: StoreHarness): void {
     it('two servers enrolling the same new MACs at once make one machine per MAC', async () => {
       const { target, store } = await fresh(harness);
       const other = await target.open();
-      const batch = Array.from({ length: 40 }, (_, i) => ({ mac: mac(i + 1) }));
+      const batch = Array.from({ length: 2000 }, (_, i) => ({ mac: mac(i + 1) }));
       const reversed = [...batch].reverse();
       // At once on PostgreSQL, where both transactions run and one meets the other's interfaces. SQLite has one
       // writer at a time, and two handles in one thread would wait on each other's lock: one after the other.
@@ -122,7 +122,7 @@ export function inventoryConformance(harness: StoreHarness): void {
               other.inventory.recordContacts(reversed),
             ])
           : [await store.inventory.recordContacts(batch), await other.inventory.recordContacts(reversed)];
-      expect((await store.inventory.list({ limit: 100 })).total).toBe(40);
+      expect((await store.inventory.list({ limit: 100 })).total).toBe(2000);
       for (const [i, result] of mine.entries()) {
         expect(result.machine.id).toBe(theirs[batch.length - 1 - i]?.machine.id);
         expect(result.machine.macs).toEqual([batch[i]?.mac]);
