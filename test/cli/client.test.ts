@@ -3,6 +3,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/cli/client/api-client.js';
+import { followEvents } from '../../src/cli/client/follow.js';
 import { parseServerUrl } from '../../src/cli/client/settings.js';
 import { SseParser } from '../../src/cli/client/sse.js';
 import { parseMac } from '../../src/values/mac.js';
@@ -215,3 +217,59 @@ async function httpServer(
       }),
   };
 }
+
+describe('following the event stream', () => {
+  // A stream as a newer server could send it: an event of a source this client does not know, a malformed one,
+  // then one it reads. Reading the first again after a reconnect would fail again, forever.
+  const connections: string[] = [];
+  const server: Server = createServer((req, res) => {
+    connections.push(String(req.headers['last-event-id'] ?? ''));
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const good = {
+      id: 3,
+      at: 1_700_000_000_000,
+      machineId: null,
+      mac: null,
+      source: 'dhcp',
+      kind: 'DISCOVER',
+      details: {},
+    };
+    res.write('retry: 0\n\n');
+    res.write(`id: 1\ndata: ${JSON.stringify({ ...good, id: 1, source: 'quantum' })}\n\n`);
+    res.write('id: 2\ndata: {not json\n\n');
+    res.write(`id: 3\ndata: ${JSON.stringify(good)}\n\n`);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('passes over an event it cannot read, once, and goes on with the next', async () => {
+    const { port } = server.address() as AddressInfo;
+    const client = new ApiClient({
+      server: new URL(`http://127.0.0.1:${port}/`),
+      token: 'unused',
+      timeoutMs: 5000,
+      serverSource: 'the test',
+    });
+    const stop = new AbortController();
+    const skipped: [number, string][] = [];
+    const seen: number[] = [];
+    for await (const event of followEvents(client, {
+      afterId: 0,
+      signal: stop.signal,
+      maxRetries: 1,
+      onSkipped: (id, reason) => skipped.push([id, reason]),
+    })) {
+      seen.push(event.id);
+      stop.abort();
+    }
+    expect(seen).toEqual([3]);
+    expect(skipped.map(([id]) => id)).toEqual([1, 2]);
+    expect(skipped[1]?.[1]).toBe('its data is not JSON');
+    expect(connections).toEqual(['0']);
+  });
+});

@@ -140,7 +140,8 @@ export class ApiClient {
 
   private async send(url: URL, init: RequestInit): Promise<Response> {
     try {
-      return await this.fetchImpl(url, init);
+      // No redirects: the bearer token would go along to wherever the answer points.
+      return await this.fetchImpl(url, { ...init, redirect: 'error' });
     } catch (error) {
       if (isAbort(error) && init.signal?.aborted === true && !timedOut(error)) throw error;
       throw this.unreachable(error);

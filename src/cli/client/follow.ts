@@ -21,11 +21,18 @@ export interface FollowOptions {
   readonly onConnect?: (again: boolean) => void;
   /** About to retry, after `delayMs`. */
   readonly onRetry?: (attempt: number, delayMs: number, reason: string) => void;
+  /**
+   * An event this client cannot read (malformed, or of a shape a newer server sends) was passed over: reading it
+   * again after a reconnect would fail again, and stop everything after it from being shown.
+   */
+  readonly onSkipped?: (id: number, reason: string) => void;
 }
 
 export const DEFAULT_RETRIES = 10;
 const DEFAULT_IDLE_MS = 60_000;
 const MAX_DELAY_MS = 30_000;
+/** A server's `retry:` below this is raised to it: a reconnect loop must not spin. */
+const MIN_DELAY_MS = 250;
 const checkEvent = Compile(EventSchema);
 
 /** The events after `afterId`, as they are appended, until `signal` aborts (then it simply ends). */
@@ -66,13 +73,21 @@ export async function* followEvents(client: ApiClient, options: FollowOptions): 
         // Anything that arrived is a working connection: the retry count starts over.
         failures = 0;
         for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-          const event: unknown = JSON.parse(message.data);
-          if (!checkEvent.Check(event)) throw new UnreachableError('an event of an unexpected shape arrived');
+          const event = readEvent(message.data);
+          if (typeof event === 'string') {
+            // Passed over, and the cursor moves past it, so the next connection does not start with it again.
+            const id = Number(message.id);
+            if (Number.isSafeInteger(id) && id > cursor) {
+              cursor = id;
+              options.onSkipped?.(id, event);
+            }
+            continue;
+          }
           if (event.id <= cursor) continue;
           cursor = event.id;
           yield event;
         }
-        baseDelayMs = parser.retryMs ?? baseDelayMs;
+        baseDelayMs = Math.max(parser.retryMs ?? baseDelayMs, MIN_DELAY_MS);
       }
     } catch (error) {
       if (stopped()) return;
@@ -95,6 +110,17 @@ export async function* followEvents(client: ApiClient, options: FollowOptions): 
       return; // stopped while waiting
     }
   }
+}
+
+/** The event in a message's data, or why it cannot be read. */
+function readEvent(data: string): ApiEvent | string {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return 'its data is not JSON';
+  }
+  return checkEvent.Check(event) ? event : 'it has a shape this fleetboot does not know (a newer server?)';
 }
 
 function describe(error: unknown): string {

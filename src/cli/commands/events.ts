@@ -67,14 +67,17 @@ export function registerEvents(program: Command, io: CliIo): void {
         const machineId =
           options.machine === undefined ? undefined : await machineIdOf(client, options.machine);
         const print = printer(client, io, options.output);
+        // Gapless: the newest id is read before the history, so an event appended while the history prints is
+        // either in it or after that id, never between the two reads.
+        const [newest] =
+          options.follow === true ? await fetchEvents(client, { machineId, order: 'desc', limit: 1 }) : [];
         let last = 0;
         for await (const event of history(client, machineId, options)) {
           await print(event);
           last = event.id;
         }
         if (options.follow !== true) return;
-        // Gapless: the stream starts after the last event printed, or after the newest one there is.
-        const [newest] = await fetchEvents(client, { machineId, order: 'desc', limit: 1 });
+        // The stream starts after the last event printed, or after the newest one there was.
         await follow(client, io, print, {
           machineId,
           afterId: Math.max(last, newest?.id ?? 0),
@@ -148,6 +151,9 @@ async function follow(
           `fleetboot: event stream lost (${reason}); reconnecting in ${(delayMs / 1000).toFixed(1)} s ` +
             `(attempt ${attempt} of ${from.retries})\n`,
         );
+      },
+      onSkipped: (id, reason) => {
+        io.stderr(`fleetboot: event ${id} passed over: ${reason}\n`);
       },
     });
     for await (const event of events) await print(event);
