@@ -100,6 +100,11 @@ export function followEvents(res: ServerResponse, follow: Follow): void {
   let reading = false;
   let again = false;
   let lastReadAt = 0;
+  /**
+   * The client has not taken what was written (res.write returned false): no read until the socket drains, or a
+   * viewer that never reads would have the whole event log queued in this response's buffer.
+   */
+  let blocked = false;
   const heartbeat = setInterval(() => {
     void (async () => {
       const extra = follow.onHeartbeat === undefined ? '' : await follow.onHeartbeat().catch(() => '');
@@ -110,7 +115,7 @@ export function followEvents(res: ServerResponse, follow: Follow): void {
 
   const schedule = (delayMs: number): void => {
     const at = Date.now() + delayMs;
-    if (stopped || (next !== undefined && next.at <= at)) return;
+    if (stopped || blocked || (next !== undefined && next.at <= at)) return;
     clearTimeout(next?.timer);
     next = { at, timer: setTimeout(() => void read(), delayMs) };
   };
@@ -127,7 +132,13 @@ export function followEvents(res: ServerResponse, follow: Follow): void {
       });
       const text = events.length === 0 ? '' : await follow.render(events);
       if (stopped) return;
-      res.write(text);
+      if (!res.write(text)) {
+        blocked = true;
+        res.once('drain', () => {
+          blocked = false;
+          schedule(0);
+        });
+      }
       cursor = events.at(-1)?.id ?? cursor;
       full = events.length === BATCH;
       failing = false;

@@ -1,9 +1,10 @@
 // GET /api/v1/events/stream: an appended event reaches an open stream; a reconnect with Last-Event-ID misses
 // nothing; streams are bounded and end when the server closes.
-import { describe, expect, it, vi } from 'vitest';
+import { connect } from 'node:net';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Mac } from '../../src/values/mac.js';
 import { apiHarness, machine } from './harness.js';
-import { openStream } from './requests.js';
+import { listening, openStream } from './requests.js';
 
 /** The `id:` and `data:` of each complete SSE message in `text`. */
 function messages(text: string): { id: number; kind: string; machineId: string | null }[] {
@@ -130,5 +131,56 @@ describe('event stream', () => {
     await h.app.close();
     await one.ended;
     expect(one.body).toContain('retry:');
+  });
+});
+
+describe('event stream back-pressure', () => {
+  it('stops reading the event log while a client does not take what it was sent', async () => {
+    const h = await apiHarness({ eventStream: FAST });
+    // 24 MiB of events: more than the loopback socket's buffers can hold for a client that never reads.
+    const details = { note: 'x'.repeat(4000) };
+    const total = 6000;
+    for (let start = 0; start < total; start += 500) {
+      await h.store.events.appendMany(
+        Array.from({ length: 500 }, () => ({
+          mac: '52:54:00:00:00:01' as Mac,
+          source: 'dhcp' as const,
+          kind: 'bulk',
+          details,
+        })),
+      );
+    }
+    let read = 0;
+    const list = h.store.events.list.bind(h.store.events);
+    vi.spyOn(h.store.events, 'list').mockImplementation(async (query) => {
+      const events = await list(query);
+      read += events.length;
+      return events;
+    });
+    const [host, port] = (await listening(h)).split(':');
+    const socket = connect({ host, port: Number(port) });
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    // A viewer that asks for everything from the start and then reads nothing (no 'data' listener).
+    socket.write(
+      `GET /api/v1/events/stream?afterId=0 HTTP/1.1\r\nhost: ${host}\r\n` +
+        `authorization: ${h.auth(h.tokens.viewer).authorization}\r\n\r\n`,
+    );
+    // Reads go on until the buffers are full, then stop: wait until the count stays still.
+    let before = -1;
+    await vi
+      .waitFor(
+        async () => {
+          const now = read;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(read > 0 && read === now && read === before).toBe(true);
+          before = read;
+        },
+        { timeout: 20_000, interval: 10 },
+      )
+      .catch(() => undefined);
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(total);
   });
 });
