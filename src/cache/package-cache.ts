@@ -149,14 +149,18 @@ export class PackageCache {
 
   /** The running fetch of a file, or a new one: concurrent requests share one (issue 7 item 2). */
   private async transferFor(file: RepositoryFile): Promise<{ transfer: Transfer; outcome: CacheOutcome }> {
-    const running = this.running.get(file.key) ?? (await this.starting.get(file.key));
+    // Both lookups and the `starting.set` below run without yielding: an `await` on a missing entry would let
+    // another plan resumed by the same promise (two images waiting on one Release) miss too and fetch it again.
+    const running = this.running.get(file.key);
     if (running !== undefined) return { transfer: running, outcome: 'coalesced' };
+    const planned = this.starting.get(file.key);
+    if (planned !== undefined) return { transfer: await planned, outcome: 'coalesced' };
     const starting = this.plan(file).then((plan) => this.startTransfer(plan, file));
     this.starting.set(file.key, starting);
     try {
       return { transfer: await starting, outcome: 'miss' };
     } finally {
-      this.starting.delete(file.key);
+      if (this.starting.get(file.key) === starting) this.starting.delete(file.key);
     }
   }
 
@@ -306,7 +310,8 @@ export class PackageCache {
         if (meta) await this.store.writeMeta(key, { ...meta, validatedAt: this.options.now() });
       },
       onEnd: (end) => {
-        this.running.delete(plan.key);
+        // A newer transfer of the same key may have taken the slot since (a revalidation): leave it there.
+        if (this.running.get(plan.key) === transfer) this.running.delete(plan.key);
         if (end.kind === 'failed') {
           metrics.rejected(end.reason);
           // Once per download, however many clients were reading it.

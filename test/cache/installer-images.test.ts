@@ -69,6 +69,17 @@ describe('installer images', () => {
       expect(upstream.count(file), file).toBe(1);
   });
 
+  it('fetches the listings two images share once when both are asked at once on a cold cache', async () => {
+    // Both plans wait on the same InRelease (a 404 here), then resume together: the second must join the first
+    // one's Release and SHA256SUMS transfers, not start its own.
+    const { address } = await start({ [`${IMAGES}/SHA256SUMS`]: sums });
+    const [a, b] = await Promise.all([get(address, NETBOOT), get(address, LINUX)]);
+    expect(a.body.equals(netboot) && b.body.equals(linux)).toBe(true);
+    for (const file of [`${DISTS}/InRelease`, `${DISTS}/Release`, `${DISTS}/${IMAGES}/SHA256SUMS`])
+      expect(upstream.count(file), file).toBe(1);
+    expect(kept(NETBOOT) && kept(LINUX)).toBe(true);
+  });
+
   it('refuses an image that differs from SHA256SUMS, and keeps it not', async () => {
     const { address, counter, logs } = await start({ [`${IMAGES}/SHA256SUMS`]: sums });
     const tampered = Buffer.from(netboot);
