@@ -1,3 +1,5 @@
+import { MAX_INDEX_TEXT_BYTES, MAX_LISTING_BYTES } from './index-text.js';
+
 /**
  * How the cache treats a repository file, from its path alone (protocol-digest §8, issue 7 item 2). Pure.
  *
@@ -106,4 +108,25 @@ export function classifyFile(segments: readonly string[]): FileKind {
 export function roleOfListedName(name: string): IndexRole | undefined {
   const kind = classifyFile(name.split('/'));
   return kind.kind === 'passthrough' ? undefined : kind.role;
+}
+
+/**
+ * The most the cache reads of a file of this kind (a listing, an index it parses), or Infinity for files it only
+ * keeps. A download of unknown size (no listed size, no Content-Length) stops there: a larger one could not be
+ * read, so storing it would only fill the disk.
+ */
+export function readBound(kind: FileKind): number {
+  const role = kind.kind === 'passthrough' ? undefined : kind.role;
+  switch (role) {
+    case 'release':
+    case 'repomd':
+    case 'sums':
+      return MAX_LISTING_BYTES;
+    case 'packages':
+    case 'primary':
+      // Compressed or not, an index larger than its decompressed bound is never read whole.
+      return MAX_INDEX_TEXT_BYTES;
+    case undefined:
+      return Infinity;
+  }
 }

@@ -6,6 +6,9 @@ import { createGunzip } from 'node:zlib';
 /** Indexes larger than this once decompressed are not read (Debian's largest Packages file is ~70 MB). */
 export const MAX_INDEX_TEXT_BYTES = 512 * 1024 * 1024;
 
+/** Release files, repomd.xml and SHA256SUMS are small (Debian's InRelease is ~150 KB); anything larger is not one. */
+export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+
 /** How a stored index file is compressed, from its first bytes (a by-hash file has no extension to go by). */
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'lz4' | 'none';
 

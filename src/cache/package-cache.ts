@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { CacheMetrics, CacheOutcome } from './cache-metrics.js';
 import { clientAllowed } from './client-access.js';
 import { DiskStore, type IndexMeta, type KeptFile } from './disk-store.js';
-import { classifyFile, type FileKind } from './file-kind.js';
+import { classifyFile, readBound, type FileKind } from './file-kind.js';
 import { chooseRange } from '../net/http-range.js';
 import type { Repository } from './repositories.js';
 import { resolveTarget, upstreamUrl } from './request-target.js';
@@ -204,7 +204,12 @@ export class PackageCache {
   private async plan(file: RepositoryFile): Promise<TransferPlan> {
     const { kind, path } = file;
     const repository = file.repository.name;
-    const base = { key: file.key, url: file.url };
+    // The quota bounds any download (tmp/ shares its disk); listings and indexes the cache reads, less.
+    const base = {
+      key: file.key,
+      url: file.url,
+      maxUnsizedBytes: Math.min(this.options.quotaBytes, readBound(kind)),
+    };
     if (kind.kind === 'passthrough') return { ...base, expect: {}, keep: false };
     const { meta } = file;
     const conditional =

@@ -22,6 +22,11 @@ export interface TransferPlan {
   readonly expect: Expectation;
   /** Whether the file goes into the cache once complete and checked; otherwise it is only streamed through. */
   readonly keep: boolean;
+  /**
+   * The most the body may hold when neither the expectation nor upstream's Content-Length gives its size (a
+   * chunked answer): without it a download would fill tmp/ unbounded, the quota being checked only at commit.
+   */
+  readonly maxUnsizedBytes: number;
 }
 
 export interface BodyHead {
@@ -237,13 +242,18 @@ export class Transfer {
   ): Promise<Extract<TransferEnd, { kind: 'failed' }> | { kind: 'checked'; size: number; sha256: string }> {
     const { expect } = this.plan;
     const sizes = expectedSizes(expect);
-    const limit = sizes === undefined ? head.length : Math.max(...sizes);
+    const announced = sizes === undefined ? head.length : Math.max(...sizes);
+    const limit = announced ?? this.plan.maxUnsizedBytes;
     const hash = createHash('sha256');
     try {
       for await (const chunk of response as AsyncIterable<Buffer>) {
-        if (limit !== undefined && this.written + chunk.length > limit) {
+        if (this.written + chunk.length > limit) {
           response.destroy();
-          return { kind: 'failed', reason: 'oversize', message: `upstream sent more than ${limit} bytes` };
+          const message =
+            announced === undefined
+              ? `upstream sent more than ${limit} bytes without saying how many, more than the cache holds of such a file`
+              : `upstream sent more than ${limit} bytes`;
+          return { kind: 'failed', reason: 'oversize', message };
         }
         hash.update(chunk);
         let offset = 0;

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../observability/logger.js';
 import { classifyFile, roleOfListedName, type FileKind, type IndexRole } from './file-kind.js';
-import { decompressedChunks, readIndexText } from './index-text.js';
+import { decompressedChunks, MAX_LISTING_BYTES, readIndexText } from './index-text.js';
 import { KnownFiles, type KnownPackage } from './known-files.js';
 import { join, Listings, matchListed, parentOf, type ListedFacts } from './listings.js';
 import { parsePackagesIndex } from './packages-index.js';
@@ -19,9 +19,6 @@ export interface KeptDigest {
 
 /** Kept indexes remembered as waiting for a listing, at most (oldest forgotten first: they stay unvouched). */
 const MAX_PENDING = 10_000;
-
-/** Release files, repomd.xml and SHA256SUMS are small; anything larger is not one. */
-const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
 /**
  * The chain from a signed listing down to each package (issue 7: a package is kept only when it matches the

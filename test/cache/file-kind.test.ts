@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFile, roleOfListedName } from '../../src/cache/file-kind.js';
+import { classifyFile, readBound, roleOfListedName } from '../../src/cache/file-kind.js';
+import { MAX_INDEX_TEXT_BYTES, MAX_LISTING_BYTES } from '../../src/cache/index-text.js';
 
 const HASH = 'a'.repeat(64);
 const byPackages = { by: 'packages' };
@@ -93,5 +94,20 @@ describe('roleOfListedName', () => {
     expect(roleOfListedName('dists/t/main/binary-amd64/Packages.xz')).toBe('packages');
     expect(roleOfListedName('dists/t/main/i18n/Translation-en.bz2')).toBeUndefined();
     expect(roleOfListedName('dists/t/main/installer-amd64/current/images/SHA256SUMS')).toBe('sums');
+  });
+});
+
+describe('readBound', () => {
+  const bound = (path: string): number => readBound(classifyFile(path.split('/')));
+  it('bounds listings and parsed indexes by what the cache reads of them, other files not at all', () => {
+    expect(bound('dists/t/InRelease')).toBe(MAX_LISTING_BYTES);
+    expect(bound('repodata/repomd.xml')).toBe(MAX_LISTING_BYTES);
+    expect(bound('dists/t/main/installer-amd64/current/images/SHA256SUMS')).toBe(MAX_LISTING_BYTES);
+    expect(bound('dists/t/main/binary-amd64/Packages.xz')).toBe(MAX_INDEX_TEXT_BYTES);
+    expect(bound(`repodata/${'b'.repeat(64)}-primary.xml.gz`)).toBe(MAX_INDEX_TEXT_BYTES);
+    // Read by apt, not by the cache: only the quota bounds them (an installer image may be large).
+    expect(bound('dists/t/main/i18n/Translation-en')).toBe(Infinity);
+    expect(bound('dists/t/main/installer-amd64/current/images/netboot/mini.iso')).toBe(Infinity);
+    expect(bound('pool/main/h/hello/hello_2.10-3_amd64.deb')).toBe(Infinity);
   });
 });

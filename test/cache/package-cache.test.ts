@@ -145,6 +145,23 @@ describe('package cache over loopback', () => {
     expect(upstream.count(`/debian/${DEB}`)).toBe(2);
   });
 
+  it('refuses a chunked download beyond the quota, when nothing gives its size: nothing kept, none in tmp/', async () => {
+    // An index no listing names (no expected size), sent without Content-Length: only the cache's own bound holds.
+    const translation = '/debian/dists/t/main/i18n/Translation-en';
+    upstream.files.set(translation, { body: bytes(300_000, 7), chunked: true });
+    const { address, counter, logs } = await startCache({ quotaBytes: 200_000 });
+    const r = await get(address, translation);
+    expect(r.cut || r.status === 502).toBe(true);
+    expect(r.body.length).toBeLessThan(200_000);
+    expect(await counter('fleetboot_cache_rejected_downloads_total', { reason: 'oversize' })).toBe(1);
+    expect(logs().filter((l) => l.reason === 'oversize')).toMatchObject([
+      { path: 'dists/t/main/i18n/Translation-en' },
+    ]);
+    expect(readdirSync(path.join(root, 'tmp'))).toEqual([]);
+    await get(address, translation);
+    expect(upstream.count(translation)).toBe(2);
+  });
+
   it('answers 502 before any byte when upstream announces another size than the index', async () => {
     const deb = bytes(1000, 5);
     publish({ [DEB]: deb }, packagesIndex({ [DEB]: bytes(999, 5) }));

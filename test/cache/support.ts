@@ -20,6 +20,8 @@ export interface UpstreamFile {
   /** Sends the body in 16 KiB chunks with this pause between them, so requests overlap. */
   chunkDelayMs?: number;
   lastModified?: string;
+  /** Sends no Content-Length: the body goes out chunked, its size unknown until it ends. */
+  chunked?: boolean;
 }
 
 /** A mirror on loopback built by the test; `requests` lists every path asked, `conditional` those with validators. */
@@ -50,7 +52,9 @@ export async function startUpstream(): Promise<TestUpstream> {
       res.writeHead(304).end();
       return;
     }
-    const headers: Record<string, string> = { 'content-length': String(file.body.length) };
+    const headers: Record<string, string> = file.chunked
+      ? {}
+      : { 'content-length': String(file.body.length) };
     if (file.lastModified !== undefined) headers['last-modified'] = file.lastModified;
     res.writeHead(file.status ?? 200, headers);
     const body = file.truncateAt === undefined ? file.body : file.body.subarray(0, file.truncateAt);
