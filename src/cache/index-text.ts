@@ -29,14 +29,21 @@ export class UnreadableIndexError extends Error {
 
 /**
  * Debian's own decompressors for the formats Node 20 has no codec for (its zlib does gzip, deflate and brotli
- * only). xz-utils is priority required; bzip2 and zstd are small standard packages. A separate process bounds
- * the decoder's memory and keeps a decoder fault out of the server. lz4 is not read: no Debian or Fedora archive
- * publishes lz4 indexes, so an index in it only vouches for nothing (its packages are passed through unkept).
+ * only). xz-utils is priority required; bzip2 and zstd are small standard packages. A separate process keeps a
+ * decoder fault out of the server, and each decoder's memory is bounded, as the stream header alone (a tiny file
+ * from upstream) decides how much it asks for:
+ * - xz reserves the dictionary the header names (up to 4 GiB) unless told a limit, and then refuses the stream.
+ *   Archive indexes use xz's default 8 MiB dictionary or so; even `xz -9` needs only 65 MiB to decode.
+ * - zstd refuses a window over 128 MiB by default; the limit is given anyway, so it does not rest on a default.
+ * - bzip2 needs no limit: its blocks are at most 900 kB, its decoder ~3.7 MB whatever the stream says.
+ * lz4 is not read: no Debian or Fedora archive publishes lz4 indexes, so an index in it only vouches for nothing
+ * (its packages are passed through unkept).
  */
+const DECODER_MEMORY = '256MiB';
 const TOOLS: Partial<Record<Compression, readonly [string, readonly string[]]>> = {
-  xz: ['xz', ['--decompress', '--stdout', '--quiet']],
+  xz: ['xz', ['--decompress', '--stdout', '--quiet', `--memlimit-decompress=${DECODER_MEMORY}`]],
   bzip2: ['bzip2', ['--decompress', '--stdout', '--quiet']],
-  zstd: ['zstd', ['--decompress', '--stdout', '--quiet']],
+  zstd: ['zstd', ['--decompress', '--stdout', '--quiet', `--memory=${DECODER_MEMORY}`]],
 };
 
 /**

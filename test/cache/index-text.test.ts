@@ -35,6 +35,14 @@ describe('readIndexText', () => {
     await expect(readIndexText(file(`bomb-${name}`, make()), 1000)).rejects.toThrow(UnreadableIndexError);
   });
 
+  it.each([
+    // Small input, big dictionary/window: cheap to make, but a decoder would reserve 513 MiB / 2 GiB for it.
+    ['xz', () => execFileSync('xz', ['-c', '--lzma2=dict=512MiB,mf=hc3'], { input: TEXT })],
+    ['zstd', () => execFileSync('zstd', ['-q', '-c', '--long=31'], { input: TEXT })],
+  ])('refuses a %s stream whose decoder needs more memory than the bound', async (name, make) => {
+    await expect(readIndexText(file(`greedy-${name}`, make()))).rejects.toThrow(/memory/i);
+  });
+
   it('does not read lz4, and reports a corrupt stream', async () => {
     const lz4 = Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18]), Buffer.from('x')]);
     await expect(readIndexText(file('lz4', lz4))).rejects.toThrow('lz4');
