@@ -56,6 +56,7 @@ export const MAX_KEPT_PAYLOAD = 2048;
 
 interface Item {
   readonly protocol: CaptureProtocol;
+  /** Its payload already cut to MAX_KEPT_PAYLOAD octets, in a buffer of its own (`keptOf`). */
   readonly datagram: TappedDatagram;
   /** DHCP: the client's MAC; TFTP: found from the client's address when written. */
   readonly mac: Mac | undefined;
@@ -113,12 +114,12 @@ export class CaptureRecorder implements Service {
 
   /** The DHCP transport's tap (DhcpIntakeOptions.capture). */
   readonly dhcp: DhcpTap = (datagram) => {
-    this.enqueue({ protocol: 'dhcp', datagram, mac: datagram.mac, tries: 0 });
+    this.enqueue({ protocol: 'dhcp', datagram: keptOf(datagram), mac: datagram.mac, tries: 0 });
   };
 
   /** The TFTP server's tap (TftpServerOptions.capture). */
   readonly tftp: TftpTap = (datagram) => {
-    this.enqueue({ protocol: 'tftp', datagram, mac: undefined, tries: 0 });
+    this.enqueue({ protocol: 'tftp', datagram: keptOf(datagram), mac: undefined, tries: 0 });
   };
 
   start(): Promise<void> {
@@ -303,9 +304,19 @@ function packetOf(
     direction: datagram.direction,
     source,
     destination,
-    payload: datagram.payload.subarray(0, MAX_KEPT_PAYLOAD),
+    payload: datagram.payload,
     payloadLength: datagram.payloadLength,
   };
+}
+
+/**
+ * The datagram as the queue holds it: only the octets a capture keeps, copied. The count bounds of the queue and
+ * the retry list hold only so: a view would pin the whole receive buffer (a 64 KiB TFTP RRQ from anyone, a 16 KiB
+ * DHCP datagram) until the write, and a summarised TFTP DATA may be a view into a larger block. The length on
+ * the wire stays in payloadLength.
+ */
+function keptOf<D extends TappedDatagram>(datagram: D): D {
+  return { ...datagram, payload: new Uint8Array(datagram.payload.subarray(0, MAX_KEPT_PAYLOAD)) };
 }
 
 function nextTurn(): Promise<void> {

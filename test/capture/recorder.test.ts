@@ -177,6 +177,48 @@ describe('CaptureRecorder', () => {
     expect(packet?.payloadLength).toBe(5000);
   });
 
+  it('holds only its own copy of the kept octets while queued, not the 64 KiB receive buffer', async () => {
+    // What the store is handed is what the queue held: the kept octets, in a buffer of their own.
+    const handed: Uint8Array[] = [];
+    const t = await setup({
+      captures: (real) => ({
+        append: (packets, bound) => {
+          handed.push(...packets.map((p) => p.payload));
+          return real.append(packets, bound);
+        },
+        list: (machineId) => real.list(machineId),
+      }),
+    });
+    const id = await t.enrol(MAC);
+    t.at.set(CLIENT, MAC);
+    // A TFTP RRQ as large as UDP allows, from a client fleetboot places, and a DHCP datagram of 16 KiB.
+    const rrq = new Uint8Array(65_507).fill(0x61);
+    rrq.set([0, 1]);
+    const big = new Uint8Array(16 * 1024).fill(7);
+    t.recorder.tftp({
+      at: 1_767_225_600_000,
+      direction: 'in',
+      source: { address: CLIENT, port: 2070 },
+      destination: { address: SERVER, port: 69 },
+      payload: rrq,
+      payloadLength: rrq.length,
+    });
+    t.recorder.dhcp({ ...dhcp(1), payload: big, payloadLength: big.length });
+    // The receive buffers are the transport's again once the tap returns; the capture must not see this.
+    rrq.fill(0xff);
+    big.fill(0xff);
+    await t.recorder.flush();
+    expect(handed.map((p) => [p.byteLength, p.buffer.byteLength])).toEqual([
+      [MAX_KEPT_PAYLOAD, MAX_KEPT_PAYLOAD],
+      [MAX_KEPT_PAYLOAD, MAX_KEPT_PAYLOAD],
+    ]);
+    const [tftp, dhcpPacket] = await t.store.captures.list(id);
+    expect(tftp?.payload.slice(0, 3)).toEqual(Uint8Array.of(0, 1, 0x61));
+    expect(tftp?.payloadLength).toBe(65_507);
+    expect(dhcpPacket?.payload.every((b) => b === 7)).toBe(true);
+    expect(dhcpPacket?.payloadLength).toBe(16 * 1024);
+  });
+
   it('bounds each machine by the bound it is given', async () => {
     const t = await setup({ bound: { packets: 3, bytes: 1024 } });
     const id = await t.enrol(MAC);
