@@ -51,7 +51,15 @@ export class TransferCapture {
   private lastAckAt = 0;
   private lastAckKept = true;
 
-  constructor(private readonly setup: TransferCaptureSetup) {}
+  /**
+   * Wall-clock minus monotonic ms, read once: converting each instant with a fresh pair of clock readings let
+   * two packets of one instant (ACK 0 and the DATA 1 it releases) land a millisecond apart in the wrong order.
+   */
+  private readonly wallOffset: number;
+
+  constructor(private readonly setup: TransferCaptureSetup) {
+    this.wallOffset = setup.clock.now() - setup.clock.monotonic();
+  }
 
   /** An OACK sent (RFC 2347), the first time or again; `at` is monotonic (Clock.monotonic), as below. */
   sentOack(bytes: Uint8Array, at: number): void {
@@ -109,12 +117,12 @@ export class TransferCapture {
 
   /** An ERROR from the client ends the transfer (RFC 1350 §7). */
   receivedError(bytes: Uint8Array): void {
-    this.in(bytes, this.setup.clock.now());
+    this.in(bytes, this.wall(this.setup.clock.monotonic()));
   }
 
   /** An ERROR we sent: to the client, or ERROR 5 to a stranger's TID (RFC 1350 §4). */
   sentError(bytes: Uint8Array, to: TapAddress = this.setup.client): void {
-    this.out(bytes, bytes.length, this.setup.clock.now(), to);
+    this.out(bytes, bytes.length, this.wall(this.setup.clock.monotonic()), to);
   }
 
   /** The transfer ended: unless it completed, the last DATA sent and the last ACK received show where. */
@@ -131,8 +139,7 @@ export class TransferCapture {
 
   /** Wall-clock ms of a monotonic instant: the transfer's times are monotonic, a capture's are wall-clock. */
   private wall(monotonic: number): number {
-    const { clock } = this.setup;
-    return Math.round(clock.now() - (clock.monotonic() - monotonic));
+    return Math.round(this.wallOffset + monotonic);
   }
 
   private data(index: number, at: number): void {
