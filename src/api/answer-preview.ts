@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { FleetbootConfig } from '../config/types.js';
 import type { JsonObject, JsonValue } from '../inventory/json.js';
 import type { Machine } from '../inventory/machine.js';
+import { answerUrls } from '../provision/http-answers.js';
 import { isSecretName, REDACTED } from '../values/redact.js';
 
 /**
@@ -38,19 +39,11 @@ export function previewHttpBase(config: FleetbootConfig): { base: string; known:
   return { base: `http://${shown}:${String(port)}`, known };
 }
 
-/** The URLs of one install, as the answer routes give them (provision/http-answers.ts): `<http>/answers/<token>/…`. */
+/** The URLs of one install, as the answer routes give them (provision/http-answers.ts answerUrls), plus the proxy. */
 export function previewUrls(config: FleetbootConfig, token: string): AnswerContextInput['urls'] {
   const { base } = previewHttpBase(config);
-  const answers = `${base}/answers/${token}`;
   const proxy = config.cache.enabled ? config.cache.proxyUrl : undefined;
-  return {
-    answers,
-    done: `${answers}/done`,
-    failed: `${answers}/failed`,
-    progress: `${answers}/progress`,
-    boot: `${base}/boot`,
-    ...(proxy === undefined ? {} : { proxy }),
-  };
+  return { ...answerUrls(base, token), ...(proxy === undefined ? {} : { proxy }) };
 }
 
 export type MaskedAnswer =
