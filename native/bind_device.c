@@ -21,6 +21,8 @@
 
 #include <node_api.h>
 
+#include "napi_args.h"
+
 #define CHECK_NAPI(env, call)                                                                    \
   do {                                                                                           \
     if ((call) != napi_ok) {                                                                     \
@@ -28,15 +30,6 @@
       return NULL;                                                                               \
     }                                                                                            \
   } while (0)
-
-/* Throws an Error whose message names the step and the errno text, and whose `code` is the errno name. */
-static napi_value throw_errno(napi_env env, const char *what, const char *subject, int err) {
-  char message[256];
-  const char *name = strerrorname_np(err);
-  snprintf(message, sizeof message, "%s %s: %s (%s)", what, subject, strerror(err), name ? name : "?");
-  napi_throw_error(env, name ? name : "EUNKNOWN", message);
-  return NULL;
-}
 
 static napi_value throw_range(napi_env env, const char *message) {
   napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
@@ -58,32 +51,6 @@ static int get_ifname(napi_env env, napi_value value, char out[IFNAMSIZ]) {
   if (napi_get_value_string_utf8(env, value, out, IFNAMSIZ, &copied) != napi_ok || copied != length ||
       strlen(out) != length) {
     throw_range(env, "an interface name cannot contain NUL");
-    return 0;
-  }
-  return 1;
-}
-
-/* Reads an integer argument within [min, max]. */
-static int get_int(napi_env env, napi_value value, int64_t min, int64_t max, const char *what, int64_t *out) {
-  napi_valuetype type;
-  double number = 0;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number ||
-      napi_get_value_double(env, value, &number) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
-    return 0;
-  }
-  if (number != (double)(int64_t)number || number < (double)min || number > (double)max) {
-    throw_range(env, what);
-    return 0;
-  }
-  *out = (int64_t)number;
-  return 1;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
-  size_t argc = expected;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < expected) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "fleetboot_netdev: missing arguments");
     return 0;
   }
   return 1;
@@ -112,7 +79,7 @@ static napi_value open_udp_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!get_ifname(env, argv[0], ifname) ||
-      !get_int(env, argv[1], 0, 65535, "the port must be an integer from 0 to 65535", &port)) {
+      !get_integer(env, argv[1], 0, 65535, "the port must be an integer from 0 to 65535", &port)) {
     return NULL;
   }
   if (argc > 2 && napi_get_value_bool(env, argv[2], &reuse) != napi_ok) {
@@ -151,7 +118,7 @@ static napi_value bind_to_device(napi_env env, napi_callback_info info) {
   char ifname[IFNAMSIZ] = {0};
   int64_t fd = 0;
   if (!get_args(env, info, 2, argv) ||
-      !get_int(env, argv[0], 0, INT_MAX, "the file descriptor must be a non-negative integer", &fd) ||
+      !get_integer(env, argv[0], 0, INT_MAX, "the file descriptor must be a non-negative integer", &fd) ||
       !get_ifname(env, argv[1], ifname)) {
     return NULL;
   }
@@ -165,7 +132,7 @@ static napi_value bound_device(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t fd = 0;
   if (!get_args(env, info, 1, argv) ||
-      !get_int(env, argv[0], 0, INT_MAX, "the file descriptor must be a non-negative integer", &fd)) {
+      !get_integer(env, argv[0], 0, INT_MAX, "the file descriptor must be a non-negative integer", &fd)) {
     return NULL;
   }
   char name[IFNAMSIZ + 1] = {0};
