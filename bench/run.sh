@@ -105,7 +105,7 @@ SNAP="$RAW_DIR/$RUNID.build"
 mkdir -p "$SNAP/native/build/Release"
 cp -a "$REPO/dist" "$SNAP/dist"
 cp -a "$REPO/package.json" "$SNAP/package.json"
-cp -a "$REPO/native/build/Release/fleetboot_netdev.node" "$SNAP/native/build/Release/"
+cp -a "$REPO"/native/build/Release/*.node "$SNAP/native/build/Release/"
 export BENCH_FLEETBOOT_ROOT="$SNAP"
 
 # The server command, as the kit's contract wants it: run by `bash -c` in the server namespace, $HB_* expanded

@@ -25,10 +25,10 @@ export interface BlockSource {
    */
   blocks(first: number, count: number): Promise<readonly Uint8Array[]>;
   /**
-   * Block `index`, at once, when the file is in memory and sent as is: a view into it, no copy, no promise, no
-   * array (the transfer's hot path).
+   * The whole stream when the file is in memory and sent as is (octet mode): block i is its octets from
+   * (i − 1) × blockSize on, sent by the transfer's socket straight from it (the hot path: no copy, no promise).
    */
-  readonly blockNow: ((index: number) => Uint8Array) | undefined;
+  readonly memory: Uint8Array | undefined;
   /** Everything up to `index` is acknowledged: state kept only for those blocks can go. */
   acknowledge(index: number): void;
 }
@@ -48,23 +48,19 @@ export async function createBlockSource(
 
 function octetBlocks(file: TftpFile, blockSize: number): BlockSource {
   const size = file.size;
-  const inMemory = file.bytes;
-  const blockNow =
-    inMemory === undefined
-      ? undefined
-      : (index: number): Uint8Array => {
-          const offset = blockOffset(index, blockSize);
-          return inMemory.subarray(offset, offset + blockLength(index, size, blockSize));
-        };
+  const memory = file.bytes;
   return {
     blockSize,
     streamSize: size,
     totalBlocks: blockCount(size, blockSize),
-    blockNow,
+    memory,
     async blocks(first, count) {
-      if (blockNow !== undefined) {
+      if (memory !== undefined) {
         const out: Uint8Array[] = [];
-        for (let index = first; index < first + count; index++) out.push(blockNow(index));
+        for (let index = first; index < first + count; index++) {
+          const offset = blockOffset(index, blockSize);
+          out.push(memory.subarray(offset, offset + blockLength(index, size, blockSize)));
+        }
         return out;
       }
       // One positional read for the whole window, cut into blocks. A file that shrank under the transfer would
@@ -93,7 +89,7 @@ function netasciiBlocks(file: TftpFile, blockSize: number, streamSize: number): 
     streamSize,
     // The last block is found by the converted length, not by the file size (tftpd-hpa converts the same way).
     totalBlocks: blockCount(streamSize, blockSize),
-    blockNow: undefined,
+    memory: undefined,
     async blocks(first, count) {
       const out: Uint8Array[] = [];
       let cursor = cursors.get(first);

@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
+import type { RemoteInfo, Socket, SocketType } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -26,8 +26,15 @@ import { type TftpMetrics, tftpMetrics } from './tftp-metrics.js';
 import type { TransferRecord, TransferResult } from './tftp-record.js';
 import { classifyRequest } from './tftp-request.js';
 import { Transfer } from './tftp-transfer.js';
+import {
+  bindDgramSocket,
+  closeDgramSocket,
+  type TransferSocket,
+  type TransferSocketFactory,
+  transferSocketFactory,
+  type TransferSocketKind,
+} from './tftp-transfer-socket.js';
 import type { WindowPlan } from './tftp-window.js';
-import { literalLookup } from './udp-literal-lookup.js';
 
 /**
  * The settings the server reads: the shape of `config.tftp` (src/config/types.ts TftpConfig), restated here
@@ -61,6 +68,11 @@ export interface TftpTuning {
   readonly maxBytesInFlight?: number;
   /** SO_RCVBUF of the listening socket; default 4 MiB (a rack powering on sends its RRQs at once). */
   readonly receiveBufferBytes?: number;
+  /**
+   * What carries the transfers (tftp-transfer-socket.ts); default `native` where the addon loads, else `dgram`
+   * with a warning. Naming `native` makes a missing addon an error at creation.
+   */
+  readonly transport?: TransferSocketKind;
 }
 
 export interface TftpServerOptions {
@@ -125,6 +137,7 @@ class TftpServerImpl implements TftpServer {
   private readonly packets: TftpPacketLog;
   private readonly family: SocketType;
   private readonly mtu: number;
+  private readonly openTransferSocket: TransferSocketFactory;
 
   constructor(private readonly options: TftpServerOptions) {
     this.metrics = tftpMetrics(options.metrics);
@@ -132,6 +145,7 @@ class TftpServerImpl implements TftpServer {
     this.family = isIPv6(options.config.listen.host) ? 'udp6' : 'udp4';
     // protocol/tftp caps blksize at mtu − 32 (IPv4 20 + UDP 8 + TFTP 4); an IPv6 header is 20 octets longer.
     this.mtu = (options.mtu ?? DEFAULT_MTU) - (this.family === 'udp6' ? 20 : 0);
+    this.openTransferSocket = chooseTransport(options.tuning?.transport, options.logger);
     // A configuration the codec would refuse fails here, at creation, not on the first request.
     negotiateOptions(
       { mode: 'octet', options: [] },
@@ -155,7 +169,7 @@ class TftpServerImpl implements TftpServer {
   async start(fail: (error: unknown) => void): Promise<void> {
     this.stopping = false;
     const { host, port } = this.options.config.listen;
-    const socket = await bindSocket(this.family, host, port);
+    const socket = await bindDgramSocket(this.family, host, port);
     try {
       socket.setRecvBufferSize(this.options.tuning?.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER);
     } catch {
@@ -181,7 +195,7 @@ class TftpServerImpl implements TftpServer {
     this.stopping = true;
     const listener = this.listener;
     this.listener = undefined;
-    if (listener !== undefined) await closeSocket(listener);
+    if (listener !== undefined) await closeDgramSocket(listener);
     const tuning = this.options.tuning;
     await this.waitForIdle(tuning?.drainMs ?? 10_000);
     for (const slot of this.slots) slot.transfer?.abort('stopping');
@@ -327,22 +341,21 @@ class TftpServerImpl implements TftpServer {
     const { client, request } = slot;
     const opened = await this.open(request.filename, client);
     if (opened === 'timeout') return { result: { kind: 'aborted', reason: 'open-timeout' } };
-    let socket: Socket;
+    let socket: TransferSocket;
     try {
-      socket = await bindSocket(this.family, this.options.config.listen.host, 0);
+      socket = await this.openTransferSocket(this.options.config.listen.host, client);
     } catch (error) {
       if (opened.kind === 'file') await opened.file.close();
       this.options.logger.warn({ err: error, client }, 'TFTP could not open a transfer socket');
       return { result: { kind: 'aborted', reason: 'socket-error' } };
     }
-    const local = socket.address();
-    const server = { address: local.address, port: local.port };
+    const server = socket.local;
     // RFC 1350 §4: the answer to a request, an ERROR included, comes from the transfer's own port (tftpd-hpa and
     // dnsmasq do the same), and is no larger than the request (catalogue T21).
     const refuse = async (code: number, message: string): Promise<void> => {
       this.metrics.errors.inc({ code: String(code), direction: 'sent' });
       const refusal = encodeBoundedError(code, message, requestLength);
-      await sendAndClose(socket, refusal, client);
+      await socket.close(refusal);
       const tap = this.options.capture;
       if (tap !== undefined) {
         tapSafely(tap, {
@@ -527,37 +540,19 @@ function sameRequest(a: ReadRequest, b: ReadRequest): boolean {
   });
 }
 
-function bindSocket(type: SocketType, address: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type, reuseAddr: false, lookup: literalLookup(type) });
-    const onError = (error: Error): void => {
-      void closeSocket(socket);
-      reject(error);
-    };
-    socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => {
-        resolve();
-      });
-    } catch {
-      resolve();
-    }
-  });
-}
-
-function sendAndClose(socket: Socket, bytes: Uint8Array, to: TftpClient): Promise<void> {
-  return new Promise((resolve) => {
-    socket.send(bytes, to.port, to.address, () => {
-      void closeSocket(socket).then(resolve);
-    });
-  });
+/**
+ * The transfers' sockets: the native ones unless told otherwise. Where the addon is missing (not built, not Linux)
+ * and nothing was asked for, dgram carries them, and the operator is told once, at start, what that costs.
+ */
+function chooseTransport(kind: TransferSocketKind | undefined, logger: Logger): TransferSocketFactory {
+  if (kind !== undefined) return transferSocketFactory(kind);
+  try {
+    return transferSocketFactory('native');
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      'TFTP transfers use Node dgram sockets: the native transfer socket is not available (slower per block)',
+    );
+    return transferSocketFactory('dgram');
+  }
 }

@@ -1,10 +1,8 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
 import {
-  BLOCK_NUMBER_MODULUS,
+  blockOffset,
   decodeTftpPacket,
   encodeBoundedError,
   encodeTftpPacket,
-  Opcode,
   packetKindOf,
   TftpErrorCode,
   type TftpOption,
@@ -17,6 +15,7 @@ import type { TransferCapture } from './tftp-capture.js';
 import type { TftpPacketLog } from './tftp-log.js';
 import type { TftpMetrics } from './tftp-metrics.js';
 import type { TftpAbortReason, TransferResult } from './tftp-record.js';
+import type { TransferSocket } from './tftp-transfer-socket.js';
 import {
   type WindowAction,
   type WindowCounters,
@@ -27,7 +26,7 @@ import {
 
 export interface TransferSetup {
   /** Bound to an ephemeral port: the server's TID for this transfer (RFC 1350 §4). The transfer closes it. */
-  readonly socket: Socket;
+  readonly socket: TransferSocket;
   readonly client: TftpClient;
   /** Octets of the RRQ: no ERROR we send to a client not yet confirmed is larger (catalogue T21). */
   readonly requestLength: number;
@@ -53,27 +52,6 @@ const SHUTDOWN_MESSAGE = 'Server shutting down';
 
 /** DATA octets counted locally before they are added to `fleetboot_tftp_bytes_total` (and at the end). */
 const BYTES_FLUSH = 1024 * 1024;
-
-/**
- * Every DATA header there is (RFC 1350 §5: opcode 3, then the u16 block number), 65536 × 4 octets built once and
- * never written again, so a block is sent as two views — its header here and its payload in the file's buffer —
- * with nothing allocated or copied per block. Immutable matters: a send the kernel cannot take at once is queued
- * by libuv with these very buffers.
- */
-let headerTable: Uint8Array | undefined;
-function headerOf(index: number): Uint8Array {
-  if (headerTable === undefined) {
-    headerTable = new Uint8Array(BLOCK_NUMBER_MODULUS * 4);
-    for (let n = 0; n < BLOCK_NUMBER_MODULUS; n++) {
-      headerTable[n * 4 + 1] = Opcode.data;
-      headerTable[n * 4 + 2] = n >>> 8;
-      headerTable[n * 4 + 3] = n & 0xff;
-    }
-  }
-  // The wire number is the index modulo 65536 (protocol/tftp/blocks.ts blockNumber; protocol-digest §4.3).
-  const at = (index % BLOCK_NUMBER_MODULUS) * 4;
-  return headerTable.subarray(at, at + 4);
-}
 
 /**
  * The socket side of one read transfer: datagrams and timer expiries become `TransferWindow` events, its actions
@@ -118,11 +96,18 @@ export class Transfer {
     const done = new Promise<TransferEnd>((resolve) => {
       this.resolveDone = resolve;
     });
-    this.setup.socket.on('message', (message, remote) => {
-      this.receive(message, remote);
-    });
-    this.setup.socket.on('error', () => {
-      this.abort('socket-error');
+    const { socket, blocks } = this.setup;
+    if (blocks.memory !== undefined) socket.setData(blocks.memory, blocks.blockSize);
+    socket.listen({
+      ack: (block) => {
+        this.receiveAck(block);
+      },
+      datagram: (message, remote) => {
+        this.receive(message, remote);
+      },
+      error: () => {
+        this.abort('socket-error');
+      },
     });
     this.apply({ kind: 'start', at: this.setup.clock.monotonic() });
     return done;
@@ -143,7 +128,21 @@ export class Transfer {
     this.finish({ kind: 'aborted', reason }, farewell);
   }
 
-  private receive(message: Buffer, remote: RemoteInfo): void {
+  /** An ACK from the client's TID (the socket's fast path): `block` is the u16 from the wire. */
+  private receiveAck(block: number): void {
+    if (this.ending !== undefined) return;
+    const at = this.setup.clock.monotonic();
+    // Captured before it is handled, so that it precedes the window it releases.
+    const capture = this.setup.capture;
+    if (capture !== undefined) {
+      const advancesTo = this.window.newlyAcknowledged(block);
+      capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined, at);
+    }
+    this.apply({ kind: 'ack', block, at });
+  }
+
+  /** Every other datagram: a stranger's, an ERROR, a short ACK, anything unexpected. */
+  private receive(message: Buffer, remote: TftpClient): void {
     if (this.ending !== undefined) return;
     const { client, metrics } = this.setup;
     const kind = packetKindOf(message);
@@ -160,21 +159,11 @@ export class Transfer {
     }
     const at = this.setup.clock.monotonic();
     switch (kind) {
-      case 'ack': {
-        if (message.length < 4) {
-          metrics.ignored.inc({ reason: 'short-ack' });
-          return;
-        }
-        const block = message.readUInt16BE(2);
-        // Captured before it is handled, so that it precedes the window it releases.
-        const capture = this.setup.capture;
-        if (capture !== undefined) {
-          const advancesTo = this.window.newlyAcknowledged(block);
-          capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined, at);
-        }
-        this.apply({ kind: 'ack', block, at });
+      case 'ack':
+        // The socket hands ACKs of 4 octets or more over as `receiveAck`; this one is too short for a block.
+        if (message.length < 4) metrics.ignored.inc({ reason: 'short-ack' });
+        else this.receiveAck(message.readUInt16BE(2));
         return;
-      }
       case 'error':
         this.receiveError(message, at);
         // After it is handled: the end it causes adds the transfer's last DATA and ACK, which came before it.
@@ -217,7 +206,7 @@ export class Transfer {
     const duplicates = window.duplicateAckCount - duplicatesBefore;
     if (duplicates > 0) this.setup.metrics.duplicateAcks.inc(duplicates);
     const acknowledged = window.acknowledged;
-    if (acknowledged > acknowledgedBefore && this.setup.blocks.blockNow === undefined) {
+    if (acknowledged > acknowledgedBefore && this.setup.blocks.memory === undefined) {
       this.enqueue(() => {
         this.setup.blocks.acknowledge(acknowledged);
       });
@@ -261,34 +250,27 @@ export class Transfer {
   }
 
   private sendBlocks(first: number, count: number): void {
-    const { blocks, socket, client } = this.setup;
-    const blockNow = blocks.blockNow;
-    if (blockNow === undefined) {
+    const { blocks, socket } = this.setup;
+    if (blocks.memory === undefined) {
       this.enqueue(async () => {
         const data = await blocks.blocks(first, count);
         this.emit(first, data);
       });
       return;
     }
-    // The hot path (a file in memory, octet mode): no promise, no array, one send per block.
-    let octets = 0;
-    for (let index = first; index < first + count; index++) {
-      const payload = blockNow(index);
-      octets += payload.length;
-      // RFC 1350 §5: DATA = opcode 3 | block | payload.
-      socket.send([headerOf(index), payload], client.port, client.address);
-    }
-    this.countBytes(octets);
+    // The hot path (a file in memory, octet mode): the socket sends the blocks from the file's buffer.
+    socket.sendBlocks(first, count);
+    const end = Math.min(blocks.streamSize, blockOffset(first + count, blocks.blockSize));
+    this.countBytes(end - blockOffset(first, blocks.blockSize));
   }
 
   private emit(first: number, data: readonly Uint8Array[]): void {
     if (this.ending !== undefined) return;
-    const { socket, client } = this.setup;
     let octets = 0;
     for (let i = 0; i < data.length; i++) {
       const payload = data[i] ?? new Uint8Array(0);
       octets += payload.length;
-      socket.send([headerOf(first + i), payload], client.port, client.address);
+      this.setup.socket.sendBlock(first + i, payload);
     }
     this.countBytes(octets);
   }
@@ -315,10 +297,8 @@ export class Transfer {
       });
   }
 
-  // No send callback: a datagram the kernel refuses is a lost datagram, which the retransmission timer recovers,
-  // and a callback per datagram costs a deferred call per block.
   private send(bytes: Uint8Array, to: TftpClient = this.setup.client): void {
-    this.setup.socket.send(bytes, to.port, to.address);
+    this.setup.socket.send(bytes, to);
   }
 
   private sendError(code: number, message: string, triggerLength: number, to?: TftpClient): void {
@@ -358,27 +338,8 @@ export class Transfer {
         ? blocks.streamSize
         : Math.min(blocks.streamSize, counters.acknowledged * blocks.blockSize);
     const end: TransferEnd = { result, counters, bytes };
-    socket.removeAllListeners('message');
-    const close = (): void => {
-      try {
-        socket.close(() => {
-          this.resolveDone?.(end);
-        });
-      } catch {
-        // Already closed (a socket error closes it): the transfer has ended all the same.
-        this.resolveDone?.(end);
-      }
-    };
-    // dgram resolves the destination before it sends, even for an address literal, and a close in between drops
-    // the datagram: close only once the farewell has left.
-    if (farewell === undefined) {
-      close();
-      return;
-    }
-    try {
-      socket.send(farewell, this.setup.client.port, this.setup.client.address, close);
-    } catch {
-      close();
-    }
+    void socket.close(farewell).then(() => {
+      this.resolveDone?.(end);
+    });
   }
 }

@@ -39,10 +39,28 @@ export function netDeviceAddon(): NetDeviceAddon {
 }
 
 export function loadNetDeviceAddon(path: string): NetDeviceAddon {
+  const names: readonly (keyof NetDeviceAddon)[] = ['openUdpSocket', 'bindToDevice', 'boundDevice'];
+  // The functions were checked by name, and their C signatures are the ones the interface documents.
+  return loadNativeAddon(
+    path,
+    'DHCP interface binding (SO_BINDTODEVICE)',
+    "fleetboot's netdev addon",
+    names,
+  ) as NetDeviceAddon;
+}
+
+/**
+ * Loads one of native/'s addons (built by `npm run build`) and checks that it has the functions named:
+ * a missing or stale build fails here with what to do, not later with "x is not a function".
+ */
+export function loadNativeAddon(
+  path: string,
+  purpose: string,
+  what: string,
+  functions: readonly string[],
+): object {
   if (process.platform !== 'linux') {
-    throw new NativeAddonError(
-      `DHCP interface binding (SO_BINDTODEVICE) needs Linux; this is ${process.platform}`,
-    );
+    throw new NativeAddonError(`${purpose} needs Linux; this is ${process.platform}`);
   }
   if (!existsSync(path)) {
     throw new NativeAddonError(
@@ -51,14 +69,12 @@ export function loadNetDeviceAddon(path: string): NetDeviceAddon {
     );
   }
   const loaded: unknown = createRequire(import.meta.url)(path);
-  if (!isNetDeviceAddon(loaded)) {
-    throw new NativeAddonError(`${path} is not fleetboot's netdev addon: run \`npm run build\` again`);
+  if (typeof loaded !== 'object' || loaded === null) {
+    throw new NativeAddonError(`${path} is not ${what}: run \`npm run build\` again`);
   }
-  return loaded;
-}
-
-function isNetDeviceAddon(value: unknown): value is NetDeviceAddon {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return ['openUdpSocket', 'bindToDevice', 'boundDevice'].every((name) => typeof record[name] === 'function');
+  const record = loaded as Record<string, unknown>;
+  if (!functions.every((name) => typeof record[name] === 'function')) {
+    throw new NativeAddonError(`${path} is not ${what}: run \`npm run build\` again`);
+  }
+  return record;
 }

@@ -43,11 +43,12 @@ describe('block sources', () => {
     expect(out.map((b) => b.length)).toEqual([512, 512, 0]);
   });
 
-  it('octet in memory: views into the shared buffer, at once', async () => {
+  it('octet in memory: the shared buffer itself, and blocks as views into it', async () => {
     const source = await createBlockSource(memoryFile('f', 'root', '/f', content), 'octet', 512);
-    const first = source.blockNow?.(1);
+    expect(source.memory).toBe(content);
+    const [first, second] = await source.blocks(1, 2);
     expect(first?.buffer).toBe(content.buffer);
-    expect(source.blockNow?.(2)).toEqual(content.subarray(512, 1024));
+    expect(second).toEqual(content.subarray(512, 1024));
   });
 
   it.each([

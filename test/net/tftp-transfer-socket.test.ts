@@ -1,0 +1,219 @@
+// The transfer sockets of tftp-transfer-socket.ts, both kinds, against real UDP peers on loopback: what reaches the
+// transfer (an ACK of its peer as a number, everything else whole) and what leaves (DATA built from the file's
+// bytes, the block number wrapping at 65536, an empty final block). Every wait is bounded in real time.
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TftpClient } from '../../src/net/tftp-file.js';
+import {
+  loadTftpSocketAddon,
+  type TransferSocket,
+  transferSocketFactory,
+  type TransferSocketHandlers,
+} from '../../src/net/tftp-transfer-socket.js';
+import { NativeAddonError } from '../../src/net/udp-netdev-addon.js';
+import { openFds, patterned } from './tftp-fixtures/fs.js';
+import { RawPeer } from './tftp-fixtures/harness.js';
+import { ack, error } from './tftp-fixtures/packets.js';
+
+const opened: TransferSocket[] = [];
+const peers: RawPeer[] = [];
+
+afterEach(async () => {
+  for (const socket of opened.splice(0)) await socket.close();
+  for (const peer of peers.splice(0)) await peer.close();
+});
+
+interface Heard {
+  readonly acks: number[];
+  readonly datagrams: { bytes: Buffer; from: TftpClient }[];
+  readonly handlers: TransferSocketHandlers;
+  /** Resolves once `count` deliveries (ACKs and datagrams together) have arrived, within 2 s. */
+  until(count: number): Promise<void>;
+}
+
+function listener(): Heard {
+  const acks: number[] = [];
+  const datagrams: { bytes: Buffer; from: TftpClient }[] = [];
+  let wake: (() => void) | undefined;
+  const heard = (): void => wake?.();
+  return {
+    acks,
+    datagrams,
+    handlers: {
+      ack: (block) => {
+        acks.push(block);
+        heard();
+      },
+      datagram: (bytes, from) => {
+        datagrams.push({ bytes, from });
+        heard();
+      },
+      error: (failure) => {
+        throw failure;
+      },
+    },
+    async until(count) {
+      const deadline = Date.now() + 2_000;
+      while (acks.length + datagrams.length < count) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${acks.length + datagrams.length} of ${count} arrived`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
+
+describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
+  const open = async (peer: RawPeer, host = '127.0.0.1'): Promise<TransferSocket> => {
+    const socket = await transferSocketFactory(kind)(host, { address: '127.0.0.1', port: peer.port });
+    opened.push(socket);
+    return socket;
+  };
+  const rawPeer = async (): Promise<RawPeer> => {
+    const peer = await RawPeer.open();
+    peers.push(peer);
+    return peer;
+  };
+
+  it('binds an ephemeral port of its own on the host it is given', async () => {
+    const peer = await rawPeer();
+    const [a, b] = [await open(peer), await open(peer)];
+    expect(a.local.address).toBe('127.0.0.1');
+    expect(a.local.port).toBeGreaterThan(0);
+    expect(b.local.port).not.toBe(a.local.port);
+  });
+
+  it("hands its peer's ACKs over as block numbers, and everything else whole with its sender", async () => {
+    const peer = await rawPeer();
+    const stranger = await rawPeer();
+    const socket = await open(peer);
+    const heard = listener();
+    socket.listen(heard.handlers);
+    await peer.send(ack(7), socket.local.port);
+    await peer.send(ack(65535), socket.local.port);
+    // An ACK with trailing octets is still an ACK (RFC 1350 says nothing of them; tftpd-hpa takes it too).
+    await peer.send(Buffer.concat([ack(9), Buffer.from([1, 2])]), socket.local.port);
+    await peer.send(Buffer.from([0, 4, 0]), socket.local.port); // too short for a block number: whole
+    await peer.send(error(8, 'no'), socket.local.port);
+    await stranger.send(ack(7), socket.local.port); // another TID (RFC 1350 §4): whole, with its address
+    await heard.until(6);
+    expect(heard.acks).toEqual([7, 65535, 9]);
+    expect(heard.datagrams.map((d) => [...d.bytes])).toEqual([[0, 4, 0], [...error(8, 'no')], [...ack(7)]]);
+    expect(heard.datagrams.map((d) => d.from)).toEqual([
+      { address: '127.0.0.1', port: peer.port },
+      { address: '127.0.0.1', port: peer.port },
+      { address: '127.0.0.1', port: stranger.port },
+    ]);
+  });
+
+  it('sends DATA from the data it holds: headers by index modulo 65536, the final block short or empty', async () => {
+    const peer = await rawPeer();
+    const socket = await open(peer);
+    const bytes = patterned(3 * 512);
+    socket.setData(bytes, 512);
+    socket.sendBlocks(1, 2);
+    socket.sendBlocks(4, 1); // the empty final block of a size that is a multiple of the block size
+    const got = [await peer.next(), await peer.next(), await peer.next()];
+    expect(got.map((d) => d.port)).toEqual([socket.local.port, socket.local.port, socket.local.port]);
+    expect(got[0]?.bytes).toEqual(Buffer.concat([Buffer.from([0, 3, 0, 1]), bytes.subarray(0, 512)]));
+    expect(got[1]?.bytes).toEqual(Buffer.concat([Buffer.from([0, 3, 0, 2]), bytes.subarray(512, 1024)]));
+    expect(got[2]?.bytes).toEqual(Buffer.from([0, 3, 0, 4]));
+
+    const big = patterned(65_537 * 8 + 3);
+    socket.setData(big, 8);
+    socket.sendBlocks(65_535, 4); // wire numbers 65535, 0, 1, and the 3-octet final block 2
+    const wrapped = [await peer.next(), await peer.next(), await peer.next(), await peer.next()];
+    expect(wrapped.map((d) => d.bytes.readUInt16BE(2))).toEqual([65535, 0, 1, 2]);
+    expect(wrapped[1]?.bytes.subarray(4)).toEqual(Buffer.from(big.subarray(65_535 * 8, 65_536 * 8)));
+    expect(wrapped[3]?.bytes.subarray(4)).toEqual(Buffer.from(big.subarray(65_537 * 8)));
+  });
+
+  it('sends a block with its payload given, and any datagram to any address', async () => {
+    const peer = await rawPeer();
+    const other = await rawPeer();
+    const socket = await open(peer);
+    socket.sendBlock(65_536 + 5, Buffer.from('abc'));
+    socket.send(error(5, 'Unknown transfer ID'), { address: '127.0.0.1', port: other.port });
+    expect((await peer.next()).bytes).toEqual(Buffer.from([0, 3, 0, 5, 97, 98, 99]));
+    expect((await other.next()).bytes).toEqual(Buffer.from(error(5, 'Unknown transfer ID')));
+  });
+
+  it('closes with its farewell sent first, gives its descriptor back, and closing again is harmless', async () => {
+    const peer = await rawPeer();
+    const before = openFds();
+    const socket = await open(peer);
+    expect(openFds()).toBe(before + 1);
+    socket.listen(listener().handlers);
+    await socket.close(error(0, 'Server shutting down'));
+    expect(openFds()).toBe(before);
+    expect((await peer.next()).bytes).toEqual(Buffer.from(error(0, 'Server shutting down')));
+    await socket.close();
+    // Nothing is delivered after close: the socket is gone, and a datagram to its port is refused by the kernel.
+    expect(openFds()).toBe(before);
+  });
+
+  it('serves IPv6: an ACK from the peer on ::1 takes the fast path', async () => {
+    const v6 = createSocket('udp6');
+    await new Promise<void>((resolve) => v6.bind({ address: '::1', port: 0 }, resolve));
+    try {
+      const peerPort = v6.address().port;
+      const socket = await transferSocketFactory(kind)('::1', { address: '::1', port: peerPort });
+      opened.push(socket);
+      const heard = listener();
+      socket.listen(heard.handlers);
+      v6.send(ack(3), socket.local.port, '::1');
+      await heard.until(1);
+      expect(heard.acks).toEqual([3]);
+      const data = new Promise<Buffer>((resolve) => v6.once('message', resolve));
+      socket.setData(Buffer.from('xyz'), 512);
+      socket.sendBlocks(1, 1);
+      expect(await data).toEqual(Buffer.from([0, 3, 0, 1, 120, 121, 122]));
+    } finally {
+      v6.close();
+    }
+  });
+});
+
+describe('native transfer socket: its arguments', () => {
+  const addon = loadTftpSocketAddon();
+  const nothing = (): void => undefined;
+
+  it('refuses a host that is not an address literal, and a peer of the other family', () => {
+    expect(() => addon.open('localhost', nothing, nothing, nothing)).toThrow(/address literal/);
+    const socket = addon.open('127.0.0.1', nothing, nothing, nothing);
+    try {
+      expect(() => {
+        addon.setPeer(socket, '::1', 69);
+      }).toThrow(/family/);
+      expect(() => {
+        addon.setPeer(socket, '127.0.0.1', 0);
+      }).toThrow(RangeError);
+    } finally {
+      addon.close(socket);
+    }
+  });
+
+  it('refuses to send before it knows its peer and its data, or past the end of the data', () => {
+    const socket = addon.open('127.0.0.1', nothing, nothing, nothing);
+    try {
+      expect(() => addon.sendBlocks(socket, 1, 1)).toThrow(/setData and setPeer/);
+      addon.setPeer(socket, '127.0.0.1', 9);
+      addon.setData(socket, new Uint8Array(1024), 512);
+      expect(() => addon.sendBlocks(socket, 1, 4)).toThrow(/past the end/);
+      expect(() => addon.sendBlocks(socket, 0, 1)).toThrow(RangeError);
+      expect(() => {
+        addon.setData(socket, new Uint8Array(8), 7);
+      }).toThrow(/block size/);
+    } finally {
+      addon.close(socket);
+    }
+  });
+
+  it('says what to do when the addon file is missing', () => {
+    expect(() => loadTftpSocketAddon('/nonexistent/fleetboot_tftp_socket.node')).toThrow(NativeAddonError);
+    expect(() => loadTftpSocketAddon('/nonexistent/fleetboot_tftp_socket.node')).toThrow(/npm run build/);
+  });
+});
