@@ -99,12 +99,15 @@ BUILT_FROM="$(git -C "$REPO" rev-parse --short HEAD)"
 DIRTY="$(git -C "$REPO" status --porcelain -- src native | awk '{print $2}' | paste -sd' ' -)"
 # The build is copied into the run's raw dir and the wrapper runs that copy, because dist/ is shared: anyone's
 # `npm run build` during the run would otherwise change the server between two measurements. The copy keeps
-# the layout dist/ expects (package.json one level up, native/build/Release for the addon) and resolves
+# the layout dist/ expects (package.json, static/ and templates/ one level up, native/build/Release for the addons) and resolves
 # node_modules from the repository, which is an ancestor directory.
 SNAP="$RAW_DIR/$RUNID.build"
 mkdir -p "$SNAP/native/build/Release"
 cp -a "$REPO/dist" "$SNAP/dist"
 cp -a "$REPO/package.json" "$SNAP/package.json"
+# Files dist/ reads beside itself: the dashboard's static files and the bundled templates.
+cp -a "$REPO/static" "$SNAP/static"
+cp -a "$REPO/templates" "$SNAP/templates"
 cp -a "$REPO"/native/build/Release/*.node "$SNAP/native/build/Release/"
 export BENCH_FLEETBOOT_ROOT="$SNAP"
 
