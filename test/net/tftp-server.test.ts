@@ -94,6 +94,41 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       expect(result.sha256).toBe(sha256(LOADER));
     });
 
+    it('sends every block once: windows released early by the socket are not sent again', async () => {
+      // 23 blocks of 512 at windowsize 4, each window acknowledged whole: the socket sends each next window on its
+      // standing order (tftp-transfer-socket.ts prepare) and the transfer must not send it a second time.
+      const content = patterned(22 * 512 + 100, 3);
+      tree.write('kernel', content);
+      const harness = await start();
+      const p = await peer();
+      await p.send(rrq('kernel', { blksize: '512', windowsize: '4' }), harness.port);
+      const oack = await p.next();
+      expect(show(oack.bytes)).toBe('OACK blksize=512 windowsize=4');
+      const blocks: string[] = [];
+      const parts: Buffer[] = [];
+      let acknowledged = 0;
+      while (acknowledged < 23) {
+        await p.send(ack(acknowledged), oack.port);
+        for (let i = 0; i < Math.min(4, 23 - acknowledged); i++) {
+          const data = await p.next();
+          blocks.push(show(data.bytes));
+          parts.push(data.bytes.subarray(4));
+        }
+        acknowledged = Math.min(acknowledged + 4, 23);
+      }
+      await p.send(ack(23), oack.port);
+      expect(await p.maybeNext(200)).toBeUndefined(); // nothing sent twice, nothing after the end
+      expect(blocks).toEqual(
+        Array.from({ length: 23 }, (_, i) => `DATA ${String(i + 1)} (${String(i === 22 ? 100 : 512)})`),
+      );
+      expect(Buffer.concat(parts)).toEqual(Buffer.from(content));
+      expect(await harness.nextRecord()).toMatchObject({
+        result: { kind: 'ok' },
+        blocks: 23,
+        retransmits: 0,
+      });
+    });
+
     it('caps blksize at the configured size and at mtu − 32', async () => {
       const harness = await start({ mtu: 9000, settings: { blocksize: 4096 } });
       const result = await get(harness, 'pxelinux.0', { blksize: 8192 });
@@ -421,6 +456,9 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       const fds = openFds();
       for (let i = 0; i < 20; i++) await get(harness, 'pxelinux.0', { blksize: 1000, windowsize: 2 });
       for (let i = 0; i < 5; i++) await get(harness, 'missing');
+      // The client has its answer as soon as the server sent it; the server's socket is closed once the record is
+      // out (a dgram socket closes in a callback after its farewell left).
+      for (let i = 0; i < 26; i++) await harness.nextRecord();
       expect(openFds()).toBe(fds);
       expect(await harness.metric('fleetboot_tftp_transfers_total', { result: 'ok' })).toBe(21);
       expect(await harness.metric('fleetboot_tftp_transfers_total', { result: 'error' })).toBe(5);
