@@ -85,12 +85,6 @@ typedef struct transfer_socket {
   const uint8_t *data;
   size_t data_length;
   uint32_t block_size;
-  /* The standing order (prepare): when the peer's ACK carries `order_ack`, send blocks order_first … + count − 1
-   * before JavaScript is called, then tell it they were sent. One-shot. */
-  bool order_set;
-  uint16_t order_ack;
-  int64_t order_first;
-  int64_t order_count;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -246,11 +240,10 @@ static napi_status call(napi_env env, napi_ref function_ref, size_t argc, const 
   return napi_call_function(env, receiver, function, argc, argv, &ignored);
 }
 
-static napi_status deliver_ack(transfer_socket *s, uint16_t block, bool ordered) {
-  napi_value argv[2];
+static napi_status deliver_ack(transfer_socket *s, uint16_t block) {
+  napi_value argv[1];
   napi_status status = napi_create_uint32(s->env, block, &argv[0]);
-  if (status == napi_ok) status = napi_get_boolean(s->env, ordered, &argv[1]);
-  return status == napi_ok ? call(s->env, s->on_ack, 2, argv) : status;
+  return status == napi_ok ? call(s->env, s->on_ack, 1, argv) : status;
 }
 
 static napi_status deliver_datagram(transfer_socket *s, size_t length, const struct sockaddr_storage *from) {
@@ -272,43 +265,6 @@ static napi_status deliver_error(transfer_socket *s, const char *what, int err) 
   napi_value argv[1];
   napi_status status = napi_create_string_utf8(s->env, message, NAPI_AUTO_LENGTH, &argv[0]);
   return status == napi_ok ? call(s->env, s->on_error, 1, argv) : status;
-}
-
-/* Whether blocks first … first + count − 1 lie in the data: the final block starts at its end at the latest (it
- * is empty when the size is a multiple of the block size). */
-static bool within_data(const transfer_socket *s, int64_t first, int64_t count) {
-  return (uint64_t)(first + count - 2) * s->block_size <= s->data_length;
-}
-
-/* Sends DATA blocks first … first + count − 1 of the data to the peer with sendmmsg(2), SEND_BATCH at a time;
- * returns how many the kernel took. The caller has checked that they lie within the data. */
-static int64_t send_window(transfer_socket *s, int64_t first, int64_t count) {
-  struct mmsghdr messages[SEND_BATCH];
-  struct iovec vectors[SEND_BATCH][2];
-  int64_t sent = 0;
-  while (sent < count) {
-    int batch = (int)(count - sent < SEND_BATCH ? count - sent : SEND_BATCH);
-    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
-    for (int k = 0; k < batch; k++) {
-      int64_t index = first + sent + k;
-      uint64_t offset = (uint64_t)(index - 1) * s->block_size;
-      size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
-      /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
-      vectors[k][0].iov_base = &data_headers[(index & 0xffff) * 4];
-      vectors[k][0].iov_len = 4;
-      vectors[k][1].iov_base = (void *)(s->data + offset);
-      vectors[k][1].iov_len = payload;
-      messages[k].msg_hdr.msg_name = &s->peer;
-      messages[k].msg_hdr.msg_namelen = s->peer_length;
-      messages[k].msg_hdr.msg_iov = vectors[k];
-      messages[k].msg_hdr.msg_iovlen = 2;
-    }
-    int taken = sendmmsg(s->fd, messages, (unsigned)batch, 0);
-    if (taken < 0 && errno == EINTR) continue;
-    if (taken <= 0) break;
-    sent += taken;
-  }
-  return sent;
 }
 
 /* The event loop says the socket is readable: read what is queued (up to MAX_READS_PER_EVENT) and hand it over.
@@ -343,20 +299,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       /* RFC 1350 §5: ACK = opcode 4 | block. Only the peer's, whole, take the fast path; everything else is the
        * transfer's to judge (src/net/tftp-transfer.ts). */
       bool ack = n >= 4 && receive_buffer[0] == 0 && receive_buffer[1] == OPCODE_ACK && is_peer(s, &from);
-      napi_status delivered;
-      if (ack) {
-        uint16_t block = (uint16_t)((receive_buffer[2] << 8) | receive_buffer[3]);
-        bool ordered = s->order_set && block == s->order_ack;
-        if (ordered) {
-          /* The next window leaves now, before the transfer's bookkeeping runs: that bookkeeping then overlaps
-           * the client's own work instead of adding to every round trip. */
-          s->order_set = false;
-          send_window(s, s->order_first, s->order_count);
-        }
-        delivered = deliver_ack(s, block, ordered);
-      } else {
-        delivered = deliver_datagram(s, (size_t)n, &from);
-      }
+      napi_status delivered = ack ? deliver_ack(s, (uint16_t)((receive_buffer[2] << 8) | receive_buffer[3]))
+                                  : deliver_datagram(s, (size_t)n, &from);
       if (rethrow_pending(env, delivered)) break;
     }
   }
@@ -421,8 +365,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 }
 
 /* open(host, onAck, onDatagram, onError): a socket bound to host:0 (an ephemeral port, the transfer's TID),
- * watched by the event loop. onAck(block, ordered) gets the u16 of an ACK of 4 octets or more from the peer
- * (setPeer), and whether it carried out the standing order (prepare);
+ * watched by the event loop. onAck(block) gets the u16 of an ACK of 4 octets or more from the peer (setPeer);
  * onDatagram(bytes, address, port) everything else; onError(message) a failed read (the socket is unusable). */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -563,42 +506,38 @@ static napi_value send_blocks(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_INVALID_STATE", "sendBlocks needs setData and setPeer first");
     return NULL;
   }
-  if (!within_data(s, first, count)) {
+  /* The final block starts at the end of the data at the latest (it is empty when the size is a multiple). */
+  uint64_t last_offset = (uint64_t)(first + count - 2) * s->block_size;
+  if (last_offset > s->data_length) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a block past the end of the data");
     return NULL;
   }
-  return number_result(env, send_window(s, first, count));
-}
-
-/* prepare(socket, ack, first, count): a standing order — when the peer's next ACK carrying the u16 `ack` arrives,
- * send DATA blocks first … first + count − 1 at once, then call onAck(block, true). count 0 withdraws the order.
- * One-shot: the order is gone once carried out. The transfer places it with what its window would answer to that
- * ACK (src/net/tftp-window.ts nextOnFullAck), so the socket still decides nothing. */
-static napi_value prepare(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  transfer_socket *s;
-  int64_t ack = 0, first = 0, count = 0;
-  if (!get_args(env, info, 4, argv) || !get_socket(env, argv[0], &s) ||
-      !get_integer(env, argv[1], 0, 65535, "the ACK must be a block number from 0 to 65535", &ack) ||
-      !get_integer(env, argv[2], 1, 9007199254740991.0, "the first block must be a positive integer", &first) ||
-      !get_integer(env, argv[3], 0, 65535, "the count must be an integer from 0 to 65535", &count)) {
-    return NULL;
+  struct mmsghdr messages[SEND_BATCH];
+  struct iovec vectors[SEND_BATCH][2];
+  int64_t sent = 0;
+  while (sent < count) {
+    int batch = (int)(count - sent < SEND_BATCH ? count - sent : SEND_BATCH);
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
+    for (int k = 0; k < batch; k++) {
+      int64_t index = first + sent + k;
+      uint64_t offset = (uint64_t)(index - 1) * s->block_size;
+      size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
+      /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
+      vectors[k][0].iov_base = &data_headers[(index & 0xffff) * 4];
+      vectors[k][0].iov_len = 4;
+      vectors[k][1].iov_base = (void *)(s->data + offset);
+      vectors[k][1].iov_len = payload;
+      messages[k].msg_hdr.msg_name = &s->peer;
+      messages[k].msg_hdr.msg_namelen = s->peer_length;
+      messages[k].msg_hdr.msg_iov = vectors[k];
+      messages[k].msg_hdr.msg_iovlen = 2;
+    }
+    int taken = sendmmsg(s->fd, messages, (unsigned)batch, 0);
+    if (taken < 0 && errno == EINTR) continue;
+    if (taken <= 0) break;
+    sent += taken;
   }
-  s->order_set = false;
-  if (count == 0 || s->closed) return NULL;
-  if (s->data_ref == NULL || s->peer_length == 0) {
-    napi_throw_error(env, "ERR_INVALID_STATE", "prepare needs setData and setPeer first");
-    return NULL;
-  }
-  if (!within_data(s, first, count)) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a block past the end of the data");
-    return NULL;
-  }
-  s->order_ack = (uint16_t)ack;
-  s->order_first = first;
-  s->order_count = count;
-  s->order_set = true;
-  return NULL;
+  return number_result(env, sent);
 }
 
 /* sendBlock(socket, index, payload): one DATA block whose payload is given (a streamed or netascii file). */
@@ -667,7 +606,6 @@ NAPI_MODULE_INIT() {
       {"setPeer", NULL, set_peer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setData", NULL, set_data, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlocks", NULL, send_blocks, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"prepare", NULL, prepare, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -12,11 +12,8 @@ import { loadNativeAddon } from './udp-netdev-addon.js';
  * alone; everything else — a stranger's datagram (RFC 1350 §4), an ERROR, a short or unknown packet — whole.
  */
 export interface TransferSocketHandlers {
-  /**
-   * An ACK (opcode 4, 4 octets or more) from the peer: the u16 block number from the wire, and whether the socket
-   * has just carried out the standing order (`prepare`) that this ACK triggered.
-   */
-  ack(block: number, ordered: boolean): void;
+  /** An ACK (opcode 4, 4 octets or more) from the peer: the u16 block number from the wire. */
+  ack(block: number): void;
   /** Any other datagram, and who sent it. */
   datagram(bytes: Buffer, from: TftpClient): void;
   /** The socket failed; nothing more arrives. */
@@ -40,13 +37,6 @@ export interface TransferSocket {
   setData(bytes: Uint8Array, blockSize: number): void;
   /** DATA blocks `first` … `first + count − 1` of the data set with `setData`, in order, to the peer. */
   sendBlocks(first: number, count: number): void;
-  /**
-   * A standing order: when the peer's next ACK carrying the u16 `ack` arrives, send blocks `first` … `first +
-   * count − 1` of the data at once, before `ack(block, true)` is called. One-shot; count 0 withdraws it. Lock-step
-   * TFTP waits a round trip per block, and this takes the transfer's bookkeeping out of that wait: the transfer
-   * places the order with what its window would answer (tftp-window.ts `nextOnFullAck`) and then confirms it.
-   */
-  prepare(ack: number, first: number, count: number): void;
   /** One DATA block with the payload given (a streamed or converted file). */
   sendBlock(index: number, payload: Uint8Array): void;
   /** One datagram (an OACK, an ERROR) to the peer or to another address. */
@@ -74,7 +64,7 @@ type NativeSocketHandle = { readonly [nativeSocket]: true };
 export interface TftpSocketAddon {
   open(
     host: string,
-    onAck: (block: number, ordered: boolean) => void,
+    onAck: (block: number) => void,
     onDatagram: (bytes: Buffer, address: string, port: number) => void,
     onError: (message: string) => void,
   ): NativeSocketHandle;
@@ -83,7 +73,6 @@ export interface TftpSocketAddon {
   setData(socket: NativeSocketHandle, bytes: Uint8Array, blockSize: number): void;
   /** Returns how many DATA datagrams the kernel took. */
   sendBlocks(socket: NativeSocketHandle, first: number, count: number): number;
-  prepare(socket: NativeSocketHandle, ack: number, first: number, count: number): void;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -102,7 +91,6 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'setPeer',
     'setData',
     'sendBlocks',
-    'prepare',
     'sendBlock',
     'send',
     'close',
@@ -143,8 +131,8 @@ class NativeTransferSocket implements TransferSocket {
   ) {
     this.handle = addon.open(
       host,
-      (block, ordered) => {
-        this.handlers.ack(block, ordered);
+      (block) => {
+        this.handlers.ack(block);
       },
       (bytes, address, port) => {
         this.handlers.datagram(bytes, { address, port });
@@ -172,10 +160,6 @@ class NativeTransferSocket implements TransferSocket {
 
   sendBlocks(first: number, count: number): void {
     this.addon.sendBlocks(this.handle, first, count);
-  }
-
-  prepare(ack: number, first: number, count: number): void {
-    this.addon.prepare(this.handle, ack, first, count);
   }
 
   sendBlock(index: number, payload: Uint8Array): void {
@@ -229,7 +213,6 @@ class DgramTransferSocket implements TransferSocket {
   readonly local: TftpClient;
   private handlers = IGNORE;
   private data: { readonly bytes: Uint8Array; readonly blockSize: number } | undefined;
-  private order: { readonly ack: number; readonly first: number; readonly count: number } | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -247,14 +230,7 @@ class DgramTransferSocket implements TransferSocket {
         remote.port === peer.port &&
         remote.address === peer.address
       ) {
-        const block = message.readUInt16BE(2);
-        const order = this.order;
-        const ordered = order !== undefined && order.ack === block;
-        if (ordered) {
-          this.order = undefined;
-          this.sendBlocks(order.first, order.count);
-        }
-        this.handlers.ack(block, ordered);
+        this.handlers.ack(message.readUInt16BE(2));
         return;
       }
       this.handlers.datagram(message, { address: remote.address, port: remote.port });
@@ -280,11 +256,6 @@ class DgramTransferSocket implements TransferSocket {
       const offset = blockOffset(index, blockSize);
       this.sendBlock(index, bytes.subarray(offset, offset + blockLength(index, bytes.length, blockSize)));
     }
-  }
-
-  prepare(ack: number, first: number, count: number): void {
-    if (count > 0 && this.data === undefined) throw new Error('prepare needs setData first');
-    this.order = count > 0 ? { ack, first, count } : undefined;
   }
 
   // RFC 1350 §5: DATA = opcode 3 | block | payload. No send callback: a callback per datagram costs a deferred

@@ -1,5 +1,4 @@
 import {
-  blockNumber,
   blockOffset,
   decodeTftpPacket,
   encodeBoundedError,
@@ -85,10 +84,6 @@ export class Transfer {
   };
   /** DATA octets sent and not yet added to the bytes counter. */
   private unflushedBytes = 0;
-  /** The socket's standing order as placed (window.nextOnFullAck), while it stands. */
-  private order: { readonly ack: number; readonly first: number; readonly count: number } | undefined;
-  /** The window the socket sent on its own for the ACK being handled, which the window's `send` confirms. */
-  private sentByOrder: { readonly first: number; readonly count: number } | undefined;
 
   constructor(private readonly setup: TransferSetup) {
     this.window = new TransferWindow(setup.plan);
@@ -104,8 +99,8 @@ export class Transfer {
     const { socket, blocks } = this.setup;
     if (blocks.memory !== undefined) socket.setData(blocks.memory, blocks.blockSize);
     socket.listen({
-      ack: (block, ordered) => {
-        this.receiveAck(block, ordered);
+      ack: (block) => {
+        this.receiveAck(block);
       },
       datagram: (message, remote) => {
         this.receive(message, remote);
@@ -133,15 +128,8 @@ export class Transfer {
     this.finish({ kind: 'aborted', reason }, farewell);
   }
 
-  /**
-   * An ACK from the client's TID (the socket's fast path): `block` is the u16 from the wire; `ordered`: the socket
-   * has already sent the window of the standing order this ACK triggered.
-   */
-  private receiveAck(block: number, ordered = false): void {
-    if (ordered) {
-      this.sentByOrder = this.order;
-      this.order = undefined;
-    }
+  /** An ACK from the client's TID (the socket's fast path): `block` is the u16 from the wire. */
+  private receiveAck(block: number): void {
     if (this.ending !== undefined) return;
     const at = this.setup.clock.monotonic();
     // Captured before it is handled, so that it precedes the window it releases.
@@ -151,7 +139,6 @@ export class Transfer {
       capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined, at);
     }
     this.apply({ kind: 'ack', block, at });
-    this.sentByOrder = undefined;
   }
 
   /** Every other datagram: a stranger's, an ERROR, a short ACK, anything unexpected. */
@@ -225,21 +212,6 @@ export class Transfer {
       });
     }
     for (const action of actions) this.execute(action, event.at);
-    this.placeOrder();
-  }
-
-  /**
-   * Hands the socket what the window would answer to an ACK of everything sent (a file in memory only): the
-   * socket sends it the moment that ACK arrives, and the window's answer then confirms it (`sendBlocks`).
-   */
-  private placeOrder(): void {
-    if (this.setup.blocks.memory === undefined) return;
-    const next = this.ending === undefined ? this.window.nextOnFullAck() : undefined;
-    const placed = this.order;
-    if (next?.ack === placed?.ack && next?.first === placed?.first && next?.count === placed?.count) return;
-    this.order = next;
-    if (next === undefined) this.setup.socket.prepare(0, 1, 0);
-    else this.setup.socket.prepare(blockNumber(next.ack), next.first, next.count);
   }
 
   private execute(action: WindowAction, at: number): void {
@@ -286,11 +258,8 @@ export class Transfer {
       });
       return;
     }
-    // The hot path (a file in memory, octet mode): the socket sends the blocks from the file's buffer, unless it
-    // already has, on the standing order this very window came from (placeOrder).
-    const sentByOrder = this.sentByOrder;
-    this.sentByOrder = undefined;
-    if (sentByOrder?.first !== first || sentByOrder.count !== count) socket.sendBlocks(first, count);
+    // The hot path (a file in memory, octet mode): the socket sends the blocks from the file's buffer.
+    socket.sendBlocks(first, count);
     const end = Math.min(blocks.streamSize, blockOffset(first + count, blocks.blockSize));
     this.countBytes(end - blockOffset(first, blocks.blockSize));
   }

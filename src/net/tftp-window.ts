@@ -134,23 +134,6 @@ export class TransferWindow {
   }
 
   /**
-   * What `handle` would answer to an ACK of everything sent so far: that ACK's block index and the window it
-   * releases (sent fresh: nothing in it was sent before). Undefined when that ACK would end the transfer, or the
-   * transfer has ended. Changes nothing: the transfer hands it to its socket as a standing order, so that the
-   * socket sends the next window the moment that ACK arrives (tftp-transfer-socket.ts `prepare`), and `handle`
-   * then confirms it.
-   */
-  nextOnFullAck(): { readonly ack: number; readonly first: number; readonly count: number } | undefined {
-    if (!this.started || this.ended || this.sent >= this.plan.totalBlocks) return undefined;
-    const first = this.sent + 1;
-    return {
-      ack: this.sent,
-      first,
-      count: Math.min(this.plan.windowSize, this.plan.totalBlocks - this.sent),
-    };
-  }
-
-  /**
    * The block index an ACK with this u16 number would acknowledge, or undefined when it acknowledges nothing new
    * (what `handle` counts as a duplicate). Changes nothing: the transfer's capture asks before handing the ACK in.
    */

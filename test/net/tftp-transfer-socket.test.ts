@@ -25,8 +25,6 @@ afterEach(async () => {
 
 interface Heard {
   readonly acks: number[];
-  /** For each ACK: whether the socket carried out its standing order on it. */
-  readonly ordered: boolean[];
   readonly datagrams: { bytes: Buffer; from: TftpClient }[];
   readonly handlers: TransferSocketHandlers;
   /** Resolves once `count` deliveries (ACKs and datagrams together) have arrived, within 2 s. */
@@ -35,18 +33,15 @@ interface Heard {
 
 function listener(): Heard {
   const acks: number[] = [];
-  const ordered: boolean[] = [];
   const datagrams: { bytes: Buffer; from: TftpClient }[] = [];
   let wake: (() => void) | undefined;
   const heard = (): void => wake?.();
   return {
     acks,
-    ordered,
     datagrams,
     handlers: {
-      ack: (block, carriedOut) => {
+      ack: (block) => {
         acks.push(block);
-        ordered.push(carriedOut);
         heard();
       },
       datagram: (bytes, from) => {
@@ -136,33 +131,6 @@ describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
     expect(wrapped[3]?.bytes.subarray(4)).toEqual(Buffer.from(big.subarray(65_537 * 8)));
   });
 
-  it('carries out a standing order on the ACK it names, once, before the ACK is handed over', async () => {
-    const peer = await rawPeer();
-    const socket = await open(peer);
-    const heard = listener();
-    socket.listen(heard.handlers);
-    const bytes = patterned(10 * 512);
-    socket.setData(bytes, 512);
-    socket.prepare(4, 5, 3);
-    await peer.send(ack(3), socket.local.port); // not the ACK of the order: nothing sent
-    await peer.send(ack(4), socket.local.port); // the order: blocks 5, 6, 7
-    await peer.send(ack(4), socket.local.port); // one-shot: a repeat sends nothing
-    await heard.until(3);
-    expect(heard.acks).toEqual([3, 4, 4]);
-    expect(heard.ordered).toEqual([false, true, false]);
-    const got = [await peer.next(), await peer.next(), await peer.next()];
-    expect(got.map((d) => d.bytes.readUInt16BE(2))).toEqual([5, 6, 7]);
-    expect(got[2]?.bytes.subarray(4)).toEqual(Buffer.from(bytes.subarray(6 * 512, 7 * 512)));
-    expect(await peer.maybeNext(100)).toBeUndefined();
-
-    socket.prepare(7, 8, 2);
-    socket.prepare(0, 1, 0); // withdrawn
-    await peer.send(ack(7), socket.local.port);
-    await heard.until(4);
-    expect(heard.ordered[3]).toBe(false);
-    expect(await peer.maybeNext(100)).toBeUndefined();
-  });
-
   it('sends a block with its payload given, and any datagram to any address', async () => {
     const peer = await rawPeer();
     const other = await rawPeer();
@@ -235,9 +203,6 @@ describe('native transfer socket: its arguments', () => {
       addon.setPeer(socket, '127.0.0.1', 9);
       addon.setData(socket, new Uint8Array(1024), 512);
       expect(() => addon.sendBlocks(socket, 1, 4)).toThrow(/past the end/);
-      expect(() => {
-        addon.prepare(socket, 2, 3, 2);
-      }).toThrow(/past the end/);
       expect(() => addon.sendBlocks(socket, 0, 1)).toThrow(RangeError);
       expect(() => {
         addon.setData(socket, new Uint8Array(8), 7);
