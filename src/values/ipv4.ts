@@ -16,6 +16,9 @@ const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
  * and decimal to most people, and a boot server must not pick one silently.
  */
 export function parseIpv4(input: string): Ipv4 {
+  // Most inputs (the store's rows, datagram addresses, our own values) are canonical already: one pass over the
+  // characters, without the regular expression and the arrays, returns them as they are.
+  if (canonicalQuad(input) !== undefined) return input as Ipv4;
   const m = QUAD.exec(input.trim());
   const parts = m?.slice(1).map((p) => ({ text: p, value: Number(p) }));
   if (!parts || parts.some((p) => p.value > 255 || (p.text.length > 1 && p.text.startsWith('0')))) {
@@ -26,7 +29,7 @@ export function parseIpv4(input: string): Ipv4 {
 
 /** The address as an unsigned 32-bit integer, for arithmetic on pools and masks. */
 export function ipv4ToInt(ip: Ipv4): number {
-  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+  return canonicalQuad(ip) ?? ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
 }
 
 export function ipv4FromInt(value: number): Ipv4 {
@@ -39,11 +42,47 @@ export function ipv4FromInt(value: number): Ipv4 {
 export function ipv4FromBytes(bytes: Uint8Array): Ipv4 {
   if (bytes.length !== 4)
     throw new InvalidValueError('IPv4 address', `${bytes.length} bytes`, 'exactly 4 bytes');
-  return Array.from(bytes).join('.') as Ipv4;
+  return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}` as Ipv4;
 }
 
 export function ipv4ToBytes(ip: Ipv4): Uint8Array {
-  return Uint8Array.from(ip.split('.'), Number);
+  const value = canonicalQuad(ip);
+  // Anything but a canonical quad (an Ipv4 is one; an unchecked string may not be) keeps the old, lenient reading.
+  if (value === undefined) return Uint8Array.from(ip.split('.'), Number);
+  return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+}
+
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+
+/**
+ * The address of a canonical dotted quad (what parseIpv4 returns unchanged: four decimal parts of 0–255, no
+ * leading zeros, nothing else) as an unsigned 32-bit integer; undefined for any other text. A loop over the
+ * characters: this runs several times per DHCP datagram (decode, encode, lease index, store rows).
+ */
+function canonicalQuad(text: string): number | undefined {
+  const length = text.length;
+  if (length < 7 || length > 15) return undefined;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? DOT : text.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || part > 255) return undefined;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+      continue;
+    }
+    const digit = c - DIGIT_0;
+    if (digit < 0 || digit > 9 || (digits === 1 && part === 0)) return undefined;
+    part = part * 10 + digit;
+    digits++;
+  }
+  return parts === 4 ? value : undefined;
 }
 
 export const IPV4_ANY = '0.0.0.0' as Ipv4;
