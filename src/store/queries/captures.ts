@@ -16,23 +16,26 @@ import { parseMac } from '../../values/mac.js';
 import { InvalidInputError } from '../errors.js';
 import type { CapturedPacketsTable, Database } from '../schema.js';
 import type { CaptureStore } from '../types.js';
+import { type CaptureRow, SqliteAppends } from './append-sqlite.js';
+import { chunked } from './chunks.js';
 import type { QueryContext } from './context.js';
 import { canonical, decodeAll, decoded, oneOf } from './decode.js';
 import { checkCanonical, checkEpochMs, checkInteger, parsed } from './validate.js';
 
-/** Rows per INSERT and keys per IN list, largest first (as logs.ts). */
-const CHUNK_SIZES = [64, 16, 4, 1] as const;
-
-type Row = Omit<Insertable<CapturedPacketsTable>, 'machine_id'>;
-
 export class KyselyCaptureStore implements CaptureStore {
-  constructor(private readonly ctx: QueryContext) {}
+  /** On SQLite, append's prepared statements (append-sqlite.ts); PostgreSQL runs the Kysely path. */
+  private readonly sqliteAppends: SqliteAppends | undefined;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.sqliteAppends = ctx.sqlite === undefined ? undefined : new SqliteAppends(ctx.sqlite);
+  }
 
   async append(packets: readonly NewCapturedPacket[], bound: CaptureBound): Promise<readonly number[]> {
     checkBound(bound);
     // Encoded first: an invalid packet fails the call before anything is written.
     const rows = packets.map(encodePacket);
     if (rows.length === 0) return [];
+    if (this.sqliteAppends !== undefined) return this.sqliteAppends.appendCaptures(rows, bound);
     return this.ctx.adapter.writeTransaction(this.ctx.db, async (db) => {
       const owners = new Map<string, string>();
       for (const macs of chunked([...new Set(rows.map((row) => row.mac))])) {
@@ -91,24 +94,12 @@ async function trim(db: Kysely<Database>, machineIds: readonly string[], bound: 
     )`.execute(db);
 }
 
-/**
- * `items` in runs of the CHUNK_SIZES, largest first: one statement for many rows or keys costs far less than one
- * per item, and few distinct lengths keep the SQL texts few, so prepared statements are reused (statement-cache.ts).
- */
-function* chunked<T>(items: readonly T[]): Generator<readonly T[]> {
-  for (let start = 0; start < items.length;) {
-    const size = CHUNK_SIZES.find((n) => n <= items.length - start) ?? 1;
-    yield items.slice(start, start + size);
-    start += size;
-  }
-}
-
 function checkBound(bound: CaptureBound): void {
   checkInteger('bound.packets', bound.packets, 1, 1_000_000);
   checkInteger('bound.bytes', bound.bytes, 1, 1024 * 1024 * 1024);
 }
 
-function encodePacket(packet: NewCapturedPacket): Row {
+function encodePacket(packet: NewCapturedPacket): CaptureRow {
   const { payload } = packet;
   if (!(payload instanceof Uint8Array)) throw new InvalidInputError('payload', 'must be bytes');
   return {

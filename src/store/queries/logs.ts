@@ -12,6 +12,8 @@ import {
   type LogQuery,
   MAX_LOG_PAGE,
 } from '../types.js';
+import { SqliteAppends } from './append-sqlite.js';
+import { chunked } from './chunks.js';
 import type { QueryContext } from './context.js';
 import { decodeAll } from './decode.js';
 import { decodeAudit, decodeEvent, encodeAudit, encodeEvent } from './log-codec.js';
@@ -19,14 +21,13 @@ import { checkEpochMs, checkInteger, checkText } from './validate.js';
 
 type LogTable = 'events' | 'audit_log';
 
-/**
- * Rows per INSERT in appendMany, largest first: one statement for many rows costs far less than one per row, and a
- * few fixed sizes keep the SQL texts few, so prepared statements are reused (statement-cache.ts).
- */
-const CHUNK_SIZES = [64, 16, 4, 1] as const;
-
 export class KyselyEventLog implements EventLog {
-  constructor(private readonly ctx: QueryContext) {}
+  /** On SQLite, appendMany's prepared statements (append-sqlite.ts); PostgreSQL runs the Kysely path. */
+  private readonly sqliteAppends: SqliteAppends | undefined;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.sqliteAppends = ctx.sqlite === undefined ? undefined : new SqliteAppends(ctx.sqlite);
+  }
 
   async append(event: NewMachineEvent): Promise<number> {
     const row = encodeEvent(event, this.ctx.now());
@@ -41,19 +42,14 @@ export class KyselyEventLog implements EventLog {
     // Encoded first: an invalid event fails the call before anything is written.
     const rows = events.map((event) => encodeEvent(event, now));
     if (rows.length === 0) return [];
+    if (this.sqliteAppends !== undefined) return this.sqliteAppends.appendEvents(rows);
     return this.ctx.adapter.appendInOrder(this.ctx.db, 'events', async (db) => {
       const ids: number[] = [];
-      for (let start = 0; start < rows.length;) {
-        const size = CHUNK_SIZES.find((n) => n <= rows.length - start) ?? 1;
-        const returned = await db
-          .insertInto('events')
-          .values(rows.slice(start, start + size))
-          .returning('id')
-          .execute();
+      for (const chunk of chunked(rows)) {
+        const returned = await db.insertInto('events').values(chunk).returning('id').execute();
         // RETURNING promises no order. appendInOrder lets no other append in meanwhile, and both dialects take ids
         // for VALUES rows in order (SQLite's rowid, PostgreSQL's nextval per row), so sorted ids match the rows.
         ids.push(...returned.map((row) => row.id).sort((a, b) => a - b));
-        start += size;
       }
       return ids;
     });

@@ -92,6 +92,28 @@ export function captureConformance(harness: StoreHarness): void {
       expect(numbers(await store.captures.list(b.id))).toEqual([]);
     });
 
+    it('appends and trims a batch larger than one INSERT, over more machines than one IN list holds', async () => {
+      const { store } = await fresh(harness);
+      // 70 machines (64 + 4 + 1 + 1 keys); 3 packets each and one unenrolled MAC between them: 281 rows.
+      const machines = [];
+      for (let m = 0; m < 70; m++)
+        machines.push((await store.inventory.recordContact({ mac: mac(m) })).machine);
+      const stranger = mac(500);
+      const batch: NewCapturedPacket[] = [];
+      for (let n = 0; n < 3; n++) {
+        for (let m = 0; m < 70; m++) batch.push(packet(mac(m), n * 1000 + m));
+        batch.push(packet(stranger, 9000 + n));
+      }
+      batch.push(...Array.from({ length: 67 }, (_, m) => packet(mac(m), 5000 + m)));
+      const unowned = await store.captures.append(batch, { packets: 3, bytes: 1024 * 1024 });
+      expect(unowned).toEqual([70, 141, 212]);
+      // Machines 0-66 got a fourth packet and keep their newest three; 67-69 keep all three.
+      for (const [m, machine] of machines.entries()) {
+        const expected = m < 67 ? [1000 + m, 2000 + m, 5000 + m] : [m, 1000 + m, 2000 + m];
+        expect(numbers(await store.captures.list(machine.id))).toEqual(expected);
+      }
+    });
+
     it('goes with its machine on forget, and a machine enrolled again with the MAC starts empty', async () => {
       const { store } = await fresh(harness);
       const { machine } = await store.inventory.recordContact({ mac: mac(1) });
