@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../observability/logger.js';
 import { sendError } from './error-transfer.js';
+import { receivedArgs } from './packet-transfer.js';
 import { openSqlite } from './sqlite.js';
 import type {
   SentCommitResult,
@@ -43,7 +44,7 @@ async function serve(request: WriterRequest): Promise<WriterResponse> {
       return { id: request.id, ok: true, value: undefined };
     }
     const call = methods[request.method] as (...args: readonly unknown[]) => Promise<unknown>;
-    const value = await call(...request.args);
+    const value = await call(...receivedArgs(request.method, request.args));
     return {
       id: request.id,
       ok: true,

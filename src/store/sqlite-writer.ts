@@ -20,6 +20,7 @@ import type { Lease } from '../inventory/lease.js';
 import type { LogLevel } from '../observability/logger.js';
 import { receiveError, type SentError } from './error-transfer.js';
 import { InvalidInputError, LeaseConflictError, StoreUnavailableError } from './errors.js';
+import { argsToSend } from './packet-transfer.js';
 import type { CaptureStore, EventLog, InventoryStore, LeaseCommitResult, LeaseStore } from './types.js';
 
 /** What the writer thread serves. */
@@ -82,7 +83,7 @@ export class SqliteWriter {
     method: M,
     ...args: Parameters<WriterMethods[M]>
   ): ReturnType<WriterMethods[M]> {
-    return this.request(method, args).then((value) =>
+    return this.request(method, ...argsToSend(method, args)).then((value) =>
       method === 'commitLeases' ? receiveResults(value as readonly SentCommitResult[]) : value,
     ) as ReturnType<WriterMethods[M]>;
   }
@@ -93,7 +94,7 @@ export class SqliteWriter {
    * retransmission timer); `fleetboot serve` calls this once the schema is migrated, before it answers anyone.
    */
   async ready(): Promise<void> {
-    await this.request('ready', []);
+    await this.request('ready', [], []);
   }
 
   /** Waits for the calls in flight, then closes the worker's connection and ends the thread. Idempotent. */
@@ -104,21 +105,30 @@ export class SqliteWriter {
     if (worker === undefined) return;
     // The worker answers in order, so once `close` is answered every call sent before it is.
     try {
-      await this.send(worker, 'close', []);
+      await this.send(worker, 'close', [], []);
     } finally {
       this.worker = undefined;
       await worker.terminate();
     }
   }
 
-  private request(method: WriterMethod | 'ready', args: readonly unknown[]): Promise<unknown> {
+  private request(
+    method: WriterMethod | 'ready',
+    args: readonly unknown[],
+    transfer: readonly ArrayBuffer[],
+  ): Promise<unknown> {
     if (this.closed) {
       return Promise.reject(new StoreUnavailableError(this.options.file, new Error('the store is closed')));
     }
-    return this.send(this.worker ?? this.start(), method, args);
+    return this.send(this.worker ?? this.start(), method, args, transfer);
   }
 
-  private send(worker: Worker, method: WriterRequest['method'], args: readonly unknown[]): Promise<unknown> {
+  private send(
+    worker: Worker,
+    method: WriterRequest['method'],
+    args: readonly unknown[],
+    transfer: readonly ArrayBuffer[],
+  ): Promise<unknown> {
     const id = this.nextId++;
     const request: WriterRequest = { id, method, args, now: this.options.now() };
     return new Promise((resolve, reject) => {
@@ -126,7 +136,7 @@ export class SqliteWriter {
       // Only while a call waits does the worker keep the process alive.
       worker.ref();
       try {
-        worker.postMessage(request);
+        worker.postMessage(request, transfer);
       } catch (error) {
         this.settle(id);
         reject(new StoreUnavailableError(this.options.file, error));
