@@ -134,8 +134,9 @@ function decodeOption(
     return;
   }
   try {
-    // decodeOptionValue ties the value's type to `name`; assign keeps that pairing without a cast per option.
-    Object.assign(into, { [name]: decodeOptionValue(name, option.data, option.offset) });
+    // decodeOptionValue ties the value's type to `name`, which the index signature cannot say; a plain
+    // assignment, not Object.assign with an object made for each option (this runs for every option received).
+    (into as Record<DhcpOptionName, unknown>)[name] = decodeOptionValue(name, option.data, option.offset);
   } catch (error) {
     if (!(error instanceof DecodeError) || OPTION_REGISTRY[name].onInvalid === 'drop-packet') throw error;
     otherOptions.push({ code: option.code, data: option.data });

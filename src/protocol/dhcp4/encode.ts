@@ -72,7 +72,9 @@ export function encodeDhcpMessage(
 function nulTerminated(text: string, what: string): Uint8Array {
   const bytes = textToBytes(text, what);
   if (bytes.includes(0)) throw new EncodeError('text', `${what} contains NUL`);
-  return Uint8Array.of(...bytes, 0);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
 }
 
 // RFC 3396 §5: a value longer than 255 octets is sent as several instances of the option, in order.
@@ -80,8 +82,9 @@ function writeOption(w: ByteWriter, code: number, data: Uint8Array): void {
   if (!Number.isInteger(code) || code <= OPTION_PAD || code >= OPTION_END || code === OPTION_OVERLOAD) {
     throw new EncodeError('range', `option code ${code} is structure, not a value`);
   }
-  if (data.length === 0) {
-    w.u8(code).u8(0);
+  if (data.length <= 255) {
+    // The common case, one instance: no view of a part of the value.
+    w.u8(code).u8(data.length).bytes(data);
     return;
   }
   for (let at = 0; at < data.length; at += 255) {

@@ -143,12 +143,13 @@ export function encodeReply(
 
 function withOnly(message: DhcpMessage, codes: readonly number[]): DhcpMessage {
   const keep = new Set(codes);
-  const options: DhcpOptions = Object.fromEntries(
-    Object.entries(message.options).filter(([name]) => keep.has(optionCodeOf(name as keyof DhcpOptions))),
-  );
+  const options: Partial<Record<keyof DhcpOptions, unknown>> = {};
+  for (const name of Object.keys(message.options) as (keyof DhcpOptions)[]) {
+    if (keep.has(optionCodeOf(name))) options[name] = message.options[name];
+  }
   return {
     ...message,
-    options,
+    options: options as DhcpOptions,
     otherOptions: message.otherOptions.filter((o) => keep.has(o.code)),
     rejectedOptions: [],
     optionOrder: [OPTION_MESSAGE_TYPE, ...codes],
