@@ -66,6 +66,9 @@ describe('captured packets across the writer thread', () => {
       { packets: 1, bytes: 1 },
     ]);
     expect(across('appendCaptures', ['nonsense', 1])).toEqual(['nonsense', 1]);
+    const nowhere = [{ ...packet(1, Uint8Array.of(1)), source: null }];
+    expect(across('appendCaptures', [nowhere, 1])).toEqual([nowhere, 1]);
+    expect(across('appendCaptures', [[null], 1])).toEqual([[null], 1]);
   });
 
   it('change no other call', () => {
