@@ -39,6 +39,7 @@ export function jsonProblem(value: unknown, path = '$', seen = new Set<object>()
 function arrayProblem(array: readonly unknown[], path: string, seen: Set<object>): string | undefined {
   for (let i = 0; i < array.length; i++) {
     if (!(i in array)) return `${path}[${i}]: a hole in an array is not JSON`;
+    if (isJsonLeaf(array[i])) continue;
     const problem = jsonProblem(array[i], `${path}[${i}]`, seen);
     if (problem !== undefined) return problem;
   }
@@ -52,10 +53,23 @@ function objectProblem(object: object, path: string, seen: Set<object>): string 
   }
   if (Object.getOwnPropertySymbols(object).length > 0) return `${path}: symbol keys are not JSON`;
   for (const [key, member] of Object.entries(object)) {
+    if (isJsonLeaf(member)) continue;
     const problem = jsonProblem(member, `${path}.${key}`, seen);
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+/**
+ * A member that is JSON as it is (a string, a boolean, a finite number, null): skipped without building its path,
+ * which only a problem needs. Event details are mostly such members, and every event is checked on the SQLite
+ * writer thread.
+ */
+function isJsonLeaf(value: unknown): boolean {
+  const type = typeof value;
+  return (
+    type === 'string' || type === 'boolean' || value === null || (type === 'number' && Number.isFinite(value))
+  );
 }
 
 function constructorName(proto: unknown): string {
