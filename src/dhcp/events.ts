@@ -52,7 +52,7 @@ const MAX_KNOWN_CONTACTS = 100_000;
 export class EventRecorder {
   private queue: Item[] = [];
   private draining: Promise<void> | undefined;
-  private readonly knownContacts = new Map<Mac, string>();
+  private readonly knownContacts = new Map<Mac, ContactDetails>();
   private readonly machineIds = new Map<Mac, MachineId>();
   private readonly maxQueued: number;
   private overflowing = false;
@@ -63,18 +63,20 @@ export class EventRecorder {
   }
 
   contact(contact: Contact): void {
-    const signature = JSON.stringify([
-      contact.uuid ?? null,
-      contact.arch ?? null,
-      contact.vendorClass ?? null,
-      contact.hostname ?? null,
-    ]);
-    if (this.knownContacts.get(contact.mac) === signature) return;
+    const known = this.knownContacts.get(contact.mac);
+    // Compared field by field: this runs for every DHCP message, and most repeat what their client said before.
+    if (known !== undefined && sameDetails(known, contact)) return;
+    const details: ContactDetails = {
+      uuid: contact.uuid ?? null,
+      arch: contact.arch ?? null,
+      vendorClass: contact.vendorClass ?? null,
+      hostname: contact.hostname ?? null,
+    };
     if (this.knownContacts.size >= MAX_KNOWN_CONTACTS) {
       this.knownContacts.clear();
       this.machineIds.clear();
     }
-    this.knownContacts.set(contact.mac, signature);
+    this.knownContacts.set(contact.mac, details);
     this.enqueue({ type: 'contact', contact });
   }
 
@@ -176,6 +178,23 @@ export class EventRecorder {
   private lost(count: number): void {
     this.options.onLost?.(count);
   }
+}
+
+/** What a contact says beyond its MAC; a contact saying the same again is not written. */
+interface ContactDetails {
+  readonly uuid: Contact['uuid'];
+  readonly arch: Contact['arch'];
+  readonly vendorClass: Contact['vendorClass'];
+  readonly hostname: Contact['hostname'];
+}
+
+function sameDetails(known: ContactDetails, contact: Contact): boolean {
+  return (
+    known.uuid === (contact.uuid ?? null) &&
+    known.arch === (contact.arch ?? null) &&
+    known.vendorClass === (contact.vendorClass ?? null) &&
+    known.hostname === (contact.hostname ?? null)
+  );
 }
 
 function nextTurn(): Promise<void> {

@@ -1,8 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { EventRecorder } from '../../src/dhcp/events.js';
 import { decodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
+import { openStore } from '../../src/store/open.js';
 import type { EventLog } from '../../src/store/types.js';
+import type { Mac } from '../../src/values/mac.js';
+import type { Uuid } from '../../src/values/uuid.js';
 import { golden } from '../protocol/dhcp4/support.js';
 import { brokenEventLog, brokenInventory } from '../support/broken-store.js';
+import { memoryLogger } from '../support/logger.js';
 import { discover, dropOf, harness, mac, replyOf, request, SERVER } from './support.js';
 
 const A = { mac: mac(1) };
@@ -148,5 +156,41 @@ describe('DHCP events on the machine timeline (issue 3 item 7; design.md §1.6)'
     expect(await h.store.events.list()).toHaveLength(1); // the contact and the DISCOVER fit; the OFFER did not
     const lost = await h.metrics.getSingleMetric('fleetboot_dhcp_events_lost_total')?.get();
     expect(lost?.values[0]?.value).toBe(1);
+  });
+});
+
+describe('EventRecorder contacts', () => {
+  it('writes a contact once per MAC, and again only when the client says something new', async () => {
+    const store = await openStore('sqlite::memory:', {
+      dataDir: mkdtempSync(path.join(tmpdir(), 'fb-events-')),
+    });
+    await store.migrate();
+    onTestFinished(() => store.close());
+    const written: string[] = [];
+    const recorder = new EventRecorder({
+      events: store.events,
+      inventory: {
+        ...store.inventory,
+        recordContacts: (contacts) => {
+          written.push(...contacts.map((c) => `${c.mac} ${c.hostname ?? '-'} ${c.arch ?? '-'}`));
+          return store.inventory.recordContacts(contacts);
+        },
+      },
+      logger: memoryLogger('warn').logger,
+    });
+    const a = mac(1) as Mac;
+    const uuid = '8c2f5e0a-1b3d-4e6f-8a9b-0c1d2e3f4a02' as Uuid;
+    recorder.contact({ mac: a, uuid, arch: 7 });
+    recorder.contact({ mac: a, uuid, arch: 7, vendorClass: null }); // the same, said twice
+    await recorder.flush();
+    recorder.contact({ mac: a, uuid, arch: 7 });
+    recorder.contact({ mac: a, uuid, arch: 7, hostname: 'node1' }); // new: a host name
+    recorder.contact({ mac: mac(2) as Mac });
+    recorder.contact({ mac: a, uuid, arch: 7, hostname: 'node1' });
+    recorder.contact({ mac: a, uuid, arch: 0, hostname: 'node1' }); // new: another arch
+    recorder.contact({ mac: a, uuid, arch: 0, hostname: 'node1' });
+    await recorder.flush();
+    expect(written).toEqual([`${a} - 7`, `${a} node1 7`, `${mac(2)} - -`, `${a} node1 0`]);
+    expect(await store.inventory.getByMac(a)).toMatchObject({ uuid, hostname: 'node1' });
   });
 });
