@@ -55,9 +55,17 @@ export function seenServerOf(
   if (type !== 'offer' && type !== 'ack') return ignored('not-offer-or-ack');
   const source = ipv4OrAny(sourceAddress);
   const server = message.options.serverIdentifier ?? source;
-  if (ownAddresses.has(server) || ownAddresses.has(source)) return ignored('own');
+  if (ownAddresses.has(server) || fromOwnAddress(sourceAddress, ownAddresses)) return ignored('own');
   if (message.yourAddress === IPV4_ANY) return ignored('no-address');
   return { kind: 'server', server: { server, source, offered: message.yourAddress, type } };
+}
+
+/**
+ * Whether a datagram came from one of our addresses: then seenServerOf ignores it as `own` whatever it holds, so the
+ * probe need not decode it (net/dhcp-probe.ts `ignoreSource`).
+ */
+export function fromOwnAddress(sourceAddress: string, ownAddresses: ReadonlySet<Ipv4>): boolean {
+  return ownAddresses.has(ipv4OrAny(sourceAddress));
 }
 
 /**
