@@ -1,5 +1,6 @@
 #include "napi_args.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ int get_integer(napi_env env, napi_value value, double min, double max, const ch
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
     return 0;
   }
-  if (number != (double)(int64_t)number || number < min || number > max) {
+  /* Range first: converting NaN, an infinity or anything outside int64_t to an integer is undefined behaviour. */
+  if (!isfinite(number) || number < min || number > max || number != (double)(int64_t)number) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", what);
     return 0;
   }

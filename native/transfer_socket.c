@@ -93,6 +93,8 @@ typedef struct transfer_socket {
   bool finalized;
   /* The references to JavaScript are deleted (once: from the close callback or the finalizer). */
   bool released;
+  /* Closing from the environment's cleanup hook, which is removed by running (napi_add_env_cleanup_hook). */
+  bool in_cleanup_hook;
 } transfer_socket;
 
 static int get_function(napi_env env, napi_value value, const char *what) {
@@ -119,9 +121,14 @@ static int get_bytes(napi_env env, napi_value value, const uint8_t **data, size_
   return 1;
 }
 
+/* Marks the externals this addon makes, so that no other external is ever taken for a transfer socket. */
+static const napi_type_tag socket_tag = {0x8f1c2d3e4a5b6c7dULL, 0x1e2f3a4b5c6d7e8fULL};
+
 static int get_socket(napi_env env, napi_value value, transfer_socket **out) {
   void *pointer = NULL;
-  if (napi_get_value_external(env, value, &pointer) != napi_ok || pointer == NULL) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &socket_tag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &pointer) != napi_ok || pointer == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fleetboot_tftp_socket: not a transfer socket");
     return 0;
   }
@@ -154,8 +161,9 @@ static int parse_address(const char *text, int port, int family, struct sockaddr
     scope = if_nametoindex(zone);
     if (scope == 0) {
       char *end = NULL;
+      if (*zone < '0' || *zone > '9') return 0; /* strtoul would take a sign or leading blanks */
       unsigned long numeric = strtoul(zone, &end, 10);
-      if (*zone == '\0' || *end != '\0' || numeric > UINT32_MAX) return 0;
+      if (*end != '\0' || numeric > UINT32_MAX) return 0;
       scope = (uint32_t)numeric;
     }
   }
@@ -336,6 +344,8 @@ static void on_handle_closed(uv_handle_t *handle) {
   release_javascript(s);
 }
 
+static void on_env_cleanup(void *data);
+
 /* Stops reading and closes the fd at once ("the fd can be safely closed immediately after a call to
  * uv_poll_stop() or uv_close()", libuv's uv_poll_t documentation), so a caller that counts its descriptors sees it
  * gone. The handle and the references to JavaScript go in the handle's close callback, on a later turn of the loop:
@@ -343,10 +353,20 @@ static void on_handle_closed(uv_handle_t *handle) {
 static void begin_close(transfer_socket *s) {
   if (s->closed) return;
   s->closed = true;
+  if (!s->in_cleanup_hook) napi_remove_env_cleanup_hook(s->env, on_env_cleanup, s);
   uv_poll_stop(&s->poll);
+  /* uv_close removes the fd from the loop's epoll set at once; only then may the number be closed (and reused). */
+  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
   close(s->fd);
   s->fd = -1;
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+}
+
+/* The environment is being torn down (a worker thread ending, the process exiting) with this socket still open:
+ * it stops now, before the loop could call into an environment that can no longer run JavaScript. */
+static void on_env_cleanup(void *data) {
+  transfer_socket *s = data;
+  s->in_cleanup_hook = true;
+  begin_close(s);
 }
 
 /* The external was collected (or its environment is being torn down): the references go now, while the
@@ -423,7 +443,9 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
                napi_create_string_utf8(env, "fleetboot.TftpTransferSocket", NAPI_AUTO_LENGTH, &name) == napi_ok &&
                napi_async_init(env, resource, name, &s->async_context) == napi_ok;
   if (ready) uv_status = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  if (!ready || uv_status != 0 || napi_create_external(env, s, finalize, NULL, &external) != napi_ok) {
+  if (ready && uv_status == 0) ready = napi_add_env_cleanup_hook(env, on_env_cleanup, s) == napi_ok;
+  if (!ready || uv_status != 0 || napi_create_external(env, s, finalize, NULL, &external) != napi_ok ||
+      napi_type_tag_object(env, external, &socket_tag) != napi_ok) {
     /* Not handed to JavaScript: closed and freed here, through the same path as a collected socket. */
     release_javascript(s);
     s->finalized = true;
@@ -442,19 +464,25 @@ static napi_value number_result(napi_env env, int64_t number) {
   return result;
 }
 
-/* port(socket): the ephemeral port the socket is bound to. */
-static napi_value local_port(napi_env env, napi_callback_info info) {
+/* local(socket): { address, port } the socket is bound to, as getsockname(2) says. */
+static napi_value local_address(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   transfer_socket *s;
   if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
-  if (s->closed) return throw_errno(env, "port of a closed transfer socket", NULL, EBADF);
+  if (s->closed) return throw_errno(env, "local address of a closed transfer socket", NULL, EBADF);
   struct sockaddr_storage local;
   socklen_t length = sizeof local;
   if (getsockname(s->fd, (struct sockaddr *)&local, &length) != 0) return throw_errno(env, "getsockname", NULL, errno);
   char text[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
   int port = 0;
   format_address(&local, text, sizeof text, &port);
-  return number_result(env, port);
+  napi_value result, address, port_value;
+  CHECK_NAPI(env, napi_create_object(env, &result));
+  CHECK_NAPI(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address));
+  CHECK_NAPI(env, napi_create_int32(env, port, &port_value));
+  CHECK_NAPI(env, napi_set_named_property(env, result, "address", address));
+  CHECK_NAPI(env, napi_set_named_property(env, result, "port", port_value));
+  return result;
 }
 
 /* setPeer(socket, address, port): the client's TID; DATA is sent there and its ACKs take the fast path. */
@@ -506,9 +534,9 @@ static napi_value send_blocks(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_INVALID_STATE", "sendBlocks needs setData and setPeer first");
     return NULL;
   }
-  /* The final block starts at the end of the data at the latest (it is empty when the size is a multiple). */
-  uint64_t last_offset = (uint64_t)(first + count - 2) * s->block_size;
-  if (last_offset > s->data_length) {
+  /* The final block starts at the end of the data at the latest (it is empty when the size is a multiple):
+   * (last − 1) × blockSize ≤ length, compared without the product, which could overflow for a huge index. */
+  if ((uint64_t)(first + count - 2) > s->data_length / s->block_size) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a block past the end of the data");
     return NULL;
   }
@@ -602,7 +630,7 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"port", NULL, local_port, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"local", NULL, local_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setPeer", NULL, set_peer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setData", NULL, set_data, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlocks", NULL, send_blocks, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -39,6 +39,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       retries: raw.tftp.retries,
       maxTransfers: raw.tftp.maxTransfers,
       maxPerClient: raw.tftp.maxPerClient,
+      transport: raw.tftp.transport,
       bootConfigs: {
         ...(raw.tftp.bootConfigs.default === undefined
           ? {}

@@ -3,3 +3,4 @@
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DHCP_MODES = ['off', 'full', 'proxy', 'auto'] as const;
+export const TFTP_TRANSPORTS = ['native', 'dgram'] as const;

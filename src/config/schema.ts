@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox';
 import { integer, section, valueOf } from './schema-parts.js';
-import { DHCP_MODES, LOG_LEVELS } from './enums.js';
+import { DHCP_MODES, LOG_LEVELS, TFTP_TRANSPORTS } from './enums.js';
 import { DeclaredMachineSchema, InstallSchema, ProfileSchema, RuleSchema } from './schema-provision.js';
 
-export { DHCP_MODES, LOG_LEVELS };
+export { DHCP_MODES, LOG_LEVELS, TFTP_TRANSPORTS };
 
 // The one schema of fleetboot.yaml (issue 2, item 4). Every property has a description: it is the text editors
 // show on completion (configJsonSchema) and the Description column of docs/configuration.md. Every property that
@@ -144,6 +144,13 @@ export const TftpSchema = section('The TFTP server that hands the first boot loa
     undefined,
     8,
   ),
+  transport: Type.Enum([...TFTP_TRANSPORTS], {
+    default: 'native',
+    description:
+      'What carries the transfers: `native`, the socket of fleetboot’s addon (native/transfer_socket.c; one ' +
+      'integer per ACK into JavaScript, one sendmmsg per window), or `dgram`, Node’s own sockets (more CPU per ' +
+      'block). `native` falls back to `dgram`, with a warning, where the addon cannot be loaded.',
+  }),
   bootConfigs: BootConfigsSchema,
 });
 

@@ -84,6 +84,8 @@ tftp:
   # Transfers at once: in total, and from one machine.
   maxTransfers: ${d.tftp.maxTransfers}
   maxPerClient: ${d.tftp.maxPerClient}
+  # native: fleetboot's own transfer sockets (less CPU per block); dgram: Node's.
+  transport: ${d.tftp.transport}
 
 dhcp:
   # proxy: answer only the PXE part of DHCP, beside the DHCP server this network already has, which keeps

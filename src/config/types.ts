@@ -3,7 +3,7 @@ import type { Ipv4, Ipv4Subnet } from '../values/ipv4.js';
 import type { Mac } from '../values/mac.js';
 import type { StoreLocation } from '../values/store-location.js';
 import type { ListenAddress } from './kinds.js';
-import type { DHCP_MODES, LOG_LEVELS } from './enums.js';
+import type { DHCP_MODES, LOG_LEVELS, TFTP_TRANSPORTS } from './enums.js';
 import type { Labels } from '../inventory/machine.js';
 import type { Profile, Rule, UnmarkedAction } from '../inventory/profile.js';
 import type { Uuid } from '../values/uuid.js';
@@ -15,6 +15,7 @@ export type { StoreLocation } from '../values/store-location.js';
 // the loader trusts these types and never re-validates (design.md §8.5).
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type TftpTransport = (typeof TFTP_TRANSPORTS)[number];
 export type DhcpMode = (typeof DHCP_MODES)[number];
 
 export interface FleetbootConfig {
@@ -74,6 +75,8 @@ export interface TftpConfig {
   readonly retries: number;
   readonly maxTransfers: number;
   readonly maxPerClient: number;
+  /** What carries the transfers (src/net/tftp-transfer-socket.ts). */
+  readonly transport: TftpTransport;
   /** Checked: each entry one action, each MAC once. The shape of src/boot/config-table.ts BootTable. */
   readonly bootConfigs: BootConfigs;
 }

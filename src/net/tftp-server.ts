@@ -52,6 +52,8 @@ export interface TftpServerSettings {
   readonly retries: number;
   readonly maxTransfers: number;
   readonly maxPerClient: number;
+  /** What carries the transfers; `native` falls back to `dgram` with a warning where the addon cannot load. */
+  readonly transport?: TransferSocketKind;
 }
 
 /** Engine knobs that are not configuration (tests and benchmarks set them). */
@@ -69,8 +71,8 @@ export interface TftpTuning {
   /** SO_RCVBUF of the listening socket; default 4 MiB (a rack powering on sends its RRQs at once). */
   readonly receiveBufferBytes?: number;
   /**
-   * What carries the transfers (tftp-transfer-socket.ts); default `native` where the addon loads, else `dgram`
-   * with a warning. Naming `native` makes a missing addon an error at creation.
+   * What carries the transfers, over `config.transport`, strictly: here `native` makes a missing addon an error
+   * at creation instead of a fallback (tests run the server suite over both).
    */
   readonly transport?: TransferSocketKind;
 }
@@ -138,6 +140,7 @@ class TftpServerImpl implements TftpServer {
   private readonly family: SocketType;
   private readonly mtu: number;
   private readonly openTransferSocket: TransferSocketFactory;
+  private readonly transport: TransferSocketKind;
 
   constructor(private readonly options: TftpServerOptions) {
     this.metrics = tftpMetrics(options.metrics);
@@ -145,7 +148,9 @@ class TftpServerImpl implements TftpServer {
     this.family = isIPv6(options.config.listen.host) ? 'udp6' : 'udp4';
     // protocol/tftp caps blksize at mtu − 32 (IPv4 20 + UDP 8 + TFTP 4); an IPv6 header is 20 octets longer.
     this.mtu = (options.mtu ?? DEFAULT_MTU) - (this.family === 'udp6' ? 20 : 0);
-    this.openTransferSocket = chooseTransport(options.tuning?.transport, options.logger);
+    const chosen = chooseTransport(options.tuning?.transport, options.config.transport, options.logger);
+    this.openTransferSocket = chosen.open;
+    this.transport = chosen.kind;
     // A configuration the codec would refuse fails here, at creation, not on the first request.
     negotiateOptions(
       { mode: 'octet', options: [] },
@@ -184,7 +189,7 @@ class TftpServerImpl implements TftpServer {
     this.listener = socket;
     const local = socket.address();
     this.bound = { address: local.address, port: local.port };
-    this.options.logger.info({ listen: this.bound }, 'TFTP listening');
+    this.options.logger.info({ listen: this.bound, transport: this.transport }, 'TFTP listening');
   }
 
   /**
@@ -206,6 +211,12 @@ class TftpServerImpl implements TftpServer {
 
   private receive(datagram: Buffer, remote: RemoteInfo): void {
     this.metrics.requests.inc();
+    // A datagram from UDP port 0 can be neither answered nor served (no datagram can be sent to port 0): dropped
+    // before anything would try to.
+    if (remote.port === 0) {
+      this.drop('source-port-zero', remote);
+      return;
+    }
     const verdict = classifyRequest(datagram);
     const client = { address: remote.address, port: remote.port };
     if (verdict.kind !== 'drop') this.capture('in', client, datagram);
@@ -403,7 +414,7 @@ class TftpServerImpl implements TftpServer {
         ...this.transferCapture(client, server, blocks),
       });
       slot.transfer = transfer;
-      const end = await transfer.run();
+      const end = await transfer.run().finally(() => socket.close());
       return {
         ...described,
         options: { requested: request.options, accepted: oack, ignored: negotiation.ignored, effective },
@@ -541,18 +552,24 @@ function sameRequest(a: ReadRequest, b: ReadRequest): boolean {
 }
 
 /**
- * The transfers' sockets: the native ones unless told otherwise. Where the addon is missing (not built, not Linux)
- * and nothing was asked for, dgram carries them, and the operator is told once, at start, what that costs.
+ * The transfers' sockets: `strict` when a test or a benchmark names them, else the configured kind (native by
+ * default). Where the addon is missing (not built, not Linux), dgram carries them, and the operator is told once,
+ * at start, what that costs.
  */
-function chooseTransport(kind: TransferSocketKind | undefined, logger: Logger): TransferSocketFactory {
-  if (kind !== undefined) return transferSocketFactory(kind);
+function chooseTransport(
+  strict: TransferSocketKind | undefined,
+  configured: TransferSocketKind | undefined,
+  logger: Logger,
+): { readonly open: TransferSocketFactory; readonly kind: TransferSocketKind } {
+  const kind = strict ?? configured ?? 'native';
+  if (strict !== undefined || kind === 'dgram') return { open: transferSocketFactory(kind), kind };
   try {
-    return transferSocketFactory('native');
+    return { open: transferSocketFactory('native'), kind: 'native' };
   } catch (error) {
     logger.warn(
       { err: error },
       'TFTP transfers use Node dgram sockets: the native transfer socket is not available (slower per block)',
     );
-    return transferSocketFactory('dgram');
+    return { open: transferSocketFactory('dgram'), kind: 'dgram' };
   }
 }

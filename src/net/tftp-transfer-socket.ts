@@ -51,8 +51,11 @@ export type TransferSocketFactory = (host: string, peer: TftpClient) => Promise<
 /**
  * Which implementation carries the transfers: `native` (native/transfer_socket.c, polled by Node's own event loop:
  * an ACK costs one integer handed to JavaScript, a window one sendmmsg) or `dgram` (Node's dgram, which allocates
- * per datagram received and sent). Both deliver the same things to the transfer; the native one is several times
- * cheaper per datagram (bench/README.md), dgram is what remains where the addon is not built.
+ * per datagram received and sent). Both deliver the same things to the transfer; the native one cost 12–47 % less
+ * server CPU in every case measured (bench/README.md "Native transfer sockets"); dgram is what remains where the
+ * addon is not built. One difference: a datagram the kernel refuses at once (EAGAIN when the send buffer is full
+ * behind a slow interface) is dropped by the native socket, where libuv would queue it; the retransmission timer
+ * recovers it either way.
  */
 export type TransferSocketKind = 'native' | 'dgram';
 
@@ -68,7 +71,7 @@ export interface TftpSocketAddon {
     onDatagram: (bytes: Buffer, address: string, port: number) => void,
     onError: (message: string) => void,
   ): NativeSocketHandle;
-  port(socket: NativeSocketHandle): number;
+  local(socket: NativeSocketHandle): TftpClient;
   setPeer(socket: NativeSocketHandle, address: string, port: number): void;
   setData(socket: NativeSocketHandle, bytes: Uint8Array, blockSize: number): void;
   /** Returns how many DATA datagrams the kernel took. */
@@ -87,7 +90,7 @@ export const TFTP_SOCKET_ADDON_PATH = fileURLToPath(
 export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): TftpSocketAddon {
   const names: readonly (keyof TftpSocketAddon)[] = [
     'open',
-    'port',
+    'local',
     'setPeer',
     'setData',
     'sendBlocks',
@@ -109,7 +112,11 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
 export function transferSocketFactory(kind: TransferSocketKind): TransferSocketFactory {
   if (kind === 'dgram') return openDgramTransferSocket;
   const addon = loadTftpSocketAddon();
-  return (host, peer) => Promise.resolve(new NativeTransferSocket(addon, host, peer));
+  // Opened in the executor: a bind error rejects the promise, as dgram's does.
+  return (host, peer) =>
+    new Promise((resolve) => {
+      resolve(new NativeTransferSocket(addon, host, peer));
+    });
 }
 
 const IGNORE: TransferSocketHandlers = {
@@ -143,7 +150,7 @@ class NativeTransferSocket implements TransferSocket {
     );
     try {
       addon.setPeer(this.handle, peer.address, peer.port);
-      this.local = { address: host, port: addon.port(this.handle) };
+      this.local = addon.local(this.handle);
     } catch (error) {
       addon.close(this.handle);
       throw error;

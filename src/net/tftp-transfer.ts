@@ -146,6 +146,11 @@ export class Transfer {
     if (this.ending !== undefined) return;
     const { client, metrics } = this.setup;
     const kind = packetKindOf(message);
+    // UDP port 0 is no port (RFC 768 makes the source port optional; nothing can be sent to 0): no answer.
+    if (remote.port === 0) {
+      metrics.ignored.inc({ reason: 'source-port-zero' });
+      return;
+    }
     if (remote.address !== client.address || remote.port !== client.port) {
       // RFC 1350 §4: a packet from another TID gets ERROR 5 "Unknown transfer ID" and the transfer goes on
       // (catalogue T14). Never an ERROR for an ERROR: two servers could answer each other forever.

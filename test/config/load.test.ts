@@ -25,6 +25,7 @@ describe('loadConfig without a file', () => {
         retries: 5,
         maxTransfers: 1000,
         maxPerClient: 8,
+        transport: 'native',
         bootConfigs: { machines: [] },
       },
       dhcp: { mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300, bootFiles: {} },

@@ -15,6 +15,7 @@ import {
   stopAdvancing,
 } from './tftp-fixtures/harness.js';
 import { ack, describe as show, error, rrq } from './tftp-fixtures/packets.js';
+import { sendFromPortZero } from './tftp-fixtures/port-zero.js';
 
 let tree: TftpTree;
 let clock: FakeClock;
@@ -125,6 +126,35 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
         blocks: 23,
         retransmits: 0,
       });
+    });
+
+    it('drops datagrams from UDP port 0, which cannot be answered, on port 69 and mid-transfer', async () => {
+      tree.write('kernel', patterned(3 * 512 + 7));
+      const harness = await start();
+      sendFromPortZero(rrq('pxelinux.0'), harness.port);
+      sendFromPortZero(Buffer.from([0, 2, 0x61, 0, 0x6f, 0x63, 0x74, 0x65, 0x74, 0]), harness.port); // a WRQ
+      const p = await peer();
+      await p.send(rrq('kernel'), harness.port);
+      let packet = await p.next();
+      sendFromPortZero(ack(1), packet.port); // a stranger's TID that cannot be answered with ERROR 5
+      for (let block = 1; block <= 4; block++) {
+        await p.send(ack(block), packet.port);
+        if (block < 4) packet = await p.next();
+      }
+      expect(await harness.nextRecord()).toMatchObject({ file: 'kernel', result: { kind: 'ok' } });
+      expect(harness.records).toHaveLength(1);
+      expect(await harness.metric('fleetboot_tftp_dropped_total', { reason: 'source-port-zero' })).toBe(2);
+      expect(await harness.metric('fleetboot_tftp_ignored_total', { reason: 'source-port-zero' })).toBe(1);
+      expect(await harness.metric('fleetboot_tftp_errors_total', { code: '5', direction: 'sent' })).toBe(0);
+    });
+
+    it('uses the transfer sockets configured (tftp.transport), and says which at start', async () => {
+      const configured = kind === 'native' ? 'dgram' : 'native';
+      const harness = await startHarness({ clock, roots: [tree.root], settings: { transport: configured } });
+      h = harness;
+      expect((await get(harness, 'pxelinux.0')).sha256).toBe(sha256(LOADER));
+      const listening = harness.logs().find((l) => l.msg === 'TFTP listening');
+      expect(listening?.transport).toBe(configured);
     });
 
     it('caps blksize at the configured size and at mtu − 32', async () => {

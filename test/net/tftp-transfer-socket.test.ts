@@ -2,10 +2,12 @@
 // transfer (an ACK of its peer as a number, everything else whole) and what leaves (DATA built from the file's
 // bytes, the block number wrapping at 65536, an empty final block). Every wait is bounded in real time.
 import { createSocket } from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TftpClient } from '../../src/net/tftp-file.js';
 import {
   loadTftpSocketAddon,
+  TFTP_SOCKET_ADDON_PATH,
   type TransferSocket,
   transferSocketFactory,
   type TransferSocketHandlers,
@@ -151,8 +153,28 @@ describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
     expect(openFds()).toBe(before);
     expect((await peer.next()).bytes).toEqual(Buffer.from(error(0, 'Server shutting down')));
     await socket.close();
-    // Nothing is delivered after close: the socket is gone, and a datagram to its port is refused by the kernel.
     expect(openFds()).toBe(before);
+  });
+
+  it('delivers nothing once closed, even from inside its own callback with more datagrams queued', async () => {
+    const peer = await rawPeer();
+    const stranger = await rawPeer();
+    const socket = await open(peer);
+    const heard = listener();
+    socket.listen({
+      ...heard.handlers,
+      datagram: (bytes, from) => {
+        heard.handlers.datagram(bytes, from);
+        void socket.close();
+      },
+    });
+    // Queued before the socket is read: the first is delivered, and closes it; the rest never arrive.
+    for (let i = 0; i < 5; i++) await stranger.send(ack(i), socket.local.port);
+    await heard.until(1);
+    await peer.send(ack(9), socket.local.port);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard.datagrams).toHaveLength(1);
+    expect(heard.acks).toEqual([]);
   });
 
   it('serves IPv6: an ACK from the peer on ::1 takes the fast path', async () => {
@@ -210,6 +232,38 @@ describe('native transfer socket: its arguments', () => {
     } finally {
       addon.close(socket);
     }
+  });
+
+  it('takes no other value for a socket', () => {
+    expect(() => addon.local({} as never)).toThrow(/not a transfer socket/);
+    expect(() => {
+      addon.close(Buffer.alloc(1) as never);
+    }).toThrow(/not a transfer socket/);
+  });
+
+  it('closes what a worker thread left open when the worker ends', async () => {
+    // Opened in a worker and never closed: the environment's cleanup hook closes it at the worker's end, before
+    // the worker's loop could call into an environment that can no longer run JavaScript.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const addon = require(workerData);
+       const socket = addon.open('127.0.0.1', () => {}, () => {}, () => {});
+       parentPort.postMessage(addon.local(socket).port);`,
+      { eval: true, workerData: TFTP_SOCKET_ADDON_PATH },
+    );
+    const port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(port).toBeGreaterThan(0);
+    expect(await worker.terminate()).toBe(1);
+    // Its port is free again: nothing holds the socket any more (and the process did not crash on the way).
+    const reuse = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      reuse.once('error', reject);
+      reuse.bind({ address: '127.0.0.1', port, exclusive: true }, resolve);
+    });
+    reuse.close();
   });
 
   it('says what to do when the addon file is missing', () => {
