@@ -77,7 +77,8 @@ export class EventRecorder {
       this.machineIds.clear();
     }
     this.knownContacts.set(contact.mac, details);
-    this.enqueue({ type: 'contact', contact });
+    // Dropped by a full queue: forgotten too, so that the client's next message enrols it (as a failed write does).
+    if (!this.enqueue({ type: 'contact', contact })) this.knownContacts.delete(contact.mac);
   }
 
   event(record: DhcpEventRecord): void {
@@ -89,7 +90,8 @@ export class EventRecorder {
     while (this.draining !== undefined) await this.draining;
   }
 
-  private enqueue(item: Item): void {
+  /** Queues `item` for the next drain; false when the queue is full and it was dropped (and counted). */
+  private enqueue(item: Item): boolean {
     if (this.queue.length >= this.maxQueued) {
       this.lost(1);
       if (!this.overflowing) {
@@ -99,7 +101,7 @@ export class EventRecorder {
           'DHCP event queue full: dropping events until the store catches up',
         );
       }
-      return;
+      return false;
     }
     this.queue.push(item);
     this.draining ??= new Promise<void>((resolve) => {
@@ -110,6 +112,7 @@ export class EventRecorder {
         });
       });
     });
+    return true;
   }
 
   private async drain(): Promise<void> {

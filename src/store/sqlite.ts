@@ -171,15 +171,16 @@ async function inWriteTransaction<T>(
 ): Promise<T> {
   return db.connection().execute(async (connection) => {
     await sql`begin immediate`.execute(connection);
-    let result: T;
     try {
-      result = await migrate(connection);
+      const result = await migrate(connection);
+      await sql`commit`.execute(connection);
+      return result;
     } catch (error) {
-      await sql`rollback`.execute(connection);
+      // A failed COMMIT (SQLITE_BUSY, a full disk) leaves the transaction open; every later write on this
+      // connection would then land inside it and never be committed (queries/context.ts immediateTransaction).
+      await sql`rollback`.execute(connection).catch(() => undefined);
       throw error;
     }
-    await sql`commit`.execute(connection);
-    return result;
   });
 }
 

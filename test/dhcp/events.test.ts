@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { EventRecorder } from '../../src/dhcp/events.js';
 import { decodeDhcpMessage } from '../../src/protocol/dhcp4/index.js';
 import { openStore } from '../../src/store/open.js';
-import type { EventLog } from '../../src/store/types.js';
+import type { Contact, EventLog } from '../../src/store/types.js';
 import type { Mac } from '../../src/values/mac.js';
 import type { Uuid } from '../../src/values/uuid.js';
 import { golden } from '../protocol/dhcp4/support.js';
@@ -159,25 +159,32 @@ describe('DHCP events on the machine timeline (issue 3 item 7; design.md §1.6)'
   });
 });
 
+/** An EventRecorder over a fresh in-memory store, and every contact it hands the store to write. */
+async function contactRecorder(options: { maxQueued?: number } = {}) {
+  const store = await openStore('sqlite::memory:', {
+    dataDir: mkdtempSync(path.join(tmpdir(), 'fb-events-')),
+  });
+  await store.migrate();
+  onTestFinished(() => store.close());
+  const written: Contact[] = [];
+  const recorder = new EventRecorder({
+    events: store.events,
+    inventory: {
+      ...store.inventory,
+      recordContacts: (contacts) => {
+        written.push(...contacts);
+        return store.inventory.recordContacts(contacts);
+      },
+    },
+    logger: memoryLogger('warn').logger,
+    ...options,
+  });
+  return { store, recorder, written };
+}
+
 describe('EventRecorder contacts', () => {
   it('writes a contact once per MAC, and again only when the client says something new', async () => {
-    const store = await openStore('sqlite::memory:', {
-      dataDir: mkdtempSync(path.join(tmpdir(), 'fb-events-')),
-    });
-    await store.migrate();
-    onTestFinished(() => store.close());
-    const written: string[] = [];
-    const recorder = new EventRecorder({
-      events: store.events,
-      inventory: {
-        ...store.inventory,
-        recordContacts: (contacts) => {
-          written.push(...contacts.map((c) => `${c.mac} ${c.hostname ?? '-'} ${c.arch ?? '-'}`));
-          return store.inventory.recordContacts(contacts);
-        },
-      },
-      logger: memoryLogger('warn').logger,
-    });
+    const { store, recorder, written } = await contactRecorder();
     const a = mac(1) as Mac;
     const uuid = '8c2f5e0a-1b3d-4e6f-8a9b-0c1d2e3f4a02' as Uuid;
     recorder.contact({ mac: a, uuid, arch: 7 });
@@ -190,7 +197,43 @@ describe('EventRecorder contacts', () => {
     recorder.contact({ mac: a, uuid, arch: 0, hostname: 'node1' }); // new: another arch
     recorder.contact({ mac: a, uuid, arch: 0, hostname: 'node1' });
     await recorder.flush();
-    expect(written).toEqual([`${a} - 7`, `${a} node1 7`, `${mac(2)} - -`, `${a} node1 0`]);
+    expect(written.map((c) => `${c.mac} ${c.hostname ?? '-'} ${String(c.arch ?? '-')}`)).toEqual([
+      `${a} - 7`,
+      `${a} node1 7`,
+      `${mac(2)} - -`,
+      `${a} node1 0`,
+    ]);
     expect(await store.inventory.getByMac(a)).toMatchObject({ uuid, hostname: 'node1' });
+  });
+
+  it('writes a contact again when a full queue dropped it the first time', async () => {
+    const { store, recorder, written } = await contactRecorder({ maxQueued: 2 });
+    const other = mac(9) as Mac;
+    recorder.event({ at: 1, mac: other, kind: 'DHCPDISCOVER', details: {} });
+    recorder.event({ at: 2, mac: other, kind: 'DHCPOFFER', details: {} });
+    const a = mac(1) as Mac;
+    recorder.contact({ mac: a, arch: 7 }); // the queue is full: dropped
+    await recorder.flush();
+    expect(written).toEqual([]);
+    recorder.contact({ mac: a, arch: 7 }); // the client's next message, the same details
+    await recorder.flush();
+    expect(written.map((c) => c.mac)).toEqual([a]);
+    expect(await store.inventory.getByMac(a)).toMatchObject({ arch: 7 });
+  });
+
+  it('writes a contact again when only its UUID or its vendor class changed', async () => {
+    const { recorder, written } = await contactRecorder();
+    const a = mac(1) as Mac;
+    recorder.contact({ mac: a, arch: 7, vendorClass: 'PXEClient:Arch:00007' });
+    recorder.contact({ mac: a, arch: 7, vendorClass: 'PXEClient:Arch:00007' });
+    recorder.contact({ mac: a, arch: 7, vendorClass: 'iPXE' }); // new vendor class
+    recorder.contact({
+      mac: a,
+      arch: 7,
+      vendorClass: 'iPXE',
+      uuid: '8c2f5e0a-1b3d-4e6f-8a9b-0c1d2e3f4a02' as Uuid,
+    });
+    await recorder.flush();
+    expect(written).toHaveLength(3);
   });
 });

@@ -13,7 +13,7 @@ import type { Insertable } from 'kysely';
 import type { CaptureBound } from '../../inventory/capture.js';
 import type { CapturedPacketsTable, EventsTable } from '../schema.js';
 import { chunked } from './chunks.js';
-import type { SqliteAccess } from './context.js';
+import { immediateTransaction, type SqliteAccess } from './context.js';
 
 const EVENT_COLUMNS = ['at', 'machine_id', 'mac', 'source', 'kind', 'details'] as const;
 const CAPTURE_COLUMNS = [
@@ -54,21 +54,19 @@ export class SqliteAppends {
   /** The rows appended in order, in one transaction; their ids in the same order. */
   appendEvents(rows: readonly EventRow[]): Promise<number[]> {
     return this.sqlite.exclusive(() =>
-      this.sqlite.database
-        .transaction(() => {
-          const ids: number[] = [];
-          for (const chunk of chunked(rows)) {
-            const params = chunk.flatMap((row) => EVENT_COLUMNS.map((column) => row[column] ?? null));
-            const returned = this.statement(
-              `events:${chunk.length}`,
-              () => `${insertSql('events', EVENT_COLUMNS, chunk.length)} returning "id"`,
-            ).all(params) as { id: number }[];
-            // RETURNING promises no order; SQLite takes rowids for VALUES rows in order (logs.ts says why).
-            ids.push(...returned.map((row) => row.id).sort((a, b) => a - b));
-          }
-          return ids;
-        })
-        .immediate(),
+      immediateTransaction(this.sqlite.database, () => {
+        const ids: number[] = [];
+        for (const chunk of chunked(rows)) {
+          const params = chunk.flatMap((row) => EVENT_COLUMNS.map((column) => row[column] ?? null));
+          const returned = this.statement(
+            `events:${chunk.length}`,
+            () => `${insertSql('events', EVENT_COLUMNS, chunk.length)} returning "id"`,
+          ).all(params) as { id: number }[];
+          // RETURNING promises no order; SQLite takes rowids for VALUES rows in order (logs.ts says why).
+          ids.push(...returned.map((row) => row.id).sort((a, b) => a - b));
+        }
+        return ids;
+      }),
     );
   }
 
@@ -78,39 +76,37 @@ export class SqliteAppends {
    */
   appendCaptures(rows: readonly CaptureRow[], bound: CaptureBound): Promise<number[]> {
     return this.sqlite.exclusive(() =>
-      this.sqlite.database
-        .transaction(() => {
-          const owners = new Map<string, string>();
-          for (const macs of chunked([...new Set(rows.map((row) => row.mac))])) {
-            const found = this.statement(
-              `owners:${macs.length}`,
-              () =>
-                `select "mac", "machine_id" from "machine_interfaces" where "mac" in (${placeholders(macs.length)})`,
-            ).all(macs) as { mac: string; machine_id: string }[];
-            for (const owner of found) owners.set(owner.mac, owner.machine_id);
-          }
-          const owned: OwnedCaptureRow[] = [];
-          const unowned: number[] = [];
-          for (const [index, row] of rows.entries()) {
-            const machineId = owners.get(row.mac);
-            if (machineId === undefined) unowned.push(index);
-            else owned.push({ ...row, machine_id: machineId });
-          }
-          for (const chunk of chunked(owned)) {
-            this.statement(`captures:${chunk.length}`, () =>
-              insertSql('captured_packets', CAPTURE_COLUMNS, chunk.length),
-            ).run(chunk.flatMap((row) => CAPTURE_COLUMNS.map((column) => row[column])));
-          }
-          for (const machineIds of chunked([...new Set(owned.map((row) => row.machine_id))])) {
-            this.statement(`trim:${machineIds.length}`, () => trimSql(machineIds.length)).run([
-              ...machineIds,
-              bound.packets,
-              bound.bytes,
-            ]);
-          }
-          return unowned;
-        })
-        .immediate(),
+      immediateTransaction(this.sqlite.database, () => {
+        const owners = new Map<string, string>();
+        for (const macs of chunked([...new Set(rows.map((row) => row.mac))])) {
+          const found = this.statement(
+            `owners:${macs.length}`,
+            () =>
+              `select "mac", "machine_id" from "machine_interfaces" where "mac" in (${placeholders(macs.length)})`,
+          ).all(macs) as { mac: string; machine_id: string }[];
+          for (const owner of found) owners.set(owner.mac, owner.machine_id);
+        }
+        const owned: OwnedCaptureRow[] = [];
+        const unowned: number[] = [];
+        for (const [index, row] of rows.entries()) {
+          const machineId = owners.get(row.mac);
+          if (machineId === undefined) unowned.push(index);
+          else owned.push({ ...row, machine_id: machineId });
+        }
+        for (const chunk of chunked(owned)) {
+          this.statement(`captures:${chunk.length}`, () =>
+            insertSql('captured_packets', CAPTURE_COLUMNS, chunk.length),
+          ).run(chunk.flatMap((row) => CAPTURE_COLUMNS.map((column) => row[column])));
+        }
+        for (const machineIds of chunked([...new Set(owned.map((row) => row.machine_id))])) {
+          this.statement(`trim:${machineIds.length}`, () => trimSql(machineIds.length)).run([
+            ...machineIds,
+            bound.packets,
+            bound.bytes,
+          ]);
+        }
+        return unowned;
+      }),
     );
   }
 

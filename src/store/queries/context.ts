@@ -25,3 +25,18 @@ export interface SqliteAccess {
   readonly database: SqliteDatabase.Database;
   exclusive<T>(work: () => T): Promise<T>;
 }
+
+/**
+ * Runs `work` between BEGIN IMMEDIATE and COMMIT on the connection. better-sqlite3's `.immediate()` on a connection
+ * already inside a transaction quietly becomes a SAVEPOINT, and then nothing is committed when it returns: the
+ * caller would report rows saved that a crash loses. A transaction left open is a bug elsewhere (a COMMIT that
+ * failed); refusing loudly here keeps it from turning into silent loss (catalogue: no acknowledged write lost).
+ */
+export function immediateTransaction<T>(database: SqliteDatabase.Database, work: () => T): T {
+  if (database.inTransaction) {
+    throw new Error(
+      'the SQLite connection is inside a transaction left open; nothing written would be committed',
+    );
+  }
+  return database.transaction(work).immediate();
+}

@@ -15,7 +15,7 @@ import type { SqlAdapter } from '../adapter.js';
 import { InvalidInputError, LeaseConflictError, StoreDataError } from '../errors.js';
 import type { LeasesTable } from '../schema.js';
 import type { LeaseCommitResult } from '../types.js';
-import type { SqliteAccess } from './context.js';
+import { immediateTransaction, type SqliteAccess } from './context.js';
 import { decodeLease, type LeaseRow } from './lease-codec.js';
 import { leaseRows } from './lease-upsert.js';
 
@@ -75,7 +75,7 @@ export class SqliteLeaseBatch {
     now: number,
   ): LeaseCommitResult[] {
     const statements = this.prepared();
-    const run = this.sqlite.database.transaction((): LeaseCommitResult[] =>
+    return immediateTransaction(this.sqlite.database, (): LeaseCommitResult[] =>
       rows.map((row, i) => {
         const lease = leases[i];
         if (row instanceof InvalidInputError) return refused(row);
@@ -83,7 +83,6 @@ export class SqliteLeaseBatch {
         return this.commitOne(statements, lease, { ...row, now });
       }),
     );
-    return run.immediate();
   }
 
   private commitOne(
