@@ -36,12 +36,6 @@ export interface DhcpProbeOptions {
   readonly logger: Logger;
   /** Every datagram that decodes, with its source; return true to end the probe now. */
   readonly onMessage: (message: DhcpMessage, source: DatagramSource) => boolean;
-  /**
-   * Datagrams from these sources say nothing whatever they hold: counted as received, neither decoded nor shown to
-   * onMessage. The probe's socket on port 68 hears every reply this host broadcasts on the interface: a full-mode
-   * server's own OFFERs and ACKs, under load thousands a second for the whole wait.
-   */
-  readonly ignoreSource?: (source: DatagramSource) => boolean;
   /** Default 68, where servers answer clients; tests use ephemeral ports. */
   readonly clientPort?: number;
   /** Default 255.255.255.255:67. */
@@ -150,7 +144,6 @@ class ProbeRun {
 
   private take(bytes: Buffer, source: DatagramSource): boolean {
     this.received += 1;
-    if (this.options.ignoreSource?.(source) === true) return false;
     let message: DhcpMessage;
     try {
       message = decodeDhcpMessage(bytes);

@@ -39,8 +39,9 @@ export type ProbeAnswer =
 /**
  * Whether a BOOTREPLY shows another DHCP server that leases addresses: an OFFER or ACK whose yiaddr is an address.
  * Ignored:
- * - our own packets: a reply naming one of our addresses as server or coming from one (our own full-mode server
- *   answering, or a looped-back broadcast) — `own`;
+ * - our own packets: a reply whose server (option 54, else the IP source) is one of our addresses — our own
+ *   full-mode server answering, or a looped-back broadcast — `own`. A reply sent from one of our addresses that
+ *   names another server is not ours: a DHCP relay on this host forwarding a foreign server's OFFER;
  * - proxyDHCP replies (yiaddr 0.0.0.0, protocol-digest §2.5): such a server hands out no addresses, so it is no
  *   reason for `auto` to stay out of the way, nor a second address server — `no-address`;
  * - NAKs, INFORM ACKs without an address, and client messages.
@@ -55,17 +56,9 @@ export function seenServerOf(
   if (type !== 'offer' && type !== 'ack') return ignored('not-offer-or-ack');
   const source = ipv4OrAny(sourceAddress);
   const server = message.options.serverIdentifier ?? source;
-  if (ownAddresses.has(server) || fromOwnAddress(sourceAddress, ownAddresses)) return ignored('own');
+  if (ownAddresses.has(server)) return ignored('own');
   if (message.yourAddress === IPV4_ANY) return ignored('no-address');
   return { kind: 'server', server: { server, source, offered: message.yourAddress, type } };
-}
-
-/**
- * Whether a datagram came from one of our addresses: then seenServerOf ignores it as `own` whatever it holds, so the
- * probe need not decode it (net/dhcp-probe.ts `ignoreSource`).
- */
-export function fromOwnAddress(sourceAddress: string, ownAddresses: ReadonlySet<Ipv4>): boolean {
-  return ownAddresses.has(ipv4OrAny(sourceAddress));
 }
 
 /**

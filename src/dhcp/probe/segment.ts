@@ -6,7 +6,7 @@ import type { NetDeviceAddon } from '../../net/udp-netdev-addon.js';
 import type { Logger } from '../../observability/logger.js';
 import { encodeDhcpMessage } from '../../protocol/dhcp4/index.js';
 import { type Mac, parseMac } from '../../values/mac.js';
-import { type ForeignServer, fromOwnAddress, type ProbeSelf, readProbeAnswer } from './answers.js';
+import { type ForeignServer, type ProbeSelf, readProbeAnswer } from './answers.js';
 import { probeDiscover } from './discover.js';
 
 /**
@@ -57,8 +57,6 @@ export async function probeSegment(options: SegmentProbeOptions): Promise<Segmen
     timing: options.timing ?? DEFAULT_PROBE_TIMING,
     clock: options.clock,
     logger: options.logger,
-    // What seenServerOf ignores as `own` by its source alone, left undecoded (our own broadcast replies).
-    ignoreSource: (source) => fromOwnAddress(source.address, self.ownAddresses),
     onMessage: (message, source) => {
       const answer = readProbeAnswer(message, source.address, self);
       if (answer.kind === 'ignored') return false;

@@ -41,6 +41,11 @@ function answer(
   return decodeDhcpMessage(encodeDhcpMessage(message));
 }
 
+function withoutServerId(message: DhcpMessage): DhcpMessage {
+  const { serverIdentifier: _, ...options } = message.options;
+  return { ...message, options };
+}
+
 describe('probeDiscover', () => {
   it('is a plain broadcast DISCOVER from our MAC, saying what it is in option 60, and round-trips', () => {
     const decoded = decodeDhcpMessage(encodeDhcpMessage(probeDiscover(SELF)));
@@ -97,15 +102,24 @@ describe('readProbeAnswer', () => {
   });
 
   it('falls back to the IP source when a server leaves out option 54', () => {
-    const message = answer('offer');
-    const { serverIdentifier: _, ...options } = message.options;
-    const read = readProbeAnswer({ ...message, options }, '198.18.0.7', SELF);
+    const read = readProbeAnswer(withoutServerId(answer('offer')), '198.18.0.7', SELF);
     expect(read).toMatchObject({ kind: 'server', server: { server: '198.18.0.7' } });
+  });
+
+  it('sees a foreign server whose OFFER a relay on this host forwards from one of our addresses', () => {
+    // Option 54 names the server; the IP source is the relay's, which is ours.
+    const read = readProbeAnswer(answer('offer'), '198.18.0.1', SELF);
+    expect(read).toMatchObject({ kind: 'server', server: { server: '198.18.0.2', source: '198.18.0.1' } });
   });
 
   it.each([
     ['our own server answering (option 54 is ours)', answer('offer', {}, '198.18.0.1'), '198.18.0.1', 'own'],
-    ['a reply sent from one of our addresses', answer('offer'), '127.0.0.1', 'own'],
+    [
+      'a reply from one of our addresses without option 54',
+      withoutServerId(answer('offer')),
+      '127.0.0.1',
+      'own',
+    ],
     [
       'a proxyDHCP offer (yiaddr 0.0.0.0)',
       answer('offer', { yourAddress: IPV4_ANY }),
