@@ -57,9 +57,7 @@ export function expectDecodeError(bytes: Uint8Array, reason: string, offset?: nu
  * order. A rejected option's offset is a position in the datagram it came from; re-encoded, the option's raw bytes
  * may sit elsewhere (found by the mutation property, seed -1712417915: option 97 at 382, then at 409).
  */
-export function comparable(
-  message: DhcpMessage,
-): Omit<DhcpMessage, 'optionOrder' | 'rejectedOptions'> & {
+export function comparable(message: DhcpMessage): Omit<DhcpMessage, 'optionOrder' | 'rejectedOptions'> & {
   rejectedOptions: { code: number; reason: string }[];
 } {
   const { optionOrder: _ignored, ...rest } = message;
