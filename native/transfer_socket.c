@@ -75,6 +75,7 @@ typedef struct transfer_socket {
   struct sockaddr_storage peer;
   socklen_t peer_length;
   napi_ref on_ack;
+  napi_ref on_acks;
   napi_ref on_datagram;
   napi_ref on_error;
   /* An object standing for this socket in async_hooks, so that callbacks run in a proper callback scope. */
@@ -85,6 +86,15 @@ typedef struct transfer_socket {
   const uint8_t *data;
   size_t data_length;
   uint32_t block_size;
+  /* The autopilot (autopilot()): while on, an ACK of the whole window sent (u16 of ap_sent) makes this socket send
+   * the next window itself — what the transfer's window would answer (src/net/tftp-window.ts nextOnFullAck) — and
+   * count it in ap_pending instead of calling JavaScript. Anything else reports the count first, then goes to
+   * JavaScript as before, and switches the autopilot off until the transfer switches it on again. */
+  bool ap_on;
+  int64_t ap_sent;
+  int64_t ap_total;
+  int64_t ap_window;
+  uint32_t ap_pending;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -227,6 +237,43 @@ static bool is_peer(const transfer_socket *s, const struct sockaddr_storage *fro
          memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
 }
 
+/* Whether blocks first … first + count − 1 lie in the data: the final block starts at its end at the latest (it is
+ * empty when the size is a multiple of the block size); compared without the product, which could overflow. */
+static bool within_data(const transfer_socket *s, int64_t first, int64_t count) {
+  return (uint64_t)(first + count - 2) <= s->data_length / s->block_size;
+}
+
+/* Sends DATA blocks first … first + count − 1 of the data to the peer with sendmmsg(2), SEND_BATCH at a time;
+ * returns how many the kernel took. The caller has checked that they lie within the data. */
+static int64_t send_window(transfer_socket *s, int64_t first, int64_t count) {
+  struct mmsghdr messages[SEND_BATCH];
+  struct iovec vectors[SEND_BATCH][2];
+  int64_t sent = 0;
+  while (sent < count) {
+    int batch = (int)(count - sent < SEND_BATCH ? count - sent : SEND_BATCH);
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
+    for (int k = 0; k < batch; k++) {
+      int64_t index = first + sent + k;
+      uint64_t offset = (uint64_t)(index - 1) * s->block_size;
+      size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
+      /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
+      vectors[k][0].iov_base = &data_headers[(index & 0xffff) * 4];
+      vectors[k][0].iov_len = 4;
+      vectors[k][1].iov_base = (void *)(s->data + offset);
+      vectors[k][1].iov_len = payload;
+      messages[k].msg_hdr.msg_name = &s->peer;
+      messages[k].msg_hdr.msg_namelen = s->peer_length;
+      messages[k].msg_hdr.msg_iov = vectors[k];
+      messages[k].msg_hdr.msg_iovlen = 2;
+    }
+    int taken = sendmmsg(s->fd, messages, (unsigned)batch, 0);
+    if (taken < 0 && errno == EINTR) continue;
+    if (taken <= 0) break;
+    sent += taken;
+  }
+  return sent;
+}
+
 /* An exception thrown by a callback is the process's uncaught exception, as it would be from a dgram handler. */
 static bool rethrow_pending(napi_env env, napi_status status) {
   if (status == napi_ok) return false;
@@ -275,6 +322,53 @@ static napi_status deliver_error(transfer_socket *s, const char *what, int err) 
   return status == napi_ok ? call(s->env, s->on_error, 1, argv) : status;
 }
 
+static napi_status deliver_acks(transfer_socket *s, uint32_t count) {
+  napi_value argv[1];
+  napi_status status = napi_create_uint32(s->env, count, &argv[0]);
+  return status == napi_ok ? call(s->env, s->on_acks, 1, argv) : status;
+}
+
+/* The scopes a call into JavaScript needs, opened at the first such call of a readiness event: an event whose
+ * datagrams the autopilot handled alone calls nothing and opens nothing. */
+typedef struct {
+  bool open;
+  napi_handle_scope handle_scope;
+  napi_callback_scope callback_scope;
+} js_scope;
+
+static bool enter_js(transfer_socket *s, js_scope *scope) {
+  if (scope->open) return true;
+  napi_value resource;
+  if (napi_open_handle_scope(s->env, &scope->handle_scope) != napi_ok) return false;
+  if (napi_get_reference_value(s->env, s->resource, &resource) != napi_ok ||
+      napi_open_callback_scope(s->env, resource, s->async_context, &scope->callback_scope) != napi_ok) {
+    napi_close_handle_scope(s->env, scope->handle_scope);
+    return false;
+  }
+  scope->open = true;
+  return true;
+}
+
+static void leave_js(transfer_socket *s, js_scope *scope) {
+  if (!scope->open) return;
+  napi_close_callback_scope(s->env, scope->callback_scope);
+  napi_close_handle_scope(s->env, scope->handle_scope);
+  scope->open = false;
+}
+
+/* Before anything else reaches JavaScript: the ACKs the autopilot carried out, so that the transfer's window has
+ * seen them first, and the autopilot off until the transfer has looked at what comes next. */
+static napi_status hand_over(transfer_socket *s) {
+  s->ap_on = false;
+  if (s->ap_pending == 0) return napi_ok;
+  uint32_t count = s->ap_pending;
+  s->ap_pending = 0;
+  return deliver_acks(s, count);
+}
+
+/* Reports carried-out ACKs at least this often, so that the transfer's counters and timer never lag far. */
+#define AUTOPILOT_REPORT_EVERY 256
+
 /* The event loop says the socket is readable: read what is queued (up to MAX_READS_PER_EVENT) and hand it over.
  * A callback may close the socket; nothing is read after that. */
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -282,38 +376,49 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   transfer_socket *s = handle->data;
   if (s->closed) return;
   napi_env env = s->env;
-  napi_handle_scope handle_scope;
-  napi_callback_scope callback_scope;
-  napi_value resource;
-  if (napi_open_handle_scope(env, &handle_scope) != napi_ok) return;
-  if (napi_get_reference_value(env, s->resource, &resource) != napi_ok ||
-      napi_open_callback_scope(env, resource, s->async_context, &callback_scope) != napi_ok) {
-    napi_close_handle_scope(env, handle_scope);
+  js_scope scope = {.open = false};
+  if (status < 0) {
+    if (enter_js(s, &scope) && !rethrow_pending(env, hand_over(s))) rethrow_pending(env, deliver_error(s, "poll", -status));
+    leave_js(s, &scope);
     return;
   }
-  if (status < 0) {
-    rethrow_pending(env, deliver_error(s, "poll", -status));
-  } else {
-    for (int reads = 0; reads < MAX_READS_PER_EVENT && !s->closed; reads++) {
-      struct sockaddr_storage from;
-      socklen_t from_length = sizeof from;
-      ssize_t n = recvfrom(s->fd, receive_buffer, sizeof receive_buffer, 0, (struct sockaddr *)&from, &from_length);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        rethrow_pending(env, deliver_error(s, "recvfrom", errno));
-        break;
-      }
-      /* RFC 1350 §5: ACK = opcode 4 | block. Only the peer's, whole, take the fast path; everything else is the
-       * transfer's to judge (src/net/tftp-transfer.ts). */
-      bool ack = n >= 4 && receive_buffer[0] == 0 && receive_buffer[1] == OPCODE_ACK && is_peer(s, &from);
-      napi_status delivered = ack ? deliver_ack(s, (uint16_t)((receive_buffer[2] << 8) | receive_buffer[3]))
-                                  : deliver_datagram(s, (size_t)n, &from);
-      if (rethrow_pending(env, delivered)) break;
+  for (int reads = 0; reads < MAX_READS_PER_EVENT && !s->closed; reads++) {
+    struct sockaddr_storage from;
+    socklen_t from_length = sizeof from;
+    ssize_t n = recvfrom(s->fd, receive_buffer, sizeof receive_buffer, 0, (struct sockaddr *)&from, &from_length);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      int err = errno;
+      if (enter_js(s, &scope) && !rethrow_pending(env, hand_over(s))) rethrow_pending(env, deliver_error(s, "recvfrom", err));
+      break;
     }
+    /* RFC 1350 §5: ACK = opcode 4 | block. Only the peer's, whole, take the fast path; everything else is the
+     * transfer's to judge (src/net/tftp-transfer.ts). */
+    bool ack = n >= 4 && receive_buffer[0] == 0 && receive_buffer[1] == OPCODE_ACK && is_peer(s, &from);
+    uint16_t block = ack ? (uint16_t)((receive_buffer[2] << 8) | receive_buffer[3]) : 0;
+    if (ack && s->ap_on && block == (uint16_t)(s->ap_sent & 0xffff) && s->ap_sent < s->ap_total) {
+      /* The whole window is acknowledged: the next one, exactly as tftp-window.ts would send it (RFC 7440 §4). */
+      int64_t first = s->ap_sent + 1;
+      int64_t count = s->ap_total - s->ap_sent < s->ap_window ? s->ap_total - s->ap_sent : s->ap_window;
+      send_window(s, first, count);
+      s->ap_sent = first + count - 1;
+      s->ap_pending += 1;
+      if (s->ap_pending < AUTOPILOT_REPORT_EVERY) continue;
+      if (!enter_js(s, &scope)) break;
+      uint32_t pending = s->ap_pending;
+      s->ap_pending = 0;
+      if (rethrow_pending(env, deliver_acks(s, pending))) break;
+      continue;
+    }
+    if (!enter_js(s, &scope)) break;
+    napi_status delivered = hand_over(s);
+    if (delivered == napi_ok && !s->closed) {
+      delivered = ack ? deliver_ack(s, block) : deliver_datagram(s, (size_t)n, &from);
+    }
+    if (rethrow_pending(env, delivered)) break;
   }
-  napi_close_callback_scope(env, callback_scope);
-  napi_close_handle_scope(env, handle_scope);
+  leave_js(s, &scope);
 }
 
 static void release_javascript(transfer_socket *s) {
@@ -322,7 +427,7 @@ static void release_javascript(transfer_socket *s) {
   napi_env env = s->env;
   napi_handle_scope scope;
   bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
-  napi_ref *refs[] = {&s->on_ack, &s->on_datagram, &s->on_error, &s->resource, &s->data_ref};
+  napi_ref *refs[] = {&s->on_ack, &s->on_acks, &s->on_datagram, &s->on_error, &s->resource, &s->data_ref};
   for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
     if (*refs[i] != NULL) napi_delete_reference(env, *refs[i]);
     *refs[i] = NULL;
@@ -384,12 +489,13 @@ static void finalize(napi_env env, void *data, void *hint) {
   if (s->handle_closed) free(s);
 }
 
-/* open(host, onAck, onDatagram, onError): a socket bound to host:0 (an ephemeral port, the transfer's TID),
- * watched by the event loop. onAck(block) gets the u16 of an ACK of 4 octets or more from the peer (setPeer);
- * onDatagram(bytes, address, port) everything else; onError(message) a failed read (the socket is unusable). */
+/* open(host, onAck, onAcks, onDatagram, onError): a socket bound to host:0 (an ephemeral port, the transfer's
+ * TID), watched by the event loop. onAck(block) gets the u16 of an ACK of 4 octets or more from the peer (setPeer);
+ * onAcks(count) how many ACKs the autopilot has carried out since it last said; onDatagram(bytes, address, port)
+ * everything else; onError(message) a failed read (the socket is unusable). */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!get_args(env, info, 4, argv)) return NULL;
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return NULL;
   char host[INET6_ADDRSTRLEN + IFNAMSIZ + 1];
   size_t host_length = 0;
   if (napi_get_value_string_utf8(env, argv[0], host, sizeof host, &host_length) != napi_ok) {
@@ -397,8 +503,9 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!get_function(env, argv[1], "onAck must be a function") ||
-      !get_function(env, argv[2], "onDatagram must be a function") ||
-      !get_function(env, argv[3], "onError must be a function")) {
+      !get_function(env, argv[2], "onAcks must be a function") ||
+      !get_function(env, argv[3], "onDatagram must be a function") ||
+      !get_function(env, argv[4], "onError must be a function")) {
     return NULL;
   }
   struct sockaddr_storage local;
@@ -436,8 +543,9 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   s->poll.data = s;
   napi_value resource, name, external;
   bool ready = napi_create_reference(env, argv[1], 1, &s->on_ack) == napi_ok &&
-               napi_create_reference(env, argv[2], 1, &s->on_datagram) == napi_ok &&
-               napi_create_reference(env, argv[3], 1, &s->on_error) == napi_ok &&
+               napi_create_reference(env, argv[2], 1, &s->on_acks) == napi_ok &&
+               napi_create_reference(env, argv[3], 1, &s->on_datagram) == napi_ok &&
+               napi_create_reference(env, argv[4], 1, &s->on_error) == napi_ok &&
                napi_create_object(env, &resource) == napi_ok &&
                napi_create_reference(env, resource, 1, &s->resource) == napi_ok &&
                napi_create_string_utf8(env, "fleetboot.TftpTransferSocket", NAPI_AUTO_LENGTH, &name) == napi_ok &&
@@ -514,7 +622,49 @@ static napi_value set_data(napi_env env, napi_callback_info info) {
   s->data = data;
   s->data_length = length;
   s->block_size = (uint32_t)block_size;
+  s->ap_on = false;
   return NULL;
+}
+
+/* autopilot(socket, sent, total, window): switches the autopilot on, the transfer having sent blocks up to `sent`
+ * of `total`, `window` at a time; window 0 switches it off. It switches itself off at the first datagram it does
+ * not handle, after reporting what it did (onAcks). */
+static napi_value autopilot(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  transfer_socket *s;
+  int64_t sent = 0, total = 0, window = 0;
+  if (!get_args(env, info, 4, argv) || !get_socket(env, argv[0], &s) ||
+      !get_integer(env, argv[1], 0, 9007199254740991.0, "sent must be a block index", &sent) ||
+      !get_integer(env, argv[2], 1, 9007199254740991.0, "total must be a positive block count", &total) ||
+      !get_integer(env, argv[3], 0, 65535, "the window must be an integer from 0 to 65535", &window)) {
+    return NULL;
+  }
+  s->ap_on = false;
+  if (window == 0 || s->closed) return NULL;
+  if (s->data_ref == NULL || s->peer_length == 0) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "autopilot needs setData and setPeer first");
+    return NULL;
+  }
+  if (sent > total || !within_data(s, 1, total)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the transfer's blocks lie past the end of the data");
+    return NULL;
+  }
+  s->ap_sent = sent;
+  s->ap_total = total;
+  s->ap_window = window;
+  s->ap_on = true;
+  return NULL;
+}
+
+/* takeAcks(socket): the ACKs the autopilot carried out and has not reported yet, now reported (the count). The
+ * autopilot stays as it was: the transfer asks when its timer fires or it ends. */
+static napi_value take_acks(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  transfer_socket *s;
+  if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
+  uint32_t pending = s->ap_pending;
+  s->ap_pending = 0;
+  return number_result(env, pending);
 }
 
 /* sendBlocks(socket, first, count): DATA blocks first … first + count − 1 of the data to the peer, in order, with
@@ -534,38 +684,11 @@ static napi_value send_blocks(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_INVALID_STATE", "sendBlocks needs setData and setPeer first");
     return NULL;
   }
-  /* The final block starts at the end of the data at the latest (it is empty when the size is a multiple):
-   * (last − 1) × blockSize ≤ length, compared without the product, which could overflow for a huge index. */
-  if ((uint64_t)(first + count - 2) > s->data_length / s->block_size) {
+  if (!within_data(s, first, count)) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a block past the end of the data");
     return NULL;
   }
-  struct mmsghdr messages[SEND_BATCH];
-  struct iovec vectors[SEND_BATCH][2];
-  int64_t sent = 0;
-  while (sent < count) {
-    int batch = (int)(count - sent < SEND_BATCH ? count - sent : SEND_BATCH);
-    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
-    for (int k = 0; k < batch; k++) {
-      int64_t index = first + sent + k;
-      uint64_t offset = (uint64_t)(index - 1) * s->block_size;
-      size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
-      /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
-      vectors[k][0].iov_base = &data_headers[(index & 0xffff) * 4];
-      vectors[k][0].iov_len = 4;
-      vectors[k][1].iov_base = (void *)(s->data + offset);
-      vectors[k][1].iov_len = payload;
-      messages[k].msg_hdr.msg_name = &s->peer;
-      messages[k].msg_hdr.msg_namelen = s->peer_length;
-      messages[k].msg_hdr.msg_iov = vectors[k];
-      messages[k].msg_hdr.msg_iovlen = 2;
-    }
-    int taken = sendmmsg(s->fd, messages, (unsigned)batch, 0);
-    if (taken < 0 && errno == EINTR) continue;
-    if (taken <= 0) break;
-    sent += taken;
-  }
-  return number_result(env, sent);
+  return number_result(env, send_window(s, first, count));
 }
 
 /* sendBlock(socket, index, payload): one DATA block whose payload is given (a streamed or netascii file). */
@@ -634,6 +757,8 @@ NAPI_MODULE_INIT() {
       {"setPeer", NULL, set_peer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setData", NULL, set_data, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlocks", NULL, send_blocks, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"autopilot", NULL, autopilot, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"takeAcks", NULL, take_acks, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

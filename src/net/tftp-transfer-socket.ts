@@ -14,6 +14,11 @@ import { loadNativeAddon } from './udp-netdev-addon.js';
 export interface TransferSocketHandlers {
   /** An ACK (opcode 4, 4 octets or more) from the peer: the u16 block number from the wire. */
   ack(block: number): void;
+  /**
+   * `count` ACKs of a whole window that the autopilot has carried out (it sent each next window), in order, before
+   * anything else is delivered: the transfer replays them through its window.
+   */
+  acks(count: number): void;
   /** Any other datagram, and who sent it. */
   datagram(bytes: Buffer, from: TftpClient): void;
   /** The socket failed; nothing more arrives. */
@@ -37,6 +42,16 @@ export interface TransferSocket {
   setData(bytes: Uint8Array, blockSize: number): void;
   /** DATA blocks `first` … `first + count − 1` of the data set with `setData`, in order, to the peer. */
   sendBlocks(first: number, count: number): void;
+  /**
+   * The autopilot, for a transfer whose data is set: blocks up to `sent` of `total` have been sent, `window` at a
+   * time. While it is on, an ACK of the whole window sent makes the socket send the next window itself — the rule
+   * of tftp-window.ts `nextOnFullAck` — without calling the transfer per block; it reports the ACKs (`acks`) before
+   * anything else it delivers, and at least every 256, and then is off until switched on again. Window 0: off.
+   * Lock-step TFTP is one round trip per block; this keeps JavaScript out of that round trip.
+   */
+  autopilot(sent: number, total: number, window: number): void;
+  /** The ACKs the autopilot carried out and has not reported yet, reported now (their count). */
+  takeAcks(): number;
   /** One DATA block with the payload given (a streamed or converted file). */
   sendBlock(index: number, payload: Uint8Array): void;
   /** One datagram (an OACK, an ERROR) to the peer or to another address. */
@@ -68,6 +83,7 @@ export interface TftpSocketAddon {
   open(
     host: string,
     onAck: (block: number) => void,
+    onAcks: (count: number) => void,
     onDatagram: (bytes: Buffer, address: string, port: number) => void,
     onError: (message: string) => void,
   ): NativeSocketHandle;
@@ -76,6 +92,8 @@ export interface TftpSocketAddon {
   setData(socket: NativeSocketHandle, bytes: Uint8Array, blockSize: number): void;
   /** Returns how many DATA datagrams the kernel took. */
   sendBlocks(socket: NativeSocketHandle, first: number, count: number): number;
+  autopilot(socket: NativeSocketHandle, sent: number, total: number, window: number): void;
+  takeAcks(socket: NativeSocketHandle): number;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -94,6 +112,8 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'setPeer',
     'setData',
     'sendBlocks',
+    'autopilot',
+    'takeAcks',
     'sendBlock',
     'send',
     'close',
@@ -119,8 +139,12 @@ export function transferSocketFactory(kind: TransferSocketKind): TransferSocketF
     });
 }
 
+/** The autopilot reports the ACKs it carried out at least this often (native/transfer_socket.c). */
+const AUTOPILOT_REPORT_EVERY = 256;
+
 const IGNORE: TransferSocketHandlers = {
   ack: () => undefined,
+  acks: () => undefined,
   datagram: () => undefined,
   error: () => undefined,
 };
@@ -140,6 +164,9 @@ class NativeTransferSocket implements TransferSocket {
       host,
       (block) => {
         this.handlers.ack(block);
+      },
+      (count) => {
+        this.handlers.acks(count);
       },
       (bytes, address, port) => {
         this.handlers.datagram(bytes, { address, port });
@@ -167,6 +194,14 @@ class NativeTransferSocket implements TransferSocket {
 
   sendBlocks(first: number, count: number): void {
     this.addon.sendBlocks(this.handle, first, count);
+  }
+
+  autopilot(sent: number, total: number, window: number): void {
+    this.addon.autopilot(this.handle, sent, total, window);
+  }
+
+  takeAcks(): number {
+    return this.addon.takeAcks(this.handle);
   }
 
   sendBlock(index: number, payload: Uint8Array): void {
@@ -220,6 +255,9 @@ class DgramTransferSocket implements TransferSocket {
   readonly local: TftpClient;
   private handlers = IGNORE;
   private data: { readonly bytes: Uint8Array; readonly blockSize: number } | undefined;
+  /** The autopilot, as in native/transfer_socket.c: on while `pilot` is set. */
+  private pilot: { sent: number; readonly total: number; readonly window: number } | undefined;
+  private pilotPending = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -237,9 +275,22 @@ class DgramTransferSocket implements TransferSocket {
         remote.port === peer.port &&
         remote.address === peer.address
       ) {
-        this.handlers.ack(message.readUInt16BE(2));
+        const block = message.readUInt16BE(2);
+        const pilot = this.pilot;
+        if (pilot !== undefined && block === pilot.sent % BLOCK_NUMBER_MODULUS && pilot.sent < pilot.total) {
+          const first = pilot.sent + 1;
+          const count = Math.min(pilot.window, pilot.total - pilot.sent);
+          this.sendBlocks(first, count);
+          pilot.sent = first + count - 1;
+          this.pilotPending += 1;
+          if (this.pilotPending >= AUTOPILOT_REPORT_EVERY) this.handlers.acks(this.takeAcks());
+          return;
+        }
+        this.handOver();
+        this.handlers.ack(block);
         return;
       }
+      this.handOver();
       this.handlers.datagram(message, { address: remote.address, port: remote.port });
     });
     socket.on('error', (error) => {
@@ -263,6 +314,23 @@ class DgramTransferSocket implements TransferSocket {
       const offset = blockOffset(index, blockSize);
       this.sendBlock(index, bytes.subarray(offset, offset + blockLength(index, bytes.length, blockSize)));
     }
+  }
+
+  autopilot(sent: number, total: number, window: number): void {
+    if (window > 0 && this.data === undefined) throw new Error('autopilot needs setData first');
+    this.pilot = window > 0 ? { sent, total, window } : undefined;
+  }
+
+  takeAcks(): number {
+    const count = this.pilotPending;
+    this.pilotPending = 0;
+    return count;
+  }
+
+  private handOver(): void {
+    this.pilot = undefined;
+    const count = this.takeAcks();
+    if (count > 0) this.handlers.acks(count);
   }
 
   // RFC 1350 §5: DATA = opcode 3 | block | payload. No send callback: a callback per datagram costs a deferred

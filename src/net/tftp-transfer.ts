@@ -1,4 +1,5 @@
 import {
+  blockNumber,
   blockOffset,
   decodeTftpPacket,
   encodeBoundedError,
@@ -75,6 +76,8 @@ export class Transfer {
   private timerDue = 0;
   private readonly onTimer = (): void => {
     this.cancelTimer = undefined;
+    // Progress the autopilot made since it last reported moves the deadline first.
+    this.replay(this.setup.socket.takeAcks());
     const now = this.setup.clock.monotonic();
     if (now < this.deadline) {
       this.startTimer(now, this.deadline - now);
@@ -84,6 +87,9 @@ export class Transfer {
   };
   /** DATA octets sent and not yet added to the bytes counter. */
   private unflushedBytes = 0;
+  /** The window the socket's autopilot already sent for the ACK being replayed (`replay`). */
+  private sentByPilot: { readonly first: number; readonly count: number } | undefined;
+  private replaying = false;
 
   constructor(private readonly setup: TransferSetup) {
     this.window = new TransferWindow(setup.plan);
@@ -101,6 +107,9 @@ export class Transfer {
     socket.listen({
       ack: (block) => {
         this.receiveAck(block);
+      },
+      acks: (count) => {
+        this.replay(count);
       },
       datagram: (message, remote) => {
         this.receive(message, remote);
@@ -121,6 +130,7 @@ export class Transfer {
   /** Ends the transfer from our side: ERROR 0 to the client (RFC 1350 §7 "Not defined"), then close. */
   abort(reason: TftpAbortReason): void {
     if (this.ending !== undefined) return;
+    this.replay(this.setup.socket.takeAcks());
     const message = reason === 'stopping' ? SHUTDOWN_MESSAGE : 'Server error';
     this.setup.metrics.errors.inc({ code: String(TftpErrorCode.notDefined), direction: 'sent' });
     const farewell =
@@ -139,6 +149,42 @@ export class Transfer {
       capture.receivedAck(block, advancesTo ?? this.window.acknowledged, advancesTo === undefined, at);
     }
     this.apply({ kind: 'ack', block, at });
+  }
+
+  /**
+   * `count` ACKs of a whole window that the socket's autopilot carried out, each answered by the next window it
+   * sent: handed to the window in order, as they came, so that its state, the counters and the capture see them.
+   * The windows they release were sent already (`sentByPilot`); the window's answer must be exactly that. It never
+   * ends the transfer: the final ACK is never the autopilot's (nextOnFullAck has nothing after the last block).
+   */
+  private replay(count: number): void {
+    if (count === 0) return;
+    this.replaying = true;
+    try {
+      for (let i = 0; i < count && this.ending === undefined; i++) {
+        const next = this.window.nextOnFullAck();
+        if (next === undefined) break;
+        this.sentByPilot = { first: next.first, count: next.count };
+        this.receiveAck(blockNumber(next.ack));
+        this.sentByPilot = undefined;
+      }
+    } finally {
+      this.replaying = false;
+    }
+    this.placeAutopilot();
+  }
+
+  /**
+   * Switches the socket's autopilot on for what comes next, once the client has acknowledged a block (the first
+   * ACK of every transfer goes through the window itself: the capture keeps it with its own time). Only for a file
+   * in memory, which the socket sends from.
+   */
+  private placeAutopilot(): void {
+    const { blocks, plan } = this.setup;
+    if (blocks.memory === undefined || this.ending !== undefined || this.window.acknowledged < 1) return;
+    const next = this.window.nextOnFullAck();
+    if (next === undefined) this.setup.socket.autopilot(0, plan.totalBlocks, 0);
+    else this.setup.socket.autopilot(next.ack, plan.totalBlocks, plan.windowSize);
   }
 
   /** Every other datagram: a stranger's, an ERROR, a short ACK, anything unexpected. */
@@ -217,6 +263,7 @@ export class Transfer {
       });
     }
     for (const action of actions) this.execute(action, event.at);
+    if (!this.replaying) this.placeAutopilot();
   }
 
   private execute(action: WindowAction, at: number): void {
@@ -263,8 +310,11 @@ export class Transfer {
       });
       return;
     }
-    // The hot path (a file in memory, octet mode): the socket sends the blocks from the file's buffer.
-    socket.sendBlocks(first, count);
+    // The hot path (a file in memory, octet mode): the socket sends the blocks from the file's buffer, unless its
+    // autopilot already has (replay).
+    const sentByPilot = this.sentByPilot;
+    this.sentByPilot = undefined;
+    if (sentByPilot?.first !== first || sentByPilot.count !== count) socket.sendBlocks(first, count);
     const end = Math.min(blocks.streamSize, blockOffset(first + count, blocks.blockSize));
     this.countBytes(end - blockOffset(first, blocks.blockSize));
   }

@@ -134,6 +134,22 @@ export class TransferWindow {
   }
 
   /**
+   * What `handle` would answer to an ACK of everything sent so far: that ACK's block index and the window it
+   * releases (sent fresh: nothing in it was sent before). Undefined when that ACK would end the transfer, or the
+   * transfer has ended. Changes nothing. The socket's autopilot applies this very rule on its own
+   * (tftp-transfer-socket.ts `autopilot`), and the transfer replays the ACKs it carried out through `handle`.
+   */
+  nextOnFullAck(): { readonly ack: number; readonly first: number; readonly count: number } | undefined {
+    if (!this.started || this.ended || this.sent >= this.plan.totalBlocks) return undefined;
+    const first = this.sent + 1;
+    return {
+      ack: this.sent,
+      first,
+      count: Math.min(this.plan.windowSize, this.plan.totalBlocks - this.sent),
+    };
+  }
+
+  /**
    * The block index an ACK with this u16 number would acknowledge, or undefined when it acknowledges nothing new
    * (what `handle` counts as a duplicate). Changes nothing: the transfer's capture asks before handing the ACK in.
    */

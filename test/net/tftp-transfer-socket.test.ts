@@ -27,6 +27,8 @@ afterEach(async () => {
 
 interface Heard {
   readonly acks: number[];
+  /** Everything delivered, in order: `ack N`, `acks N` (the autopilot's report), `datagram`. */
+  readonly log: string[];
   readonly datagrams: { bytes: Buffer; from: TftpClient }[];
   readonly handlers: TransferSocketHandlers;
   /** Resolves once `count` deliveries (ACKs and datagrams together) have arrived, within 2 s. */
@@ -35,19 +37,26 @@ interface Heard {
 
 function listener(): Heard {
   const acks: number[] = [];
+  const log: string[] = [];
   const datagrams: { bytes: Buffer; from: TftpClient }[] = [];
   let wake: (() => void) | undefined;
   const heard = (): void => wake?.();
   return {
     acks,
+    log,
     datagrams,
     handlers: {
       ack: (block) => {
         acks.push(block);
+        log.push(`ack ${String(block)}`);
         heard();
+      },
+      acks: (count) => {
+        log.push(`acks ${String(count)}`);
       },
       datagram: (bytes, from) => {
         datagrams.push({ bytes, from });
+        log.push('datagram');
         heard();
       },
       error: (failure) => {
@@ -133,6 +142,54 @@ describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
     expect(wrapped[3]?.bytes.subarray(4)).toEqual(Buffer.from(big.subarray(65_537 * 8)));
   });
 
+  it('autopilot: sends each next window on the ACK of the whole one, and reports before anything else', async () => {
+    const peer = await rawPeer();
+    const stranger = await rawPeer();
+    const socket = await open(peer);
+    const heard = listener();
+    socket.listen(heard.handlers);
+    const bytes = patterned(7 * 512 + 3);
+    socket.setData(bytes, 512);
+    socket.autopilot(2, 8, 3); // blocks 1–2 sent; 8 in all (the last is 3 octets); windows of 3
+    await peer.send(ack(1), socket.local.port); // not the whole window: to the transfer, autopilot off
+    await heard.until(1);
+    expect(heard.log).toEqual(['ack 1']);
+    expect(await peer.maybeNext(100)).toBeUndefined();
+
+    socket.autopilot(2, 8, 3);
+    await peer.send(ack(2), socket.local.port); // the whole window: blocks 3, 4, 5 leave, nothing is delivered
+    const first = [await peer.next(), await peer.next(), await peer.next()];
+    expect(first.map((d) => d.bytes.readUInt16BE(2))).toEqual([3, 4, 5]);
+    await peer.send(ack(5), socket.local.port); // and 6, 7, 8
+    const second = [await peer.next(), await peer.next(), await peer.next()];
+    expect(second.map((d) => d.bytes.readUInt16BE(2))).toEqual([6, 7, 8]);
+    expect(second[2]?.bytes.subarray(4)).toEqual(Buffer.from(bytes.subarray(7 * 512)));
+    expect(heard.log).toEqual(['ack 1']);
+    await stranger.send(ack(5), socket.local.port); // anything else: the report first, then it
+    await heard.until(2);
+    expect(heard.log).toEqual(['ack 1', 'acks 2', 'datagram']);
+
+    socket.autopilot(8, 8, 3); // all sent: the final ACK is the transfer's
+    await peer.send(ack(8), socket.local.port);
+    await heard.until(3);
+    expect(heard.log).toEqual(['ack 1', 'acks 2', 'datagram', 'ack 8']);
+    expect(await peer.maybeNext(100)).toBeUndefined();
+  });
+
+  it('autopilot: takeAcks reports what it carried out, once', async () => {
+    const peer = await rawPeer();
+    const socket = await open(peer);
+    socket.listen(listener().handlers);
+    socket.setData(patterned(4 * 512), 512);
+    socket.autopilot(1, 5, 1);
+    await peer.send(ack(1), socket.local.port);
+    await peer.next();
+    await peer.send(ack(2), socket.local.port);
+    await peer.next();
+    expect(socket.takeAcks()).toBe(2);
+    expect(socket.takeAcks()).toBe(0);
+  });
+
   it('sends a block with its payload given, and any datagram to any address', async () => {
     const peer = await rawPeer();
     const other = await rawPeer();
@@ -204,8 +261,8 @@ describe('native transfer socket: its arguments', () => {
   const nothing = (): void => undefined;
 
   it('refuses a host that is not an address literal, and a peer of the other family', () => {
-    expect(() => addon.open('localhost', nothing, nothing, nothing)).toThrow(/address literal/);
-    const socket = addon.open('127.0.0.1', nothing, nothing, nothing);
+    expect(() => addon.open('localhost', nothing, nothing, nothing, nothing)).toThrow(/address literal/);
+    const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
     try {
       expect(() => {
         addon.setPeer(socket, '::1', 69);
@@ -219,7 +276,7 @@ describe('native transfer socket: its arguments', () => {
   });
 
   it('refuses to send before it knows its peer and its data, or past the end of the data', () => {
-    const socket = addon.open('127.0.0.1', nothing, nothing, nothing);
+    const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
     try {
       expect(() => addon.sendBlocks(socket, 1, 1)).toThrow(/setData and setPeer/);
       addon.setPeer(socket, '127.0.0.1', 9);
@@ -247,7 +304,7 @@ describe('native transfer socket: its arguments', () => {
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
        const addon = require(workerData);
-       const socket = addon.open('127.0.0.1', () => {}, () => {}, () => {});
+       const socket = addon.open('127.0.0.1', () => {}, () => {}, () => {}, () => {});
        parentPort.postMessage(addon.local(socket).port);`,
       { eval: true, workerData: TFTP_SOCKET_ADDON_PATH },
     );

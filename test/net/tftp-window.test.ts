@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, TransferWindow, type WindowAction, type WindowPlan } from '../../src/net/tftp-window.js';
+import {
+  backoffMs,
+  TransferWindow,
+  type WindowAction,
+  type WindowEvent,
+  type WindowPlan,
+} from '../../src/net/tftp-window.js';
 
 const plan = (overrides: Partial<WindowPlan> = {}): WindowPlan => ({
   totalBlocks: 10,
@@ -256,6 +262,51 @@ describe('TransferWindow: properties', () => {
             }
             check(actions, before.acknowledged);
             if (w.finished) break;
+          }
+        },
+      ),
+    );
+  });
+
+  it('nextOnFullAck predicts exactly the window an ACK of everything sent releases (the autopilot applies it)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.boolean(),
+        fc.array(event, { maxLength: 100 }),
+        (totalBlocks, windowSize, oack, events) => {
+          const settings = plan({ totalBlocks, windowSize, oack, retries: 50, stallLimitMs: 1e12 });
+          const w = new TransferWindow(settings);
+          expect(w.nextOnFullAck()).toBeUndefined(); // not started
+          const history: WindowEvent[] = [];
+          let highest = 0;
+          const take = (event: WindowEvent) => {
+            history.push(event);
+            for (const a of w.handle(event))
+              if (a.kind === 'send') highest = Math.max(highest, a.first + a.count - 1);
+          };
+          take({ kind: 'start', at: 0 });
+          for (const [i, e] of events.entries()) {
+            if (w.finished) break;
+            // The prediction, against a twin that has seen the same events and now gets the full ACK.
+            const predicted = w.nextOnFullAck();
+            const twin = new TransferWindow(settings);
+            for (const past of history) twin.handle(past);
+            const at = (i + 1) * 1000;
+            const sent = twin
+              .handle({ kind: 'ack', block: highest % 65536, at })
+              .filter((a) => a.kind === 'send');
+            if (predicted === undefined) {
+              expect(sent).toEqual([]);
+            } else {
+              expect(predicted.ack).toBe(highest);
+              expect(sent).toEqual([
+                { kind: 'send', first: predicted.first, count: predicted.count, resent: 0 },
+              ]);
+            }
+            const block = e.kind === 'ack' ? e.block : e.kind === 'ack-next' ? highest % 65536 : undefined;
+            take(block === undefined ? { kind: 'timeout', at } : { kind: 'ack', block, at });
           }
         },
       ),
