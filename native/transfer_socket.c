@@ -95,6 +95,9 @@ typedef struct transfer_socket {
   int64_t ap_total;
   int64_t ap_window;
   uint32_t ap_pending;
+  /* When the last of them arrived (uv_hrtime, ns): reported as an age, so that the transfer's timer and stall limit
+   * count from the client's last ACK, not from the report. */
+  uint64_t ap_last_at;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -322,10 +325,16 @@ static napi_status deliver_error(transfer_socket *s, const char *what, int err) 
   return status == napi_ok ? call(s->env, s->on_error, 1, argv) : status;
 }
 
+/* How long ago the last carried-out ACK arrived, in ms. */
+static double pending_age_ms(const transfer_socket *s) {
+  return (double)(uv_hrtime() - s->ap_last_at) / 1e6;
+}
+
 static napi_status deliver_acks(transfer_socket *s, uint32_t count) {
-  napi_value argv[1];
+  napi_value argv[2];
   napi_status status = napi_create_uint32(s->env, count, &argv[0]);
-  return status == napi_ok ? call(s->env, s->on_acks, 1, argv) : status;
+  if (status == napi_ok) status = napi_create_double(s->env, pending_age_ms(s), &argv[1]);
+  return status == napi_ok ? call(s->env, s->on_acks, 2, argv) : status;
 }
 
 /* The scopes a call into JavaScript needs, opened at the first such call of a readiness event: an event whose
@@ -404,6 +413,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       send_window(s, first, count);
       s->ap_sent = first + count - 1;
       s->ap_pending += 1;
+      s->ap_last_at = uv_hrtime();
       if (s->ap_pending < AUTOPILOT_REPORT_EVERY) continue;
       if (!enter_js(s, &scope)) break;
       uint32_t pending = s->ap_pending;
@@ -491,7 +501,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 /* open(host, onAck, onAcks, onDatagram, onError): a socket bound to host:0 (an ephemeral port, the transfer's
  * TID), watched by the event loop. onAck(block) gets the u16 of an ACK of 4 octets or more from the peer (setPeer);
- * onAcks(count) how many ACKs the autopilot has carried out since it last said; onDatagram(bytes, address, port)
+ * onAcks(count, ageMs) how many ACKs the autopilot has carried out since it last said, and how long ago the last; onDatagram(bytes, address, port)
  * everything else; onError(message) a failed read (the socket is unusable). */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -623,6 +633,7 @@ static napi_value set_data(napi_env env, napi_callback_info info) {
   s->data_length = length;
   s->block_size = (uint32_t)block_size;
   s->ap_on = false;
+  s->ap_pending = 0;
   return NULL;
 }
 
@@ -656,15 +667,22 @@ static napi_value autopilot(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* takeAcks(socket): the ACKs the autopilot carried out and has not reported yet, now reported (the count). The
- * autopilot stays as it was: the transfer asks when its timer fires or it ends. */
+/* takeAcks(socket): { count, ageMs } of the ACKs the autopilot carried out and has not reported yet, now reported:
+ * how many, and how long ago the last arrived. The autopilot stays as it was: the transfer asks when its timer fires
+ * or it ends. */
 static napi_value take_acks(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   transfer_socket *s;
   if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
   uint32_t pending = s->ap_pending;
   s->ap_pending = 0;
-  return number_result(env, pending);
+  napi_value result, count, age;
+  CHECK_NAPI(env, napi_create_object(env, &result));
+  CHECK_NAPI(env, napi_create_uint32(env, pending, &count));
+  CHECK_NAPI(env, napi_create_double(env, pending == 0 ? 0 : pending_age_ms(s), &age));
+  CHECK_NAPI(env, napi_set_named_property(env, result, "count", count));
+  CHECK_NAPI(env, napi_set_named_property(env, result, "ageMs", age));
+  return result;
 }
 
 /* sendBlocks(socket, first, count): DATA blocks first … first + count − 1 of the data to the peer, in order, with

@@ -16,9 +16,9 @@ export interface TransferSocketHandlers {
   ack(block: number): void;
   /**
    * `count` ACKs of a whole window that the autopilot has carried out (it sent each next window), in order, before
-   * anything else is delivered: the transfer replays them through its window.
+   * anything else is delivered, the last of them `ageMs` ago: the transfer replays them through its window.
    */
-  acks(count: number): void;
+  acks(count: number, ageMs: number): void;
   /** Any other datagram, and who sent it. */
   datagram(bytes: Buffer, from: TftpClient): void;
   /** The socket failed; nothing more arrives. */
@@ -50,14 +50,20 @@ export interface TransferSocket {
    * Lock-step TFTP is one round trip per block; this keeps JavaScript out of that round trip.
    */
   autopilot(sent: number, total: number, window: number): void;
-  /** The ACKs the autopilot carried out and has not reported yet, reported now (their count). */
-  takeAcks(): number;
+  /** The ACKs the autopilot carried out and has not reported yet, reported now: how many, and how long ago the last. */
+  takeAcks(): PilotReport;
   /** One DATA block with the payload given (a streamed or converted file). */
   sendBlock(index: number, payload: Uint8Array): void;
   /** One datagram (an OACK, an ERROR) to the peer or to another address. */
   send(bytes: Uint8Array, to: TftpClient): void;
   /** Sends `farewell` (an ERROR) if given, then closes; resolves once the socket is closed. Closing twice is harmless. */
   close(farewell?: Uint8Array): Promise<void>;
+}
+
+/** What the autopilot did since its last report. */
+export interface PilotReport {
+  readonly count: number;
+  readonly ageMs: number;
 }
 
 /** Opens a transfer's socket on `host` (an address literal), port 0, for the peer `peer`. */
@@ -83,7 +89,7 @@ export interface TftpSocketAddon {
   open(
     host: string,
     onAck: (block: number) => void,
-    onAcks: (count: number) => void,
+    onAcks: (count: number, ageMs: number) => void,
     onDatagram: (bytes: Buffer, address: string, port: number) => void,
     onError: (message: string) => void,
   ): NativeSocketHandle;
@@ -93,7 +99,7 @@ export interface TftpSocketAddon {
   /** Returns how many DATA datagrams the kernel took. */
   sendBlocks(socket: NativeSocketHandle, first: number, count: number): number;
   autopilot(socket: NativeSocketHandle, sent: number, total: number, window: number): void;
-  takeAcks(socket: NativeSocketHandle): number;
+  takeAcks(socket: NativeSocketHandle): PilotReport;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -165,8 +171,8 @@ class NativeTransferSocket implements TransferSocket {
       (block) => {
         this.handlers.ack(block);
       },
-      (count) => {
-        this.handlers.acks(count);
+      (count, ageMs) => {
+        this.handlers.acks(count, ageMs);
       },
       (bytes, address, port) => {
         this.handlers.datagram(bytes, { address, port });
@@ -200,7 +206,7 @@ class NativeTransferSocket implements TransferSocket {
     this.addon.autopilot(this.handle, sent, total, window);
   }
 
-  takeAcks(): number {
+  takeAcks(): PilotReport {
     return this.addon.takeAcks(this.handle);
   }
 
@@ -258,6 +264,7 @@ class DgramTransferSocket implements TransferSocket {
   /** The autopilot, as in native/transfer_socket.c: on while `pilot` is set. */
   private pilot: { sent: number; readonly total: number; readonly window: number } | undefined;
   private pilotPending = 0;
+  private pilotLastAt = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -283,7 +290,8 @@ class DgramTransferSocket implements TransferSocket {
           this.sendBlocks(first, count);
           pilot.sent = first + count - 1;
           this.pilotPending += 1;
-          if (this.pilotPending >= AUTOPILOT_REPORT_EVERY) this.handlers.acks(this.takeAcks());
+          this.pilotLastAt = performance.now();
+          if (this.pilotPending >= AUTOPILOT_REPORT_EVERY) this.report();
           return;
         }
         this.handOver();
@@ -294,6 +302,7 @@ class DgramTransferSocket implements TransferSocket {
       this.handlers.datagram(message, { address: remote.address, port: remote.port });
     });
     socket.on('error', (error) => {
+      this.handOver();
       this.handlers.error(error);
     });
   }
@@ -317,20 +326,30 @@ class DgramTransferSocket implements TransferSocket {
   }
 
   autopilot(sent: number, total: number, window: number): void {
-    if (window > 0 && this.data === undefined) throw new Error('autopilot needs setData first');
-    this.pilot = window > 0 ? { sent, total, window } : undefined;
+    this.pilot = undefined;
+    if (window === 0) return;
+    const data = this.data;
+    if (data === undefined) throw new Error('autopilot needs setData first');
+    if (sent > total || blockOffset(total, data.blockSize) > data.bytes.length) {
+      throw new RangeError("the transfer's blocks lie past the end of the data");
+    }
+    this.pilot = { sent, total, window };
   }
 
-  takeAcks(): number {
+  takeAcks(): PilotReport {
     const count = this.pilotPending;
     this.pilotPending = 0;
-    return count;
+    return { count, ageMs: count === 0 ? 0 : performance.now() - this.pilotLastAt };
+  }
+
+  private report(): void {
+    const { count, ageMs } = this.takeAcks();
+    if (count > 0) this.handlers.acks(count, ageMs);
   }
 
   private handOver(): void {
     this.pilot = undefined;
-    const count = this.takeAcks();
-    if (count > 0) this.handlers.acks(count);
+    this.report();
   }
 
   // RFC 1350 §5: DATA = opcode 3 | block | payload. No send callback: a callback per datagram costs a deferred

@@ -16,7 +16,7 @@ import type { TransferCapture } from './tftp-capture.js';
 import type { TftpPacketLog } from './tftp-log.js';
 import type { TftpMetrics } from './tftp-metrics.js';
 import type { TftpAbortReason, TransferResult } from './tftp-record.js';
-import type { TransferSocket } from './tftp-transfer-socket.js';
+import type { PilotReport, TransferSocket } from './tftp-transfer-socket.js';
 import {
   type WindowAction,
   type WindowCounters,
@@ -75,9 +75,11 @@ export class Transfer {
   /** When the pending clock timer fires (monotonic ms); meaningful while `cancelTimer` is set. */
   private timerDue = 0;
   private readonly onTimer = (): void => {
+    // Progress the autopilot made since it last reported moves the deadline first. Replayed while this timer still
+    // counts as pending: an `arm` it causes then keeps this one (due no later) instead of starting a second timer.
+    this.replayReport(this.setup.socket.takeAcks());
     this.cancelTimer = undefined;
-    // Progress the autopilot made since it last reported moves the deadline first.
-    this.replay(this.setup.socket.takeAcks());
+    if (this.ending !== undefined) return;
     const now = this.setup.clock.monotonic();
     if (now < this.deadline) {
       this.startTimer(now, this.deadline - now);
@@ -108,11 +110,13 @@ export class Transfer {
       ack: (block) => {
         this.receiveAck(block);
       },
-      acks: (count) => {
-        this.replay(count);
+      acks: (count, ageMs) => {
+        this.replay(count, ageMs);
       },
       datagram: (message, remote) => {
         this.receive(message, remote);
+        // The socket switched its autopilot off to deliver this; a stranger's packet must not keep it off.
+        this.placeAutopilot();
       },
       error: () => {
         this.abort('socket-error');
@@ -130,7 +134,7 @@ export class Transfer {
   /** Ends the transfer from our side: ERROR 0 to the client (RFC 1350 §7 "Not defined"), then close. */
   abort(reason: TftpAbortReason): void {
     if (this.ending !== undefined) return;
-    this.replay(this.setup.socket.takeAcks());
+    this.replayReport(this.setup.socket.takeAcks());
     const message = reason === 'stopping' ? SHUTDOWN_MESSAGE : 'Server error';
     this.setup.metrics.errors.inc({ code: String(TftpErrorCode.notDefined), direction: 'sent' });
     const farewell =
@@ -138,10 +142,12 @@ export class Transfer {
     this.finish({ kind: 'aborted', reason }, farewell);
   }
 
-  /** An ACK from the client's TID (the socket's fast path): `block` is the u16 from the wire. */
-  private receiveAck(block: number): void {
+  /**
+   * An ACK from the client's TID (the socket's fast path): `block` is the u16 from the wire; `at` when it arrived
+   * (monotonic ms), now unless the autopilot reports it later.
+   */
+  private receiveAck(block: number, at = this.setup.clock.monotonic()): void {
     if (this.ending !== undefined) return;
-    const at = this.setup.clock.monotonic();
     // Captured before it is handled, so that it precedes the window it releases.
     const capture = this.setup.capture;
     if (capture !== undefined) {
@@ -157,21 +163,34 @@ export class Transfer {
    * The windows they release were sent already (`sentByPilot`); the window's answer must be exactly that. It never
    * ends the transfer: the final ACK is never the autopilot's (nextOnFullAck has nothing after the last block).
    */
-  private replay(count: number): void {
+  private replay(count: number, ageMs: number): void {
     if (count === 0) return;
+    // All at the time the last one arrived: the retransmission timer and the stall limit count from the client's
+    // last ACK, not from this report, which can come a timeout period later.
+    const at = this.setup.clock.monotonic() - ageMs;
     this.replaying = true;
     try {
       for (let i = 0; i < count && this.ending === undefined; i++) {
         const next = this.window.nextOnFullAck();
-        if (next === undefined) break;
+        if (next === undefined) {
+          this.setup.log.debug(
+            { client: this.setup.client, left: count - i },
+            'TFTP autopilot reported more ACKs than windows',
+          );
+          break;
+        }
         this.sentByPilot = { first: next.first, count: next.count };
-        this.receiveAck(blockNumber(next.ack));
-        this.sentByPilot = undefined;
+        this.receiveAck(blockNumber(next.ack), at);
       }
     } finally {
+      this.sentByPilot = undefined;
       this.replaying = false;
     }
     this.placeAutopilot();
+  }
+
+  private replayReport(report: PilotReport): void {
+    this.replay(report.count, report.ageMs);
   }
 
   /**
@@ -181,7 +200,13 @@ export class Transfer {
    */
   private placeAutopilot(): void {
     const { blocks, plan } = this.setup;
+    // After a timeout the first ACK goes through the window again: it re-arms the timer at the base wait, where the
+    // backed-off one would otherwise stand while the autopilot carries on.
     if (blocks.memory === undefined || this.ending !== undefined || this.window.acknowledged < 1) return;
+    if (this.window.retrying) {
+      this.setup.socket.autopilot(0, plan.totalBlocks, 0);
+      return;
+    }
     const next = this.window.nextOnFullAck();
     if (next === undefined) this.setup.socket.autopilot(0, plan.totalBlocks, 0);
     else this.setup.socket.autopilot(next.ack, plan.totalBlocks, plan.windowSize);

@@ -94,6 +94,11 @@ export class TransferWindow {
     return this.duplicateAcks;
   }
 
+  /** A retransmission is outstanding: the last timeout resent, and nothing has progressed since. */
+  get retrying(): boolean {
+    return this.tries > 0;
+  }
+
   get finished(): boolean {
     return this.ended;
   }

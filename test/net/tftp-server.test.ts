@@ -157,6 +157,31 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       expect(listening?.transport).toBe(configured);
     });
 
+    it('keeps one retransmission timer while the autopilot carries the transfer, and never retransmits early', async () => {
+      // Lock-step, 41 blocks; fake time moves 600 ms every 5 ACKs, so the 1 s timer fires while the socket's
+      // autopilot has ACKs the transfer has not heard of: it must take them, move its deadline, and not start a
+      // second timer (nor retransmit: the client has been answering all along).
+      tree.write('kernel', patterned(40 * 512 + 1, 4));
+      const harness = await start();
+      const p = await peer();
+      await p.send(rrq('kernel'), harness.port);
+      let packet = await p.next();
+      let most = 0;
+      for (let block = 1; block <= 41; block++) {
+        await p.send(ack(block), packet.port);
+        if (block < 41) packet = await p.next();
+        if (block % 5 === 0) await clock.advance(600);
+        most = Math.max(most, clock.pendingTimers());
+      }
+      expect(await harness.nextRecord()).toMatchObject({
+        result: { kind: 'ok' },
+        blocks: 41,
+        retransmits: 0,
+      });
+      expect(most).toBe(1);
+      expect(clock.pendingTimers()).toBe(0);
+    });
+
     it('caps blksize at the configured size and at mtu − 32', async () => {
       const harness = await start({ mtu: 9000, settings: { blocksize: 4096 } });
       const result = await get(harness, 'pxelinux.0', { blksize: 8192 });
