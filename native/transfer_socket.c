@@ -576,6 +576,15 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   return external;
 }
 
+/* { first: a, second: b } as a JavaScript object. */
+static napi_value object_of_two(napi_env env, const char *first, napi_value a, const char *second, napi_value b) {
+  napi_value result;
+  CHECK_NAPI(env, napi_create_object(env, &result));
+  CHECK_NAPI(env, napi_set_named_property(env, result, first, a));
+  CHECK_NAPI(env, napi_set_named_property(env, result, second, b));
+  return result;
+}
+
 static napi_value number_result(napi_env env, int64_t number) {
   napi_value result;
   CHECK_NAPI(env, napi_create_int64(env, number, &result));
@@ -594,13 +603,10 @@ static napi_value local_address(napi_env env, napi_callback_info info) {
   char text[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
   int port = 0;
   format_address(&local, text, sizeof text, &port);
-  napi_value result, address, port_value;
-  CHECK_NAPI(env, napi_create_object(env, &result));
+  napi_value address, port_value;
   CHECK_NAPI(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address));
   CHECK_NAPI(env, napi_create_int32(env, port, &port_value));
-  CHECK_NAPI(env, napi_set_named_property(env, result, "address", address));
-  CHECK_NAPI(env, napi_set_named_property(env, result, "port", port_value));
-  return result;
+  return object_of_two(env, "address", address, "port", port_value);
 }
 
 /* setPeer(socket, address, port): the client's TID; DATA is sent there and its ACKs take the fast path. */
@@ -676,13 +682,10 @@ static napi_value take_acks(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
   uint32_t pending = s->ap_pending;
   s->ap_pending = 0;
-  napi_value result, count, age;
-  CHECK_NAPI(env, napi_create_object(env, &result));
+  napi_value count, age;
   CHECK_NAPI(env, napi_create_uint32(env, pending, &count));
   CHECK_NAPI(env, napi_create_double(env, pending == 0 ? 0 : pending_age_ms(s), &age));
-  CHECK_NAPI(env, napi_set_named_property(env, result, "count", count));
-  CHECK_NAPI(env, napi_set_named_property(env, result, "ageMs", age));
-  return result;
+  return object_of_two(env, "count", count, "ageMs", age);
 }
 
 /* sendBlocks(socket, first, count): DATA blocks first … first + count − 1 of the data to the peer, in order, with
