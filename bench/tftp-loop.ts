@@ -2,6 +2,9 @@
 // nothing fails when a number is bad). The server as `fleetboot serve` runs it, a file in the hot cache, and the
 // tests' TFTP client fetching it lock-step (windowsize 1, one ACK per block: the capture's worst case).
 //   node --import tsx bench/tftp-loop.ts [--capture 1|0] [--mib 32] [--fetches 2]
+//   node --import tsx bench/tftp-loop.ts --serve-s 60 --port 6969 [--mib 64]
+// With --serve-s it fetches nothing: it serves `file` on 127.0.0.1:--port for that many seconds, for an outside
+// client and profiler (bench/README.md "Native transfer sockets" profiles it this way with atftp and perf).
 // Prints one JSON line per block size: wall ms and CPU ms of this process (server and client together) for the
 // fetches, after one warm-up fetch, and the packets the capture was shown.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,13 +24,15 @@ for (let i = 2; i + 1 < process.argv.length; i += 2)
 const CAPTURE = (args.get('capture') ?? '1') === '1';
 const MIB = Number(args.get('mib') ?? '32');
 const FETCHES = Number(args.get('fetches') ?? '2');
+const SERVE_S = Number(args.get('serve-s') ?? '0');
+const PORT = Number(args.get('port') ?? '0');
 
 const root = mkdtempSync(path.join(tmpdir(), 'fleetboot-tftp-loop-'));
 writeFileSync(path.join(root, 'file'), Buffer.alloc(MIB * 1024 * 1024, 1), { mode: 0o644 });
 let tapped = 0;
 const server = createTftpServer({
   config: {
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: '127.0.0.1', port: PORT },
     blocksize: 1468,
     windowsize: 16,
     timeout: 1,
@@ -48,7 +53,11 @@ const server = createTftpServer({
 await server.start(() => undefined);
 const port = server.address()?.port ?? 0;
 try {
-  for (const blksize of [512, 1468]) {
+  if (SERVE_S > 0) {
+    console.log(JSON.stringify({ serving: 'file', port, pid: process.pid, seconds: SERVE_S }));
+    await new Promise((resolve) => setTimeout(resolve, SERVE_S * 1000));
+  }
+  for (const blksize of SERVE_S > 0 ? [] : [512, 1468]) {
     const fetch = () =>
       tftpGet({ server: { address: '127.0.0.1', port }, file: 'file', blksize, windowsize: 1 });
     await fetch();
