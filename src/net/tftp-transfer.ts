@@ -77,7 +77,7 @@ export class Transfer {
   private readonly onTimer = (): void => {
     // Progress the autopilot made since it last reported moves the deadline first. Replayed while this timer still
     // counts as pending: an `arm` it causes then keeps this one (due no later) instead of starting a second timer.
-    this.replayReport(this.setup.socket.takeAcks());
+    this.replay(this.setup.socket.takeAcks());
     this.cancelTimer = undefined;
     if (this.ending !== undefined) return;
     const now = this.setup.clock.monotonic();
@@ -111,7 +111,7 @@ export class Transfer {
         this.receiveAck(block);
       },
       acks: (count, ageMs) => {
-        this.replay(count, ageMs);
+        this.replay({ count, ageMs });
       },
       datagram: (message, remote) => {
         this.receive(message, remote);
@@ -134,7 +134,7 @@ export class Transfer {
   /** Ends the transfer from our side: ERROR 0 to the client (RFC 1350 §7 "Not defined"), then close. */
   abort(reason: TftpAbortReason): void {
     if (this.ending !== undefined) return;
-    this.replayReport(this.setup.socket.takeAcks());
+    this.replay(this.setup.socket.takeAcks());
     const message = reason === 'stopping' ? SHUTDOWN_MESSAGE : 'Server error';
     this.setup.metrics.errors.inc({ code: String(TftpErrorCode.notDefined), direction: 'sent' });
     const farewell =
@@ -163,7 +163,7 @@ export class Transfer {
    * The windows they release were sent already (`sentByPilot`); the window's answer must be exactly that. It never
    * ends the transfer: the final ACK is never the autopilot's (nextOnFullAck has nothing after the last block).
    */
-  private replay(count: number, ageMs: number): void {
+  private replay({ count, ageMs }: PilotReport): void {
     if (count === 0) return;
     // All at the time the last one arrived: the retransmission timer and the stall limit count from the client's
     // last ACK, not from this report, which can come a timeout period later.
@@ -189,10 +189,6 @@ export class Transfer {
     this.placeAutopilot();
   }
 
-  private replayReport(report: PilotReport): void {
-    this.replay(report.count, report.ageMs);
-  }
-
   /**
    * Switches the socket's autopilot on for what comes next, once the client has acknowledged a block (the first
    * ACK of every transfer goes through the window itself: the capture keeps it with its own time). Only for a file
@@ -203,11 +199,7 @@ export class Transfer {
     // After a timeout the first ACK goes through the window again: it re-arms the timer at the base wait, where the
     // backed-off one would otherwise stand while the autopilot carries on.
     if (blocks.memory === undefined || this.ending !== undefined || this.window.acknowledged < 1) return;
-    if (this.window.retrying) {
-      this.setup.socket.autopilot(0, plan.totalBlocks, 0);
-      return;
-    }
-    const next = this.window.nextOnFullAck();
+    const next = this.window.retrying ? undefined : this.window.nextOnFullAck();
     if (next === undefined) this.setup.socket.autopilot(0, plan.totalBlocks, 0);
     else this.setup.socket.autopilot(next.ack, plan.totalBlocks, plan.windowSize);
   }
@@ -216,12 +208,12 @@ export class Transfer {
   private receive(message: Buffer, remote: TftpClient): void {
     if (this.ending !== undefined) return;
     const { client, metrics } = this.setup;
-    const kind = packetKindOf(message);
     // UDP port 0 is no port (RFC 768 makes the source port optional; nothing can be sent to 0): no answer.
     if (remote.port === 0) {
       metrics.ignored.inc({ reason: 'source-port-zero' });
       return;
     }
+    const kind = packetKindOf(message);
     if (remote.address !== client.address || remote.port !== client.port) {
       // RFC 1350 §4: a packet from another TID gets ERROR 5 "Unknown transfer ID" and the transfer goes on
       // (catalogue T14). Never an ERROR for an ERROR: two servers could answer each other forever.
