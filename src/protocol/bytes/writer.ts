@@ -61,9 +61,12 @@ export class ByteWriter {
     return this.bytes(data).zeros(width - data.length);
   }
 
-  /** The bytes written so far, as a new array of exactly that length. */
+  /**
+   * The bytes written so far, as an array of exactly that length that later writes do not change: the buffer
+   * itself when it is exactly full (a writer sized up front; a later write would grow into a new one), else a copy.
+   */
   toBytes(): Uint8Array {
-    return this.buffer.slice(0, this.size);
+    return this.size === this.buffer.length ? this.buffer : this.buffer.slice(0, this.size);
   }
 
   private reserve(extra: number): void {

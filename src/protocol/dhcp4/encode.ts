@@ -1,9 +1,10 @@
-import { ipv4ToBytes } from '../../values/ipv4.js';
+import { ipv4ToInt } from '../../values/ipv4.js';
 import { ByteWriter } from '../bytes/writer.js';
 import { EncodeError } from '../errors.js';
 import {
   CHADDR_SIZE,
   FILE_SIZE,
+  FIXED_HEADER_SIZE,
   MAGIC_COOKIE,
   MIN_MESSAGE_SIZE,
   OP_BOOTREPLY,
@@ -22,7 +23,6 @@ import {
   optionCodeOf,
 } from './options.js';
 import type { RawOption } from './raw-option.js';
-import { textToBytes } from './text.js';
 
 export interface EncodeOptions {
   /** Pad with zeros after END up to this size (default 300, BOOTP's minimum; dnsmasq MIN_PACKETSZ). */
@@ -42,9 +42,29 @@ export function encodeDhcpMessage(
   message: DhcpMessage,
   { minSize = MIN_MESSAGE_SIZE, maxSize }: EncodeOptions = {},
 ): Uint8Array {
+  const bytes = encodeWithOptions(message, orderedOptions(message), minSize);
+  if (maxSize !== undefined && bytes.length > maxSize) {
+    throw new EncodeError('too-big', `${bytes.length} bytes, the limit is ${maxSize}`);
+  }
+  return bytes;
+}
+
+/** The fixed header and the magic cookie: everything before the first option (RFC 2131 §2). */
+export const OPTIONS_START = FIXED_HEADER_SIZE + MAGIC_COOKIE.length;
+
+/**
+ * The header of `message` and then `options` exactly as given (code and value; option 53 is not added), END, and
+ * zeros up to `minSize`. The buffer is sized once, from optionsWireSize: a reply is built once per request, and
+ * this is what `encodeDhcpMessage` and reply.ts's `encodeReply` share.
+ */
+export function encodeWithOptions(
+  message: DhcpMessage,
+  options: readonly RawOption[],
+  minSize: number,
+): Uint8Array {
   const hlen = message.clientHardwareAddress.length;
   if (hlen > CHADDR_SIZE) throw new EncodeError('range', `hardware address of ${hlen} bytes`);
-  const w = new ByteWriter(Math.max(minSize, 576));
+  const w = new ByteWriter(Math.max(minSize, OPTIONS_START + optionsWireSize(options) + 1));
   w.u8(message.op === 'request' ? OP_BOOTREQUEST : OP_BOOTREPLY)
     .u8(message.hardwareType)
     .u8(hlen)
@@ -52,36 +72,58 @@ export function encodeDhcpMessage(
     .u32(message.transactionId)
     .u16(message.secondsElapsed)
     .u16(message.flags)
-    .bytes(ipv4ToBytes(message.clientAddress))
-    .bytes(ipv4ToBytes(message.yourAddress))
-    .bytes(ipv4ToBytes(message.nextServerAddress))
-    .bytes(ipv4ToBytes(message.relayAgentAddress))
-    .field(message.clientHardwareAddress, CHADDR_SIZE, 'chaddr')
-    .field(nulTerminated(message.serverHostName, 'sname'), SNAME_SIZE, 'sname')
-    .field(nulTerminated(message.bootFile, 'file'), FILE_SIZE, 'file')
-    .bytes(MAGIC_COOKIE);
-  for (const { code, data } of orderedOptions(message)) writeOption(w, code, data);
+    .u32(ipv4ToInt(message.clientAddress))
+    .u32(ipv4ToInt(message.yourAddress))
+    .u32(ipv4ToInt(message.nextServerAddress))
+    .u32(ipv4ToInt(message.relayAgentAddress))
+    .field(message.clientHardwareAddress, CHADDR_SIZE, 'chaddr');
+  textField(w, message.serverHostName, SNAME_SIZE, 'sname');
+  textField(w, message.bootFile, FILE_SIZE, 'file');
+  w.bytes(MAGIC_COOKIE);
+  for (const { code, data } of options) writeOption(w, code, data);
   w.u8(OPTION_END);
   if (w.length < minSize) w.zeros(minSize - w.length);
-  if (maxSize !== undefined && w.length > maxSize) {
-    throw new EncodeError('too-big', `${w.length} bytes, the limit is ${maxSize}`);
-  }
   return w.toBytes();
 }
 
-function nulTerminated(text: string, what: string): Uint8Array {
-  const bytes = textToBytes(text, what);
-  if (bytes.includes(0)) throw new EncodeError('text', `${what} contains NUL`);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
+/** The octets `options` take on the wire, each as code, length, data, split every 255 octets (RFC 3396 §5). */
+export function optionsWireSize(options: readonly RawOption[]): number {
+  let size = 0;
+  for (const { data } of options) size += optionWireSize(data.length);
+  return size;
+}
+
+export function optionWireSize(length: number): number {
+  return length <= 255 ? 2 + length : 2 * Math.ceil(length / 255) + length;
+}
+
+// sname and file (RFC 2131 §2): NUL-terminated text in a fixed field, the rest zero. Written in place; the checks
+// and their errors are textToBytes's, then "contains NUL", then the field's size counting the NUL.
+function textField(w: ByteWriter, text: string, width: number, what: string): void {
+  let nul = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff) throw new EncodeError('text', `${what}: character U+${c.toString(16)} is not one octet`);
+    if (c === 0) nul = true;
+  }
+  if (nul) throw new EncodeError('text', `${what} contains NUL`);
+  if (text.length + 1 > width) {
+    throw new EncodeError('field-too-long', `${what}: ${text.length + 1} bytes, the field holds ${width}`);
+  }
+  for (let i = 0; i < text.length; i++) w.u8(text.charCodeAt(i));
+  w.zeros(width - text.length);
+}
+
+/** Pad, end and overload (52) are the option area's structure (RFC 2131 §4.1, RFC 2132 §9.3), never a value. */
+export function checkValueCode(code: number): void {
+  if (!Number.isInteger(code) || code <= OPTION_PAD || code >= OPTION_END || code === OPTION_OVERLOAD) {
+    throw new EncodeError('range', `option code ${code} is structure, not a value`);
+  }
 }
 
 // RFC 3396 §5: a value longer than 255 octets is sent as several instances of the option, in order.
 function writeOption(w: ByteWriter, code: number, data: Uint8Array): void {
-  if (!Number.isInteger(code) || code <= OPTION_PAD || code >= OPTION_END || code === OPTION_OVERLOAD) {
-    throw new EncodeError('range', `option code ${code} is structure, not a value`);
-  }
+  checkValueCode(code);
   if (data.length <= 255) {
     // The common case, one instance: no view of a part of the value.
     w.u8(code).u8(data.length).bytes(data);

@@ -93,8 +93,17 @@ function overloadOf(bytes: Uint8Array, instances: readonly Instance[]): Overload
   }
 }
 
-// RFC 3396 §7: instances of one option are concatenated in the order found, into one value.
+// RFC 3396 §7: instances of one option are concatenated in the order found, into one value. Nearly every datagram
+// carries each option once; then each value is copied once, without grouping (this runs for every datagram).
 function join(bytes: Uint8Array, instances: readonly Instance[]): JoinedOption[] {
+  if (!hasRepeatedCode(instances)) {
+    const out: JoinedOption[] = [];
+    for (const i of instances) {
+      if (i.code !== OPTION_OVERLOAD)
+        out.push({ code: i.code, data: copy(bytes, i.start, i.end), offset: i.start });
+    }
+    return out;
+  }
   const byCode = new Map<number, Instance[]>();
   for (const i of instances) {
     if (i.code === OPTION_OVERLOAD) continue;
@@ -114,4 +123,25 @@ function join(bytes: Uint8Array, instances: readonly Instance[]): JoinedOption[]
     out.push({ code, data, offset: list[0]?.start ?? 0 });
   }
   return out;
+}
+
+// Scratch for hasRepeatedCode, one flag per option code; every flag it sets is cleared before it returns.
+const seen = new Uint8Array(256);
+
+function hasRepeatedCode(instances: readonly Instance[]): boolean {
+  let repeated = false;
+  for (const i of instances) {
+    if (seen[i.code] === 1) repeated = true;
+    seen[i.code] = 1;
+  }
+  for (const i of instances) seen[i.code] = 0;
+  return repeated;
+}
+
+// A copy, not a view: a decoded value must not change if the caller reuses the datagram's buffer. Option values
+// are short, so a loop is cheaper than the view `set` would need.
+function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const data = new Uint8Array(end - start);
+  for (let k = start; k < end; k++) data[k - start] = bytes[k] ?? 0;
+  return data;
 }

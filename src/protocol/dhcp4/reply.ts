@@ -2,9 +2,24 @@ import { IPV4_ANY } from '../../values/ipv4.js';
 import { EncodeError } from '../errors.js';
 import { BROADCAST_FLAG, IP_UDP_HEADERS, MIN_DATAGRAM_SIZE, MIN_MESSAGE_SIZE } from './layout.js';
 import type { DhcpMessageType } from './message-type.js';
-import { encodeDhcpMessage } from './encode.js';
+import {
+  checkValueCode,
+  encodeWithOptions,
+  OPTIONS_START,
+  optionsWireSize,
+  optionWireSize,
+} from './encode.js';
 import type { DhcpMessage } from './message.js';
-import { type DhcpOptions, optionCodeOf, OPTION_MESSAGE_TYPE } from './options.js';
+import { messageTypeCode } from './message-type.js';
+import {
+  type DhcpOptionName,
+  type DhcpOptions,
+  encodeOptionValue,
+  optionCodeOf,
+  optionNameOf,
+  OPTION_MESSAGE_TYPE,
+} from './options.js';
+import type { RawOption } from './raw-option.js';
 
 /** The message types a server sends. */
 export type ReplyType = Extract<DhcpMessageType, 'offer' | 'ack' | 'nak'>;
@@ -73,16 +88,19 @@ export interface ReplyOptionSelection {
  */
 export function selectReplyOptions(selection: ReplyOptionSelection): number[] {
   const { reply, request, parameterRequestList, available, forced = [] } = selection;
-  const has = new Set(available);
   const rule = (code: number) => replyOptionRule(code, reply, request);
-  const out = new Set<number>();
+  // Arrays, not sets: a reply has a dozen options or so, and this runs for every reply.
+  const out: number[] = [];
+  const add = (code: number) => {
+    if (!out.includes(code)) out.push(code);
+  };
   for (const code of available)
-    if (rule(code) === 'always' && code !== 82 && code !== OPTION_MESSAGE_TYPE) out.add(code);
+    if (rule(code) === 'always' && code !== 82 && code !== OPTION_MESSAGE_TYPE) add(code);
   for (const code of parameterRequestList ?? available)
-    if (has.has(code) && rule(code) === 'if-requested') out.add(code);
-  for (const code of forced) if (has.has(code) && rule(code) !== 'never') out.add(code);
-  if (has.has(82)) out.add(82);
-  return [...out];
+    if (available.includes(code) && rule(code) === 'if-requested') add(code);
+  for (const code of forced) if (available.includes(code) && rule(code) !== 'never') add(code);
+  if (available.includes(82)) add(82);
+  return out;
 }
 
 export interface EncodedReply {
@@ -111,12 +129,11 @@ export function encodeReply(
   if (type === 'nak' && (reply.serverHostName !== '' || reply.bootFile !== '')) {
     throw new EncodeError('nak-fields', 'a DHCPNAK carries no sname or file');
   }
-  const available = [
-    ...(Object.keys(reply.options) as (keyof DhcpOptions)[])
-      .filter((name) => reply.options[name] !== undefined)
-      .map(optionCodeOf),
-    ...reply.otherOptions.map((o) => o.code),
-  ];
+  const available: number[] = [];
+  for (const name of Object.keys(reply.options) as DhcpOptionName[]) {
+    if (reply.options[name] !== undefined) available.push(optionCodeOf(name));
+  }
+  for (const o of reply.otherOptions) available.push(o.code);
   const selected = selectReplyOptions({
     reply: type,
     request: request.messageType,
@@ -124,36 +141,55 @@ export function encodeReply(
     available,
     forced,
   });
+  // Each selected option's instances on the wire, encoded once: its typed value, then any raw ones of its code.
+  const parts = selected.map((code) => instancesOf(reply, code));
   const maxSize = replySizeLimit(request.options.maximumMessageSize);
-  const droppable = selected.filter((code) => replyOptionRule(code, type, request.messageType) !== 'always');
   const noRoom: number[] = [];
-  for (;;) {
-    const keep = selected.filter((code) => !noRoom.includes(code));
-    const bytes = encodeDhcpMessage(withOnly(reply, keep), { minSize: MIN_MESSAGE_SIZE });
-    if (bytes.length <= maxSize) {
-      const omitted = available.filter((code, i) => !keep.includes(code) && available.indexOf(code) === i);
-      return { bytes, omitted, noRoom };
+  let size = OPTIONS_START + optionWireSize(1) + parts.reduce((sum, p) => sum + p.size, 0) + 1;
+  // Least preferred first: the droppable options from the end of the selection.
+  for (let i = selected.length - 1; Math.max(size, MIN_MESSAGE_SIZE) > maxSize; i--) {
+    while (i >= 0 && replyOptionRule(selected[i] ?? 0, type, request.messageType) === 'always') i--;
+    const part = parts[i];
+    if (part === undefined) {
+      throw new EncodeError(
+        'too-big',
+        `${Math.max(size, MIN_MESSAGE_SIZE)} bytes, the client accepts ${maxSize}`,
+      );
     }
-    const last = droppable.filter((code) => !noRoom.includes(code)).pop();
-    if (last === undefined)
-      throw new EncodeError('too-big', `${bytes.length} bytes, the client accepts ${maxSize}`);
-    noRoom.push(last);
+    noRoom.push(part.code);
+    size -= part.size;
   }
+  const options: RawOption[] = [{ code: OPTION_MESSAGE_TYPE, data: Uint8Array.of(messageTypeCode(type)) }];
+  // A raw option 53 (forced; never dropped, being 'always') follows the message type, as encodeDhcpMessage orders it.
+  for (const part of parts) if (part.code === OPTION_MESSAGE_TYPE) options.push(...part.instances);
+  for (const part of parts) {
+    if (part.code !== OPTION_MESSAGE_TYPE && !noRoom.includes(part.code)) options.push(...part.instances);
+  }
+  const bytes = encodeWithOptions(reply, options, MIN_MESSAGE_SIZE);
+  const omitted = available.filter(
+    (code, i) => (!selected.includes(code) || noRoom.includes(code)) && available.indexOf(code) === i,
+  );
+  return { bytes, omitted, noRoom };
 }
 
-function withOnly(message: DhcpMessage, codes: readonly number[]): DhcpMessage {
-  const keep = new Set(codes);
-  const options: Partial<Record<keyof DhcpOptions, unknown>> = {};
-  for (const name of Object.keys(message.options) as (keyof DhcpOptions)[]) {
-    if (keep.has(optionCodeOf(name))) options[name] = message.options[name];
+interface OptionPart {
+  readonly code: number;
+  readonly instances: readonly RawOption[];
+  /** Octets on the wire, headers included. */
+  readonly size: number;
+}
+
+// A code that cannot be a value fails the reply whether or not it would fit (as encoding it would).
+function instancesOf(message: DhcpMessage, code: number): OptionPart {
+  checkValueCode(code);
+  const instances: RawOption[] = [];
+  const name = optionNameOf(code);
+  const value = name === undefined ? undefined : message.options[name];
+  if (name !== undefined && value !== undefined) {
+    instances.push({ code, data: encodeOptionValue(name, value as never) });
   }
-  return {
-    ...message,
-    options: options as DhcpOptions,
-    otherOptions: message.otherOptions.filter((o) => keep.has(o.code)),
-    rejectedOptions: [],
-    optionOrder: [OPTION_MESSAGE_TYPE, ...codes],
-  };
+  for (const o of message.otherOptions) if (o.code === code) instances.push(o);
+  return { code, instances, size: optionsWireSize(instances) };
 }
 
 /**

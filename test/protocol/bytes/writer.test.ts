@@ -11,6 +11,17 @@ describe('ByteWriter', () => {
     expect(w.length).toBe(111);
   });
 
+  it('toBytes returns what was written, unchanged by later writes, whether or not the buffer is full', () => {
+    for (const capacity of [16, 32]) {
+      const w = new ByteWriter(capacity).zeros(15).u8(9);
+      const first = w.toBytes();
+      w.u8(1).zeros(40);
+      expect(first.length).toBe(16);
+      expect(Array.from(first)).toEqual([...Array<number>(15).fill(0), 9]);
+      expect(w.toBytes().length).toBe(57);
+    }
+  });
+
   it('pads a fixed field and refuses data longer than the field', () => {
     expect(Array.from(new ByteWriter().field(Uint8Array.of(1), 3, 'x').toBytes())).toEqual([1, 0, 0]);
     expect(() => new ByteWriter().field(Uint8Array.of(1, 2), 1, 'x')).toThrow(
