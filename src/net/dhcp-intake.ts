@@ -82,6 +82,7 @@ export class DhcpIntake {
   private readonly packetLog: LogRateLimiter;
   private readonly errorLog: LogRateLimiter;
   private readonly label: { readonly interface: string };
+  private readonly labelCache = new Map<string, Readonly<Record<string, string>>>();
   private active = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -102,7 +103,7 @@ export class DhcpIntake {
   accept(bytes: Uint8Array, localPort: DhcpPort, source: DatagramSource): void {
     const receivedAt = this.options.clock.now();
     const started = this.options.clock.monotonic();
-    this.options.metrics.received.inc({ ...this.label, port: String(localPort) });
+    this.options.metrics.received.inc(this.labelsWith('port', String(localPort)));
     const where: PacketContext = {
       port: localPort,
       from: `${source.address}:${source.port}`,
@@ -191,23 +192,23 @@ export class DhcpIntake {
     where: PacketContext,
     mac: Mac | undefined,
   ): Promise<void> {
-    const request = describe(exchange.request);
     let outcome: DhcpOutcome;
     try {
       outcome = await this.options.handler(exchange);
       if (outcome.kind === 'drop') {
-        this.drop(outcome.reason, { ...where, ...request });
+        this.drop(outcome.reason, { ...where, ...describe(exchange.request) });
         this.observe(started, 'drop');
         return;
       }
     } catch (error) {
       // The contract says the engine never throws; if it does, this datagram is lost, never the listener.
+      const request = describe(exchange.request);
       this.drop('handler-error', { ...where, ...request });
       this.logError({ err: error, ...where, ...request }, 'the DHCP engine failed on a request');
       this.observe(started, 'error');
       return;
     }
-    const sent = await this.deliver(exchange.localPort, outcome, where, request);
+    const sent = await this.deliver(exchange.localPort, outcome, where, exchange.request);
     this.observe(started, sent ? 'reply' : 'error');
     if (sent && mac !== undefined) this.captureReply(mac, exchange.localPort, outcome);
   }
@@ -250,34 +251,43 @@ export class DhcpIntake {
     });
   }
 
+  // The request's summary and the destination's text are built only for a log line or a drop: on the path of
+  // every reply they would be garbage at once.
   private async deliver(
     localPort: DhcpPort,
     reply: Extract<DhcpOutcome, { kind: 'reply' }>,
     where: PacketContext,
-    request: RequestSummary,
+    message: DhcpMessage,
   ): Promise<boolean> {
-    const to = `${reply.destination.address}:${reply.destination.port}`;
+    const to = () => `${reply.destination.address}:${reply.destination.port}`;
     try {
       await this.options.send(localPort, reply.bytes, reply.destination);
     } catch (error) {
-      this.drop('send-error', { ...where, ...request, to });
-      this.logError({ err: error, ...where, ...request, to }, `could not send ${reply.label}`);
+      const request = describe(message);
+      this.drop('send-error', { ...where, ...request, to: to() });
+      this.logError({ err: error, ...where, ...request, to: to() }, `could not send ${reply.label}`);
       return false;
     }
-    this.options.metrics.replies.inc({ ...this.label, type: reply.label });
-    this.logPacket({ ...where, ...request, reply: reply.label, to }, `${request.type} → ${reply.label}`);
+    this.options.metrics.replies.inc(this.labelsWith('type', reply.label));
+    if (this.packetLogging()) {
+      const request = describe(message);
+      this.logPacket(
+        { ...where, ...request, reply: reply.label, to: to() },
+        `${request.type} → ${reply.label}`,
+      );
+    }
     return true;
   }
 
   private drop(reason: string, context: Readonly<Record<string, unknown>>): void {
-    this.options.metrics.dropped.inc({ ...this.label, reason });
+    this.options.metrics.dropped.inc(this.labelsWith('reason', reason));
     const type = typeof context['type'] === 'string' ? context['type'] : 'datagram';
     this.logPacket({ ...context, reason }, `${type} dropped: ${reason}`);
   }
 
   private observe(started: number, outcome: 'reply' | 'drop' | 'error'): void {
     const seconds = (this.options.clock.monotonic() - started) / 1000;
-    this.options.metrics.handlingSeconds.observe({ ...this.label, outcome }, seconds);
+    this.options.metrics.handlingSeconds.observe(this.labelsWith('outcome', outcome), seconds);
   }
 
   private begin(): void {
@@ -294,9 +304,27 @@ export class DhcpIntake {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * The interface's label with one more, one object per pair kept for the listener's life: every datagram counts
+   * in two or three metrics, and the pairs are few (ports, reply types, outcomes, drop reasons).
+   */
+  private labelsWith(name: string, value: string): Readonly<Record<string, string>> {
+    const key = `${name}=${value}`;
+    let labels = this.labelCache.get(key);
+    if (labels === undefined) {
+      labels = { ...this.label, [name]: value };
+      this.labelCache.set(key, labels);
+    }
+    return labels;
+  }
+
+  private packetLogging(): boolean {
+    return this.options.logger.isLevelEnabled('debug');
+  }
+
   // Per packet: debug only, rate-limited, wire text escaped (catalogue I5; issue 3 item 7).
   private logPacket(fields: Record<string, unknown>, message: string): void {
-    if (!this.options.logger.isLevelEnabled('debug')) return;
+    if (!this.packetLogging()) return;
     const suppressed = this.packetLog.take();
     if (suppressed === undefined) return;
     this.options.logger.debug(
