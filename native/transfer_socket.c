@@ -9,8 +9,11 @@
  * views of the file's bytes — the 4-octet header from a table built once, the payload in place — with one
  * sendmmsg(2) per window (RFC 7440).
  *
- * It decides nothing: which blocks to send, when to retransmit and when to give up stay in the pure state machine
- * of src/net/tftp-window.ts. Every datagram other than a peer's ACK — a stranger's (RFC 1350 §4 TID check), an
+ * Which blocks to send, when to retransmit and when to give up are decided by the pure state machine of
+ * src/net/tftp-window.ts. The one thing done here alone is the autopilot's step, when JavaScript has switched it
+ * on: the ACK of a whole window sends the next window, by the rule of TransferWindow.nextOnFullAck, and the
+ * transfer replays those ACKs when the socket reports them (docs/tftp.md "The autopilot"). Every datagram other
+ * than a peer's ACK — a stranger's (RFC 1350 §4 TID check), an
  * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. Linux only.
  */
 #include <arpa/inet.h>
@@ -562,15 +565,21 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
                napi_async_init(env, resource, name, &s->async_context) == napi_ok;
   if (ready) uv_status = uv_poll_start(&s->poll, UV_READABLE, on_readable);
   if (ready && uv_status == 0) ready = napi_add_env_cleanup_hook(env, on_env_cleanup, s) == napi_ok;
-  if (!ready || uv_status != 0 || napi_create_external(env, s, finalize, NULL, &external) != napi_ok ||
-      napi_type_tag_object(env, external, &socket_tag) != napi_ok) {
-    /* Not handed to JavaScript: closed and freed here, through the same path as a collected socket. */
+  bool owned = ready && uv_status == 0 && napi_create_external(env, s, finalize, NULL, &external) == napi_ok;
+  if (!owned) {
+    /* No external owns the struct: closed and freed here, through the same path as a collected socket. */
     release_javascript(s);
     s->finalized = true;
     begin_close(s);
     if (!ready) napi_throw_error(env, "ERR_TFTP_SOCKET_NAPI", "fleetboot_tftp_socket: could not set up the socket");
     else if (uv_status != 0) napi_throw_error(env, uv_err_name(uv_status), uv_strerror(uv_status));
     else napi_throw_error(env, "ERR_TFTP_SOCKET_NAPI", "fleetboot_tftp_socket: could not create the external");
+    return NULL;
+  }
+  if (napi_type_tag_object(env, external, &socket_tag) != napi_ok) {
+    /* The external exists and its finalizer will free the struct when it is collected: only close it here. */
+    begin_close(s);
+    napi_throw_error(env, "ERR_TFTP_SOCKET_NAPI", "fleetboot_tftp_socket: could not tag the socket");
     return NULL;
   }
   return external;

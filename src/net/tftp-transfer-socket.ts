@@ -46,7 +46,8 @@ export interface TransferSocket {
    * The autopilot, for a transfer whose data is set: blocks up to `sent` of `total` have been sent, `window` at a
    * time. While it is on, an ACK of the whole window sent makes the socket send the next window itself — the rule
    * of tftp-window.ts `nextOnFullAck` — without calling the transfer per block; it reports the ACKs (`acks`) before
-   * anything else it delivers, and at least every 256, and then is off until switched on again. Window 0: off.
+   * anything else it delivers (and is then off until switched on again), and at least every 256 (staying on).
+   * Window 0: off.
    * Lock-step TFTP is one round trip per block; this keeps JavaScript out of that round trip.
    */
   autopilot(sent: number, total: number, window: number): void;

@@ -14,7 +14,7 @@ import {
   startHarness,
   stopAdvancing,
 } from './tftp-fixtures/harness.js';
-import { ack, describe as show, error, rrq } from './tftp-fixtures/packets.js';
+import { ack, decode, describe as show, error, rrq } from './tftp-fixtures/packets.js';
 import { sendFromPortZero } from './tftp-fixtures/port-zero.js';
 
 let tree: TftpTree;
@@ -180,6 +180,73 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       });
       expect(most).toBe(1);
       expect(clock.pendingTimers()).toBe(0);
+    });
+
+    it('resumes after the block a partial ACK names while the autopilot carries the transfer (RFC 7440 §4)', async () => {
+      const content = patterned(40 * 512, 5);
+      tree.write('kernel', content);
+      const harness = await start();
+      const p = await peer();
+      await p.send(rrq('kernel', { windowsize: '4' }), harness.port);
+      const oack = await p.next();
+      expect(decode(oack.bytes)).toMatchObject({ kind: 'oack' });
+      const take = async (count: number) => {
+        const blocks: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const packet = decode((await p.next()).bytes);
+          if (packet.kind === 'data') blocks.push(packet.block);
+        }
+        return blocks;
+      };
+      await p.send(ack(0), oack.port);
+      expect(await take(4)).toEqual([1, 2, 3, 4]);
+      for (const last of [4, 8, 12]) {
+        await p.send(ack(last), oack.port); // whole windows: the autopilot's from the second on
+        expect(await take(4)).toEqual([last + 1, last + 2, last + 3, last + 4]);
+      }
+      await p.send(ack(14), oack.port); // blocks 15 and 16 lost: the next window starts after 14
+      expect(await take(4)).toEqual([15, 16, 17, 18]);
+      for (let last = 18; last < 40; last += 4) {
+        await p.send(ack(last), oack.port);
+        expect(await take(Math.min(4, 40 - last + 1))).toEqual(
+          [1, 2, 3, 4].map((k) => last + k).filter((b) => b <= 41),
+        );
+      }
+      await p.send(ack(41), oack.port); // the empty final block after an exact multiple
+      expect(await harness.nextRecord()).toMatchObject({
+        result: { kind: 'ok' },
+        blocks: 41,
+        bytes: content.length,
+      });
+      expect(await p.maybeNext(100)).toBeUndefined();
+    });
+
+    it("a stranger and then the client's ERROR, while the autopilot holds unreported ACKs, end it with every block counted", async () => {
+      tree.write('kernel', patterned(100 * 512, 6));
+      const harness = await start();
+      const p = await peer();
+      const intruder = await peer();
+      await p.send(rrq('kernel'), harness.port);
+      let packet = await p.next();
+      for (let block = 1; block <= 20; block++) {
+        await p.send(ack(block), packet.port);
+        packet = await p.next();
+      }
+      expect(decode(packet.bytes)).toMatchObject({ kind: 'data', block: 21 });
+      await intruder.send(ack(21), packet.port); // RFC 1350 §4: ERROR 5 to it, the transfer goes on
+      expect(decode((await intruder.next()).bytes)).toMatchObject({ kind: 'error', code: 5 });
+      await p.send(ack(21), packet.port);
+      expect(decode((await p.next()).bytes)).toMatchObject({ kind: 'data', block: 22 });
+      await p.send(ack(22), packet.port);
+      expect(decode((await p.next()).bytes)).toMatchObject({ kind: 'data', block: 23 });
+      await p.send(error(0, 'cancelled'), packet.port);
+      expect(await harness.nextRecord()).toMatchObject({
+        result: { kind: 'error', from: 'client', code: 0 },
+        blocks: 22, // acknowledged
+        bytes: 22 * 512,
+        retransmits: 0,
+      });
+      expect(await harness.metric('fleetboot_tftp_bytes_total')).toBe(23 * 512); // sent
     });
 
     it('caps blksize at the configured size and at mtu − 32', async () => {
