@@ -249,6 +249,25 @@ describe('DhcpIntake', () => {
     expect(t.intake.inFlight).toBe(1); // the slot came back
   });
 
+  it('by default holds a burst of 1000 requests at once (issue 3: a rack powering on) without an overload drop', async () => {
+    const pending: (() => void)[] = [];
+    const t = setup(
+      () =>
+        new Promise<DhcpOutcome>((resolve) => {
+          pending.push(() => {
+            resolve(reply());
+          });
+        }),
+    );
+    for (let i = 0; i < 1000; i += 1) t.intake.accept(DISCOVER, 67, CLIENT);
+    await t.clock.advance(0);
+    expect(t.intake.inFlight).toBe(1000);
+    expect(await t.dropped('overload')).toBe(0);
+    for (const release of pending) release();
+    await t.clock.advance(0);
+    expect(t.sent).toHaveLength(1000);
+  });
+
   it('after close, drops new datagrams as stopping and resolves idle() once the last exchange is done', async () => {
     let release: () => void = () => undefined;
     const t = setup(
