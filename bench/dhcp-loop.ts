@@ -8,7 +8,7 @@
 //
 // The kit (`npm run bench -- dhcp`) is what the figures in bench/README.md come from; this tool is for profiling:
 //   node --import tsx bench/dhcp-loop.ts [--clients 2000] [--concurrency 64] [--rounds 1] [--dir DIR]
-//                                        [--writer-thread 1|0] [--capture 1|0]
+//                                        [--writer-thread 1|0] [--capture 1|0] [--heap-profile 1|0]
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/dhcp-loop.ts ...
 // --rounds N runs N rounds of fresh clients against one server (later rounds run on warm, JIT-compiled code).
 // Prints one JSON line per round: exchanges/s, latency p50/p99 (DISCOVER sent → ACK received), CPU µs per exchange
@@ -28,6 +28,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { MAGIC_COOKIE } from '../src/protocol/dhcp4/index.js';
 import { openStore } from '../src/store/open.js';
+import { HeapSampling } from './heap-sampling.js';
 import { parseIpv4 } from '../src/values/ipv4.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -40,6 +41,8 @@ const STORE_KIND = args.get('store') ?? 'sqlite';
 const WRITER_THREAD = (args.get('writer-thread') ?? '1') === '1';
 // As `fleetboot serve` runs it: each request and reply also handed to the boot capture.
 const CAPTURE = (args.get('capture') ?? '1') === '1';
+// Where the main thread allocates in the last round, by the nearest frame in src/ (bench/heap-sampling.ts).
+const HEAP_PROFILE = (args.get('heap-profile') ?? '0') === '1';
 
 const root = args.get('dir') ?? mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-loop-'));
 mkdirSync(root, { recursive: true });
@@ -190,7 +193,13 @@ async function round(): Promise<Record<string, number>> {
 }
 
 try {
-  for (let r = 1; r <= ROUNDS; r++) console.log(JSON.stringify({ round: r, ...(await round()) }));
+  for (let r = 1; r <= ROUNDS; r++) {
+    // The last round only: earlier ones warm the JIT up, as in a server that has been running a while.
+    const sampling = HEAP_PROFILE && r === ROUNDS ? new HeapSampling() : undefined;
+    await sampling?.start();
+    console.log(JSON.stringify({ round: r, ...(await round()) }));
+    for (const line of (await sampling?.stop(CLIENTS)) ?? []) console.log(line);
+  }
 } finally {
   await engine.stop();
   await capture?.stop();
