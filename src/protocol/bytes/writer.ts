@@ -77,7 +77,8 @@ export class ByteWriter {
   }
 }
 
-function checkUint(value: number, max: number, what: string): void {
+/** `EncodeError('range')` unless `value` is an integer from 0 to `max`: the check every write of a number makes. */
+export function checkUint(value: number, max: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new EncodeError('range', `${what} ${value} is not an integer from 0 to ${max}`);
   }

@@ -1,5 +1,5 @@
 import { ipv4ToInt } from '../../values/ipv4.js';
-import { ByteWriter } from '../bytes/writer.js';
+import { ByteWriter, checkUint } from '../bytes/writer.js';
 import { EncodeError } from '../errors.js';
 import {
   CHADDR_SIZE,
@@ -42,6 +42,7 @@ export function encodeDhcpMessage(
   message: DhcpMessage,
   { minSize = MIN_MESSAGE_SIZE, maxSize }: EncodeOptions = {},
 ): Uint8Array {
+  checkHeader(message); // the header's faults are reported before the options' (as when it was written first)
   const bytes = encodeWithOptions(message, orderedOptions(message), minSize);
   if (maxSize !== undefined && bytes.length > maxSize) {
     throw new EncodeError('too-big', `${bytes.length} bytes, the limit is ${maxSize}`);
@@ -62,8 +63,7 @@ export function encodeWithOptions(
   options: readonly RawOption[],
   minSize: number,
 ): Uint8Array {
-  const hlen = message.clientHardwareAddress.length;
-  if (hlen > CHADDR_SIZE) throw new EncodeError('range', `hardware address of ${hlen} bytes`);
+  const hlen = checkHeader(message);
   const w = new ByteWriter(Math.max(minSize, OPTIONS_START + optionsWireSize(options) + 1));
   w.u8(message.op === 'request' ? OP_BOOTREQUEST : OP_BOOTREPLY)
     .u8(message.hardwareType)
@@ -86,6 +86,24 @@ export function encodeWithOptions(
   return w.toBytes();
 }
 
+/**
+ * The header's own faults, in the order writing it finds them: chaddr longer than its field, a number field out of
+ * range, sname or file that is not text or does not fit (an address is a canonical Ipv4 by its type). Returns hlen. Callers that size or pick options first
+ * (encodeReply) call it first, so that a message with several faults is refused for the same one as always.
+ */
+export function checkHeader(message: DhcpMessage): number {
+  const hlen = message.clientHardwareAddress.length;
+  if (hlen > CHADDR_SIZE) throw new EncodeError('range', `hardware address of ${hlen} bytes`);
+  checkUint(message.hardwareType, 0xff, 'u8');
+  checkUint(message.hops, 0xff, 'u8');
+  checkUint(message.transactionId, 0xffffffff, 'u32');
+  checkUint(message.secondsElapsed, 0xffff, 'u16');
+  checkUint(message.flags, 0xffff, 'u16');
+  checkTextField(message.serverHostName, SNAME_SIZE, 'sname');
+  checkTextField(message.bootFile, FILE_SIZE, 'file');
+  return hlen;
+}
+
 /** The octets `options` take on the wire, each as code, length, data, split every 255 octets (RFC 3396 §5). */
 export function optionsWireSize(options: readonly RawOption[]): number {
   let size = 0;
@@ -100,6 +118,12 @@ export function optionWireSize(length: number): number {
 // sname and file (RFC 2131 §2): NUL-terminated text in a fixed field, the rest zero. Written in place; the checks
 // and their errors are textToBytes's, then "contains NUL", then the field's size counting the NUL.
 function textField(w: ByteWriter, text: string, width: number, what: string): void {
+  checkTextField(text, width, what);
+  for (let i = 0; i < text.length; i++) w.u8(text.charCodeAt(i));
+  w.zeros(width - text.length);
+}
+
+function checkTextField(text: string, width: number, what: string): void {
   let nul = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -110,8 +134,6 @@ function textField(w: ByteWriter, text: string, width: number, what: string): vo
   if (text.length + 1 > width) {
     throw new EncodeError('field-too-long', `${what}: ${text.length + 1} bytes, the field holds ${width}`);
   }
-  for (let i = 0; i < text.length; i++) w.u8(text.charCodeAt(i));
-  w.zeros(width - text.length);
 }
 
 /** Pad, end and overload (52) are the option area's structure (RFC 2131 §4.1, RFC 2132 §9.3), never a value. */

@@ -3,6 +3,7 @@ import { EncodeError } from '../errors.js';
 import { BROADCAST_FLAG, IP_UDP_HEADERS, MIN_DATAGRAM_SIZE, MIN_MESSAGE_SIZE } from './layout.js';
 import type { DhcpMessageType } from './message-type.js';
 import {
+  checkHeader,
   checkValueCode,
   encodeWithOptions,
   OPTIONS_START,
@@ -16,7 +17,6 @@ import {
   type DhcpOptions,
   encodeOptionValue,
   optionCodeOf,
-  optionNameOf,
   OPTION_MESSAGE_TYPE,
 } from './options.js';
 import type { RawOption } from './raw-option.js';
@@ -141,8 +141,17 @@ export function encodeReply(
     available,
     forced,
   });
+  checkHeader(reply); // its faults first, as when the header was written before the options
   // Each selected option's instances on the wire, encoded once: its typed value, then any raw ones of its code.
-  const parts = selected.map((code) => instancesOf(reply, code));
+  // The typed values first, in the message's order, then the codes in wire order: the order the encoder always
+  // found faults in, so that a message with several is refused for the same one.
+  const values = new Map<number, Uint8Array>();
+  for (const name of Object.keys(reply.options) as DhcpOptionName[]) {
+    const value = reply.options[name];
+    const code = optionCodeOf(name);
+    if (value !== undefined && selected.includes(code)) values.set(code, encodeOptionValue(name, value));
+  }
+  const parts = selected.map((code) => instancesOf(reply, code, values.get(code)));
   const maxSize = replySizeLimit(request.options.maximumMessageSize);
   const noRoom: number[] = [];
   let size = OPTIONS_START + optionWireSize(1) + parts.reduce((sum, p) => sum + p.size, 0) + 1;
@@ -180,14 +189,9 @@ interface OptionPart {
 }
 
 // A code that cannot be a value fails the reply whether or not it would fit (as encoding it would).
-function instancesOf(message: DhcpMessage, code: number): OptionPart {
+function instancesOf(message: DhcpMessage, code: number, value: Uint8Array | undefined): OptionPart {
   checkValueCode(code);
-  const instances: RawOption[] = [];
-  const name = optionNameOf(code);
-  const value = name === undefined ? undefined : message.options[name];
-  if (name !== undefined && value !== undefined) {
-    instances.push({ code, data: encodeOptionValue(name, value as never) });
-  }
+  const instances: RawOption[] = value === undefined ? [] : [{ code, data: value }];
   for (const o of message.otherOptions) if (o.code === code) instances.push(o);
   return { code, instances, size: optionsWireSize(instances) };
 }
