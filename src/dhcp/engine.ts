@@ -273,6 +273,7 @@ class Engine {
     }
     const signature = `${request.transactionId}:${request.messageType}`;
     if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
+    if (this.serializer.isBusy(identity.clientId)) return this.badInput(exchange, 'client-busy');
     return this.serializer.run(identity.clientId, signature, () => this.serve(exchange, identity, subnet));
   }
 

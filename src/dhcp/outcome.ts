@@ -11,7 +11,8 @@
  * - `port` a message on port 4011 in full mode (only proxyDHCP answers there), or anything but a REQUEST on 4011;
  * - `malformed-request` a DHCPREQUEST with neither server identifier, requested address nor ciaddr;
  * - `no-address` a DECLINE without option 50 (D26) or a RELEASE without ciaddr;
- * - `duplicate` the same message (xid and type) from the same client while the first is still being handled (F08).
+ * - `duplicate` the same message (xid and type) from the same client while the first is still being handled (F08);
+ * - `client-busy` the client already has MAX_QUEUED_PER_CLIENT exchanges queued or running (serialize.ts; P6).
  *
  * Decisions (recorded as events on the client's timeline):
  * - `not-for-us` the client chose another server's offer (D23), or sent its DECLINE/RELEASE to another server;
@@ -40,6 +41,7 @@ export type DropReason =
   | 'malformed-request'
   | 'no-address'
   | 'duplicate'
+  | 'client-busy'
   | 'not-for-us'
   | 'no-free-address'
   | 'decline-limit'
@@ -76,6 +78,7 @@ const BAD_INPUT: ReadonlySet<DropReason> = new Set<DropReason>([
   'malformed-request',
   'no-address',
   'duplicate',
+  'client-busy',
 ]);
 
 export function isBadInput(reason: DropReason): boolean {

@@ -3,6 +3,14 @@
  * running (catalogue F08: the same REQUEST twice within a millisecond gives one answer and one lease; Kea drops
  * such in-flight duplicates, DHCP4_PACKET_DROP_0011/0012). Different clients run concurrently.
  */
+/**
+ * Exchanges of one client queued or running at once, at most. A client has one exchange outstanding at a time
+ * (RFC 2131 §4.1: it retransmits with the same xid, caught as a duplicate); a DISCOVER still running when its
+ * REQUEST comes, or a client that restarts with a new xid, makes two or three. Without a bound, one host sending
+ * a stream of new xids under one MAC could hold every slot of the listener's in-flight cap (dhcp-intake.ts).
+ */
+export const MAX_QUEUED_PER_CLIENT = 4;
+
 export class ClientSerializer {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Map<string, number>>();
@@ -10,6 +18,13 @@ export class ClientSerializer {
   /** Whether an exchange with this signature is queued or running for the client. */
   isPending(client: string, signature: string): boolean {
     return (this.pending.get(client)?.get(signature) ?? 0) > 0;
+  }
+
+  /** Whether the client has MAX_QUEUED_PER_CLIENT exchanges queued or running: one more is to be refused. */
+  isBusy(client: string): boolean {
+    let queued = 0;
+    for (const count of this.pending.get(client)?.values() ?? []) queued += count;
+    return queued >= MAX_QUEUED_PER_CLIENT;
   }
 
   /** Runs `work` once every earlier exchange of `client` has finished. */

@@ -30,8 +30,9 @@ export interface DhcpIntakeLimits {
  * 1024 in flight: the largest burst issue 3 names (1000 DISCOVERs at once, a rack powering on; catalogue §6.5) is
  * queued, not dropped. Every datagram is read as it arrives, so a request over the cap is lost here, not held in
  * the kernel's 4 MiB buffer; with 256, a 500-client power-on lost the excess and those clients waited out their
- * first retransmission (bench/README.md, "Sixth round"). An exchange in flight holds its decoded request and
- * the engine's state for it, nothing larger.
+ * first retransmission (bench/README.md, "Sixth round"). An exchange in flight holds its datagram (at most
+ * maxDatagramBytes), its decoded request and the engine's state for it; one client holds at most 4 of the slots
+ * (dhcp/serialize.ts MAX_QUEUED_PER_CLIENT).
  */
 export const DEFAULT_INTAKE_LIMITS: DhcpIntakeLimits = { maxInFlight: 1024, maxDatagramBytes: 16_384 };
 /** Per-packet debug lines: 10 a second on average, 50 at once. */

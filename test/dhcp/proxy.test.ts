@@ -154,6 +154,23 @@ describe('proxyDHCP: port 4011 (protocol-digest §2.5 step 4)', () => {
   });
 });
 
+describe("proxyDHCP bounds one client's queue (catalogue P6)", () => {
+  it('refuses a fifth exchange queued at once by one client as client-busy', async () => {
+    const { h } = await proxyHarness();
+    const discover = goldenRequest('ipxe-bios-discover');
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4, 5].map((xid) => h.send({ ...discover, transactionId: xid })),
+    );
+    expect(outcomes.map((o) => (o.kind === 'reply' ? o.label : o.reason))).toEqual([
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'client-busy',
+    ]);
+  });
+});
+
 describe('proxyDHCP stays silent where the site server answers', () => {
   it.each(['ipxe-bios-request-selecting', 'ovmf-x64-request-selecting'])(
     '%s on port 67: not ours (§2.5 step 3), no ACK, no NAK',

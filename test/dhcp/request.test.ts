@@ -172,6 +172,26 @@ describe('DHCPREQUEST in SELECTING (option 54 and 50)', () => {
     expect((await h.dump()).leases).toHaveLength(1);
   });
 
+  it('refuses a fifth exchange queued at once by one client as client-busy, and serves another client meanwhile', async () => {
+    const h = await harness();
+    const B = { mac: mac(2) };
+    const outcomes = await Promise.all([
+      ...[1, 2, 3, 4, 5, 6].map((xid) => h.send(discover({ ...A, xid }))),
+      h.send(discover({ ...B, xid: 7 })),
+    ]);
+    const labels = outcomes.map((o) => (o.kind === 'reply' ? o.label : o.reason));
+    expect(labels).toEqual([
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'DHCPOFFER',
+      'client-busy',
+      'client-busy',
+      'DHCPOFFER',
+    ]);
+    expect(replyOf(await h.send(discover({ ...A, xid: 8 }))).label).toBe('DHCPOFFER'); // the queue drained
+  });
+
   it('serialises a REQUEST racing a RELEASE from the same client: one outcome after the other (F08)', async () => {
     const h = await harness();
     const address = await h.dora(A);

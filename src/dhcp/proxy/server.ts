@@ -42,6 +42,9 @@ export class ProxyServer {
     if (this.serializer.isPending(identity.clientId, signature)) {
       return Promise.resolve(dropBadInput(this.deps.logger, exchange, 'duplicate'));
     }
+    if (this.serializer.isBusy(identity.clientId)) {
+      return Promise.resolve(dropBadInput(this.deps.logger, exchange, 'client-busy'));
+    }
     return this.serializer.run(identity.clientId, signature, () =>
       Promise.resolve(this.serve(exchange, identity)),
     );
