@@ -32,19 +32,23 @@ export function subnetOptions(
   hostName: string | undefined,
 ): DhcpOptions {
   const { config } = subnet;
-  return {
+  // Assigned one by one, not spread from throwaway objects: this runs for every OFFER and ACK.
+  const options: MutableOptions = {
     serverIdentifier: serverAddress,
     leaseTime: config.leaseTime,
     renewalTime: config.renewalTime,
     rebindingTime: config.rebindingTime,
     subnetMask: subnet.mask,
     broadcastAddress: subnet.broadcast,
-    ...(config.router === undefined ? {} : { routers: [config.router] }),
-    ...(config.dns.length === 0 ? {} : { domainNameServers: config.dns }),
-    ...(config.domain === undefined ? {} : { domainName: config.domain }),
-    ...(hostName === undefined ? {} : { hostName }),
   };
+  if (config.router !== undefined) options.routers = [config.router];
+  if (config.dns.length > 0) options.domainNameServers = config.dns;
+  if (config.domain !== undefined) options.domainName = config.domain;
+  if (hostName !== undefined) options.hostName = hostName;
+  return options;
 }
+
+type MutableOptions = { -readonly [K in keyof DhcpOptions]: DhcpOptions[K] };
 
 export interface LeaseReply {
   readonly type: 'offer' | 'ack';
@@ -66,18 +70,21 @@ export interface LeaseReply {
 export function leaseReply(reply: LeaseReply): EncodedOutcome {
   const boot = reply.boot ?? NO_BOOT_FIELDS;
   const base = replyTo(reply.request, reply.type);
+  // The subnet's options, then the boot ones, then the echoed 61 and 82: later ones win, in the key order a spread
+  // of the three would give (the reply's option order follows it).
+  const options = Object.assign(
+    subnetOptions(reply.subnet, reply.serverAddress, reply.hostName),
+    boot.options,
+    base.options,
+  );
   const message: DhcpMessage = {
     ...base,
     yourAddress: reply.yourAddress,
     nextServerAddress: boot.nextServerAddress,
     bootFile: boot.bootFile,
-    options: {
-      ...subnetOptions(reply.subnet, reply.serverAddress, reply.hostName),
-      ...boot.options,
-      ...base.options,
-    },
+    options,
   };
-  const forced = [...(reply.subnet.config.dns.length > 0 ? [OPTION_DNS] : []), ...boot.forced];
+  const forced = reply.subnet.config.dns.length > 0 ? [OPTION_DNS, ...boot.forced] : boot.forced;
   return encoded(message, reply.request, reply.type, reply.sourceAddress, forced);
 }
 
