@@ -31,6 +31,18 @@ interface Sent {
   readonly to: string;
 }
 
+/** A handler whose replies wait until the test releases them (each `pending` entry releases one). */
+function heldReplies(): { handler: () => Promise<DhcpOutcome>; pending: (() => void)[] } {
+  const pending: (() => void)[] = [];
+  const handler = () =>
+    new Promise<DhcpOutcome>((resolve) => {
+      pending.push(() => {
+        resolve(reply());
+      });
+    });
+  return { handler, pending };
+}
+
 function setup(
   handler: DhcpHandler = () => Promise.resolve(reply()),
   extra: Partial<DhcpIntakeOptions> = {},
@@ -225,16 +237,8 @@ describe('DhcpIntake', () => {
   });
 
   it('bounds the work in flight: beyond maxInFlight a request is dropped as overload, the others finish', async () => {
-    const pending: (() => void)[] = [];
-    const t = setup(
-      () =>
-        new Promise<DhcpOutcome>((resolve) => {
-          pending.push(() => {
-            resolve(reply());
-          });
-        }),
-      { limits: { maxInFlight: 2 } },
-    );
+    const { handler, pending } = heldReplies();
+    const t = setup(handler, { limits: { maxInFlight: 2 } });
     for (let i = 0; i < 5; i += 1) t.intake.accept(DISCOVER, 67, CLIENT);
     await t.clock.advance(0);
     expect(t.intake.inFlight).toBe(2);
@@ -250,15 +254,8 @@ describe('DhcpIntake', () => {
   });
 
   it('by default holds a burst of 1000 requests at once (issue 3: a rack powering on) without an overload drop', async () => {
-    const pending: (() => void)[] = [];
-    const t = setup(
-      () =>
-        new Promise<DhcpOutcome>((resolve) => {
-          pending.push(() => {
-            resolve(reply());
-          });
-        }),
-    );
+    const { handler, pending } = heldReplies();
+    const t = setup(handler);
     for (let i = 0; i < 1000; i += 1) t.intake.accept(DISCOVER, 67, CLIENT);
     await t.clock.advance(0);
     expect(t.intake.inFlight).toBe(1000);
