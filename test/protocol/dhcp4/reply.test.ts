@@ -258,6 +258,18 @@ describe('encodeReply', () => {
     expect(() => encodeReply(nak, dhclient)).toThrow(expect.objectContaining({ reason: 'too-big' }));
   });
 
+  it("names the header's fault first when a reply has several (a boot file too long, option 56 too long to fit)", () => {
+    const offer: DhcpMessage = {
+      ...offerTo(dhclient),
+      bootFile: 'f'.repeat(200),
+      options: { ...offerTo(dhclient).options, message: 'x'.repeat(400) },
+    };
+    expect(() => encodeReply(offer, dhclient)).toThrow(expect.objectContaining({ reason: 'field-too-long' }));
+    expect(() => encodeReply({ ...offer, bootFile: 'f' }, dhclient)).toThrow(
+      expect.objectContaining({ reason: 'too-big' }),
+    );
+  });
+
   it('refuses a NAK with sname or file, and a reply of a client type', () => {
     const nak = { ...replyTo(dhclient, 'nak'), bootFile: 'x' };
     expect(() => encodeReply(nak, dhclient)).toThrow(expect.objectContaining({ reason: 'nak-fields' }));
