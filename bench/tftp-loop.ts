@@ -29,6 +29,13 @@ const PORT = Number(args.get('port') ?? '0');
 
 const root = mkdtempSync(path.join(tmpdir(), 'fleetboot-tftp-loop-'));
 writeFileSync(path.join(root, 'file'), Buffer.alloc(MIB * 1024 * 1024, 1), { mode: 0o644 });
+// --serve-s runs are often ended by a signal (the profiler's wrapper, Ctrl-C): the file goes with them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    rmSync(root, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
 let tapped = 0;
 const server = createTftpServer({
   config: {
