@@ -431,12 +431,23 @@ export class PackageCache {
     try {
       await this.pump(res, transfer.read(start, end));
     } catch (error) {
-      // Headers are out: the only honest signal left is to cut the connection short.
       this.options.logger.debug(
         { err: error, url: transfer.plan.url },
         'client stream cut: the download failed',
       );
-      res.destroy();
+      if (res.headersSent) {
+        // Headers are out: the only honest signal left is to cut the connection short.
+        res.destroy();
+        return;
+      }
+      // It failed before its first byte reached this client (a small file refused at its end, say): nothing is
+      // out yet, so a 502 says so plainly, where a reset before any response would look like a network fault.
+      for (const name of ['content-range', 'etag', 'last-modified', 'x-cache']) res.removeHeader(name);
+      plain(
+        res,
+        502,
+        `the download of ${transfer.plan.url} was refused: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
