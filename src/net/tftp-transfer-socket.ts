@@ -1,7 +1,13 @@
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { isIPv6 } from 'node:net';
-import { BLOCK_NUMBER_MODULUS, blockLength, blockOffset, Opcode } from '../protocol/tftp/index.js';
+import {
+  BLOCK_NUMBER_MODULUS,
+  blockLength,
+  blockNumber,
+  blockOffset,
+  Opcode,
+} from '../protocol/tftp/index.js';
 import type { TftpClient } from './tftp-file.js';
 import { literalLookup } from './udp-literal-lookup.js';
 import { loadNativeAddon } from './udp-netdev-addon.js';
@@ -285,7 +291,7 @@ class DgramTransferSocket implements TransferSocket {
       ) {
         const block = message.readUInt16BE(2);
         const pilot = this.pilot;
-        if (pilot !== undefined && block === pilot.sent % BLOCK_NUMBER_MODULUS && pilot.sent < pilot.total) {
+        if (pilot !== undefined && block === blockNumber(pilot.sent) && pilot.sent < pilot.total) {
           const first = pilot.sent + 1;
           const count = Math.min(pilot.window, pilot.total - pilot.sent);
           this.sendBlocks(first, count);
