@@ -56,14 +56,15 @@ export const OPTIONS_START = FIXED_HEADER_SIZE + MAGIC_COOKIE.length;
 /**
  * The header of `message` and then `options` exactly as given (code and value; option 53 is not added), END, and
  * zeros up to `minSize`. The buffer is sized once, from optionsWireSize: a reply is built once per request, and
- * this is what `encodeDhcpMessage` and reply.ts's `encodeReply` share.
+ * this is what `encodeDhcpMessage` and reply.ts's `encodeReply` share. Both have run `checkHeader` first (its
+ * faults come before the options'), so the header is written here without checking it again.
  */
 export function encodeWithOptions(
   message: DhcpMessage,
   options: readonly RawOption[],
   minSize: number,
 ): Uint8Array {
-  const hlen = checkHeader(message);
+  const hlen = message.clientHardwareAddress.length;
   const w = new ByteWriter(Math.max(minSize, OPTIONS_START + optionsWireSize(options) + 1));
   w.u8(message.op === 'request' ? OP_BOOTREQUEST : OP_BOOTREPLY)
     .u8(message.hardwareType)
@@ -77,8 +78,8 @@ export function encodeWithOptions(
     .u32(ipv4ToInt(message.nextServerAddress))
     .u32(ipv4ToInt(message.relayAgentAddress))
     .field(message.clientHardwareAddress, CHADDR_SIZE, 'chaddr');
-  textField(w, message.serverHostName, SNAME_SIZE, 'sname');
-  textField(w, message.bootFile, FILE_SIZE, 'file');
+  textField(w, message.serverHostName, SNAME_SIZE);
+  textField(w, message.bootFile, FILE_SIZE);
   w.bytes(MAGIC_COOKIE);
   for (const { code, data } of options) writeOption(w, code, data);
   w.u8(OPTION_END);
@@ -115,14 +116,14 @@ export function optionWireSize(length: number): number {
   return length <= 255 ? 2 + length : 2 * Math.ceil(length / 255) + length;
 }
 
-// sname and file (RFC 2131 §2): NUL-terminated text in a fixed field, the rest zero. Written in place; the checks
-// and their errors are textToBytes's, then "contains NUL", then the field's size counting the NUL.
-function textField(w: ByteWriter, text: string, width: number, what: string): void {
-  checkTextField(text, width, what);
+// sname and file (RFC 2131 §2): NUL-terminated text in a fixed field, the rest zero, written in place (checkHeader
+// has checked it).
+function textField(w: ByteWriter, text: string, width: number): void {
   for (let i = 0; i < text.length; i++) w.u8(text.charCodeAt(i));
   w.zeros(width - text.length);
 }
 
+// The checks and errors of textToBytes, then "contains NUL", then the field's size counting the NUL.
 function checkTextField(text: string, width: number, what: string): void {
   let nul = false;
   for (let i = 0; i < text.length; i++) {
