@@ -272,8 +272,8 @@ class Engine {
       return drop('store-unavailable');
     }
     const signature = `${request.transactionId}:${request.messageType}`;
-    if (this.serializer.isPending(identity.clientId, signature)) return this.badInput(exchange, 'duplicate');
-    if (this.serializer.isBusy(identity.clientId)) return this.badInput(exchange, 'client-busy');
+    const refusal = this.serializer.refusal(identity.clientId, signature);
+    if (refusal !== undefined) return this.badInput(exchange, refusal);
     return this.serializer.run(identity.clientId, signature, () => this.serve(exchange, identity, subnet));
   }
 

@@ -15,16 +15,17 @@ export class ClientSerializer {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Map<string, number>>();
 
-  /** Whether an exchange with this signature is queued or running for the client. */
-  isPending(client: string, signature: string): boolean {
-    return (this.pending.get(client)?.get(signature) ?? 0) > 0;
-  }
-
-  /** Whether the client has MAX_QUEUED_PER_CLIENT exchanges queued or running: one more is to be refused. */
-  isBusy(client: string): boolean {
+  /**
+   * Why an exchange with this signature is not to be run now, if it is not: `duplicate`, the same one is queued or
+   * running (F08); `client-busy`, the client has MAX_QUEUED_PER_CLIENT exchanges queued or running.
+   */
+  refusal(client: string, signature: string): 'duplicate' | 'client-busy' | undefined {
+    const counts = this.pending.get(client);
+    if (counts === undefined) return undefined;
+    if ((counts.get(signature) ?? 0) > 0) return 'duplicate';
     let queued = 0;
-    for (const count of this.pending.get(client)?.values() ?? []) queued += count;
-    return queued >= MAX_QUEUED_PER_CLIENT;
+    for (const count of counts.values()) queued += count;
+    return queued >= MAX_QUEUED_PER_CLIENT ? 'client-busy' : undefined;
   }
 
   /** Runs `work` once every earlier exchange of `client` has finished. */

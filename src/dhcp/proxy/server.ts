@@ -39,12 +39,8 @@ export class ProxyServer {
   handle(exchange: DhcpExchange, identity: ClientIdentity): Promise<DhcpOutcome> {
     // The port is part of the signature: the same xid arrives as a DISCOVER on 67 and a REQUEST on 4011.
     const signature = `${exchange.request.transactionId}:${exchange.request.messageType}:${exchange.localPort}`;
-    if (this.serializer.isPending(identity.clientId, signature)) {
-      return Promise.resolve(dropBadInput(this.deps.logger, exchange, 'duplicate'));
-    }
-    if (this.serializer.isBusy(identity.clientId)) {
-      return Promise.resolve(dropBadInput(this.deps.logger, exchange, 'client-busy'));
-    }
+    const refusal = this.serializer.refusal(identity.clientId, signature);
+    if (refusal !== undefined) return Promise.resolve(dropBadInput(this.deps.logger, exchange, refusal));
     return this.serializer.run(identity.clientId, signature, () =>
       Promise.resolve(this.serve(exchange, identity)),
     );
