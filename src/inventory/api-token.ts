@@ -21,7 +21,7 @@ export const TOKEN_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
  * log line or metric carries it (catalogue S06).
  */
 export interface ApiToken {
-  /** A random UUID, assigned by the store. */
+  /** A UUID (version 7, time-ordered), assigned by the store; not the secret: that is the token, stored hashed. */
   readonly id: string;
   readonly name: string;
   readonly role: ApiRole;

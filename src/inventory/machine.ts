@@ -4,7 +4,7 @@ import type { Mac } from '../values/mac.js';
 import { parseUuid, type Uuid } from '../values/uuid.js';
 import type { EpochMs } from './time.js';
 
-/** The inventory's own id for a machine: a random (version 4) UUID in lower case, assigned by the store. */
+/** The inventory's own id for a machine: a time-ordered (version 7) UUID in lower case, assigned by the store. */
 export type MachineId = Brand<string, 'MachineId'>;
 
 /** Parses a machine id given by a user (API path, CLI argument). */

@@ -1,5 +1,4 @@
 // A Store from a Kysely instance of either dialect: the query modules are shared, the adapter holds what differs.
-import { randomUUID } from 'node:crypto';
 import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
@@ -11,6 +10,7 @@ import {
   StoreQueryError,
   StoreUnavailableError,
 } from './errors.js';
+import { timeOrderedIds } from '../values/time-ordered-id.js';
 import { guarded } from './guard.js';
 import { HealthMonitor, type StoreHealth } from './health.js';
 import { migrationProvider } from './migrations/index.js';
@@ -78,7 +78,7 @@ export class KyselyStore implements Store {
       db,
       adapter,
       now,
-      newId: randomUUID,
+      newId: timeOrderedIds(now),
       logger,
       ...(sqlite === undefined
         ? {}

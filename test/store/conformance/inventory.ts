@@ -46,7 +46,8 @@ export function inventoryConformance(harness: StoreHarness): void {
         createdAt: clock.now(),
         updatedAt: clock.now(),
       });
-      expect(machine.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // Version 7 (RFC 9562 §5.7): time-ordered, so new machines append to the id indexes (time-ordered-id.ts).
+      expect(machine.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(await store.inventory.get(machine.id)).toEqual(machine);
     });
 
