@@ -36,6 +36,11 @@ export interface DhcpProbeOptions {
   readonly logger: Logger;
   /** Every datagram that decodes, with its source; return true to end the probe now. */
   readonly onMessage: (message: DhcpMessage, source: DatagramSource) => boolean;
+  /**
+   * Datagrams the caller can tell apart as nothing to it without a decode (the host's own server's replies, which
+   * the port-68 socket hears too); counted as received, neither decoded nor given to onMessage.
+   */
+  readonly skip?: (bytes: Uint8Array) => boolean;
   /** Default 68, where servers answer clients; tests use ephemeral ports. */
   readonly clientPort?: number;
   /** Default 255.255.255.255:67. */
@@ -144,6 +149,7 @@ class ProbeRun {
 
   private take(bytes: Buffer, source: DatagramSource): boolean {
     this.received += 1;
+    if (this.options.skip?.(bytes) === true) return false;
     let message: DhcpMessage;
     try {
       message = decodeDhcpMessage(bytes);

@@ -78,6 +78,33 @@ describe('runDhcpProbe', () => {
     expect(heard).toHaveLength(3);
   });
 
+  it('counts what skip sets aside as received, and neither decodes it nor shows it to onMessage', async () => {
+    const server = await fakeServer((d) => [offerFrom('198.18.0.2', d), offerFrom('127.0.0.1', d)]);
+    const heard: DhcpMessage[] = [];
+    const skipped: string[] = [];
+    const result = await runDhcpProbe({
+      interfaceName: 'lo',
+      request: DISCOVER,
+      timing: TIMING,
+      clock: systemClock,
+      logger: memoryLogger('debug').logger,
+      clientPort: 0,
+      destination: server.destination,
+      onMessage: (message) => {
+        heard.push(message);
+        return false;
+      },
+      skip: (bytes) => {
+        const own = decodeDhcpMessage(bytes).options.serverIdentifier === '127.0.0.1';
+        if (own) skipped.push('own');
+        return own;
+      },
+    });
+    expect(result).toMatchObject({ sent: 3, received: 6, undecodable: 0 });
+    expect(skipped).toHaveLength(3);
+    expect(heard.map((m) => m.options.serverIdentifier)).toEqual(Array(3).fill('198.18.0.2'));
+  });
+
   it('ends at once when onMessage says so, sending no more DISCOVERs', async () => {
     const server = await fakeServer((d) => [offerFrom('198.18.0.2', d)]);
     const result = await runDhcpProbe({

@@ -1,5 +1,6 @@
-import { clientMac, type DhcpMessage } from '../../protocol/dhcp4/index.js';
-import { type Ipv4, IPV4_ANY, ipv4OrAny } from '../../values/ipv4.js';
+import { clientMac, type DhcpMessage, OP_BOOTREPLY, optionCodeOf } from '../../protocol/dhcp4/index.js';
+import { optionInPlace } from '../../protocol/dhcp4/option-area.js';
+import { type Ipv4, IPV4_ANY, ipv4FromBytes, ipv4OrAny } from '../../values/ipv4.js';
 import type { ProbeIdentity } from './discover.js';
 
 /** What the probe knows about itself, to tell another server's answer from its own and from unrelated traffic. */
@@ -60,6 +61,21 @@ export function seenServerOf(
   if (message.yourAddress === IPV4_ANY) return ignored('no-address');
   return { kind: 'server', server: { server, source, offered: message.yourAddress, type } };
 }
+
+/**
+ * Whether a datagram is a BOOTREPLY whose server identifier (option 54, read in place by optionInPlace) is one of
+ * our addresses: one that seenServerOf ignores whatever the rest of it says (as `own`, or for its type), so it
+ * need not be decoded. The probe's port-68 socket hears every reply the host's own server broadcasts on the
+ * interface (Linux loops a sent broadcast back to the host's sockets), thousands a second while a rack boots;
+ * bench/README.md, "Seventh round". False when option 54 cannot be read in place: the full decode decides then.
+ */
+export function isOwnReplyInPlace(bytes: Uint8Array, ownAddresses: ReadonlySet<Ipv4>): boolean {
+  if (bytes[0] !== OP_BOOTREPLY) return false;
+  const server = optionInPlace(bytes, OPTION_SERVER_IDENTIFIER);
+  return server?.length === 4 && ownAddresses.has(ipv4FromBytes(server));
+}
+
+const OPTION_SERVER_IDENTIFIER = optionCodeOf('serverIdentifier'); // 54, RFC 2132 §9.7
 
 /**
  * Reads one datagram the probe's port-68 socket received (seenServerOf). Answers to other clients count too: DHCP

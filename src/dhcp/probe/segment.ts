@@ -6,7 +6,7 @@ import type { NetDeviceAddon } from '../../net/udp-netdev-addon.js';
 import type { Logger } from '../../observability/logger.js';
 import { encodeDhcpMessage } from '../../protocol/dhcp4/index.js';
 import { type Mac, parseMac } from '../../values/mac.js';
-import { type ForeignServer, type ProbeSelf, readProbeAnswer } from './answers.js';
+import { type ForeignServer, isOwnReplyInPlace, type ProbeSelf, readProbeAnswer } from './answers.js';
 import { probeDiscover } from './discover.js';
 
 /**
@@ -67,6 +67,7 @@ export async function probeSegment(options: SegmentProbeOptions): Promise<Segmen
       }
       return options.stopAtFirst;
     },
+    skip: (bytes) => isOwnReplyInPlace(bytes, self.ownAddresses),
     ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
     ...(options.addon === undefined ? {} : { addon: options.addon }),
     ...(options.clientPort === undefined ? {} : { clientPort: options.clientPort }),

@@ -1,5 +1,5 @@
 import { OPTION_END, OPTION_OVERLOAD, OPTION_PAD } from './options.js';
-import { FILE_SIZE, OFFSET, SNAME_SIZE } from './layout.js';
+import { FILE_SIZE, MAGIC_COOKIE, OFFSET, SNAME_SIZE } from './layout.js';
 import type { RejectedOption } from './raw-option.js';
 import { dhcpDecodeError } from './reasons.js';
 
@@ -51,6 +51,38 @@ export function readOptionArea(bytes: Uint8Array): OptionArea {
   if (overload === 'sname' || overload === 'both') extra(OFFSET.sname, SNAME_SIZE);
 
   return { options: join(bytes, instances), overload, ignored };
+}
+
+/**
+ * The data of option `code`, read in place without decoding the message, when the options field alone settles it:
+ * the cookie is there, the field scans cleanly to END or its end, it holds no option 52 (RFC 2132 §9.3: `file` and
+ * `sname` may then hold instances too) and exactly one instance of `code` (RFC 3396 §7: several are one value).
+ * Undefined otherwise, including when the option is absent: only the full decode (readOptionArea) can say more.
+ * For a reader that wants one option of many datagrams it will mostly ignore (the rogue-server probe).
+ */
+export function optionInPlace(bytes: Uint8Array, code: number): Uint8Array | undefined {
+  if (bytes.length < OFFSET.options) return undefined;
+  for (let k = 0; k < MAGIC_COOKIE.length; k++) {
+    if (bytes[OFFSET.cookie + k] !== MAGIC_COOKIE[k]) return undefined;
+  }
+  let found: Uint8Array | undefined;
+  let i: number = OFFSET.options;
+  while (i < bytes.length) {
+    const at = bytes[i] ?? 0;
+    if (at === OPTION_PAD) {
+      i += 1;
+      continue;
+    }
+    if (at === OPTION_END) break;
+    const end = i + 2 + (bytes[i + 1] ?? 0);
+    if (i + 1 >= bytes.length || end > bytes.length || at === OPTION_OVERLOAD) return undefined;
+    if (at === code) {
+      if (found !== undefined) return undefined;
+      found = bytes.subarray(i + 2, end);
+    }
+    i = end;
+  }
+  return found;
 }
 
 // RFC 2131 §4.1: pad is one octet, end is one octet, every other option is code, length, data.
