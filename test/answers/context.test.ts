@@ -7,6 +7,7 @@ import type { OsImage } from '../../src/inventory/os-image.js';
 import type { Profile } from '../../src/inventory/profile.js';
 import { parseIpv4 } from '../../src/values/ipv4.js';
 import { parseMac } from '../../src/values/mac.js';
+import { timeOrderedIds } from '../../src/values/time-ordered-id.js';
 import { parseUuid } from '../../src/values/uuid.js';
 
 const machine: Machine = {
@@ -128,6 +129,15 @@ describe('expandHostnamePattern', () => {
     ['Fixed', 'fixed'],
   ])('%s → %s', (pattern, name) => {
     expect(expandHostnamePattern(pattern, machine)).toBe(name);
+  });
+
+  it('gives {id} of machines enrolled together different names: the random end of a time-ordered id', () => {
+    // Two v7 ids made in the same millisecond share their first 12 hex digits (RFC 9562 §5.7).
+    const next = timeOrderedIds(() => 1_764_288_000_000);
+    const ids = Array.from({ length: 200 }, () => next() as MachineId);
+    const names = ids.map((id) => expandHostnamePattern('web-{id}', { ...machine, id }));
+    expect(new Set(names).size).toBe(200);
+    expect(names[0]).toBe(`web-${(ids[0] ?? '').slice(-8)}`);
   });
 
   it('refuses a label value that is not a host name', () => {
