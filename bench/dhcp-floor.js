@@ -116,10 +116,16 @@ const opened = await openInterfaceSocket({
   port: Number(env('HB_DHCP_PORT')),
   logger,
 });
+// A send the kernel refuses (ENOBUFS under load) is a lost reply, as for any server: counted, not fatal.
+let sendErrors = 0;
+opened.socket.on('error', () => {
+  sendErrors += 1;
+});
 opened.socket.on('message', (bytes) => {
   const reply = replyFor(bytes);
   if (reply !== undefined) opened.socket.send(reply, 68, '255.255.255.255');
 });
 process.once('SIGTERM', () => {
+  if (sendErrors > 0) process.stderr.write(`dhcp-floor: ${String(sendErrors)} replies not sent\n`);
   void opened.close().then(() => process.exit(0));
 });

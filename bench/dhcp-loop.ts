@@ -50,7 +50,7 @@ const HEAP_PROFILE = (args.get('heap-profile') ?? '0') === '1';
 // (contacts with a machine id made up here), so the run shows the rest. Captured packets need the machines the
 // contacts enrol (the store keeps only packets of known MACs): --timeline 0 goes with --capture 0.
 const TIMELINE = (args.get('timeline') ?? '1') === '1';
-if (!TIMELINE && (args.get('capture') ?? '1') === '1') throw new Error('--timeline 0 needs --capture 0');
+if (!TIMELINE && CAPTURE) throw new Error('--timeline 0 needs --capture 0');
 
 const root = args.get('dir') ?? mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-loop-'));
 mkdirSync(root, { recursive: true });

@@ -2,6 +2,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
 import type { Logger } from '../observability/logger.js';
+import { timeOrderedIds } from '../values/time-ordered-id.js';
 import type { SqlAdapter } from './adapter.js';
 import {
   MigrationError,
@@ -10,7 +11,6 @@ import {
   StoreQueryError,
   StoreUnavailableError,
 } from './errors.js';
-import { timeOrderedIds } from '../values/time-ordered-id.js';
 import { guarded } from './guard.js';
 import { HealthMonitor, type StoreHealth } from './health.js';
 import { migrationProvider } from './migrations/index.js';

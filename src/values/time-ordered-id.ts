@@ -2,9 +2,9 @@
 //
 // Why not random (version 4) ids: a machine id is the primary key of `machines` and the leading column of the
 // indexes that file every event and captured packet under its machine. Random keys put each new row on a random
-// page of each of those B-trees, so a commit of a batch of 64 new machines dirtied about 64 pages per index, every
-// one written to the WAL and synced; time-ordered keys append to the same few rightmost pages. Measured with the
-// DHCP bench (bench/README.md, "Seventh round").
+// page of each of those B-trees, so a commit of a batch of new machines dirtied about one page per machine and
+// index, every one written to the WAL and synced; time-ordered keys append to the same few rightmost pages.
+// Measured: commit time and the DHCP bench's rate (bench/README.md, "Seventh round").
 import { randomFillSync } from 'node:crypto';
 import { uuidFromBytes } from './uuid.js';
 
@@ -21,9 +21,12 @@ const defaultRandom: RandomFill = (bytes) => {
 
 /**
  * A source of UUIDv7 strings in lower case, each greater (as text, and so as the index compares them) than the one
- * before, whatever the clock does: within one millisecond, or when the clock steps back, the timestamp of the last
+ * before, whatever the clock does short of the year 10889: within one millisecond, or when the clock steps back, the timestamp of the last
  * id is kept and the 12-bit counter counts on; when the counter runs out, the timestamp moves one millisecond on
- * (RFC 9562 §6.2). The other 62 bits are random, so ids made by several servers on one database do not collide.
+ * (RFC 9562 §6.2). So a clock set far ahead once holds the ids at that time until the process restarts: still
+ * unique and ordered, only no longer telling the time. The other 62 bits are random, so ids made by several
+ * servers on one database are not expected to collide. At the end of the 48-bit timestamp (the year 10889) the
+ * order is no longer kept: the timestamp cannot move on, and the counter starts again.
  */
 export function timeOrderedIds(clock: () => number, random: RandomFill = defaultRandom): () => string {
   let lastMs = -1;

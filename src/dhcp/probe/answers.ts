@@ -1,5 +1,10 @@
-import { clientMac, type DhcpMessage, OP_BOOTREPLY, optionCodeOf } from '../../protocol/dhcp4/index.js';
-import { optionInPlace } from '../../protocol/dhcp4/option-area.js';
+import {
+  clientMac,
+  type DhcpMessage,
+  OP_BOOTREPLY,
+  optionCodeOf,
+  optionInPlace,
+} from '../../protocol/dhcp4/index.js';
 import { type Ipv4, IPV4_ANY, ipv4FromBytes, ipv4OrAny } from '../../values/ipv4.js';
 import type { ProbeIdentity } from './discover.js';
 
@@ -68,6 +73,8 @@ export function seenServerOf(
  * need not be decoded. The probe's port-68 socket hears every reply the host's own server broadcasts on the
  * interface (Linux loops a sent broadcast back to the host's sockets), thousands a second while a rack boots;
  * bench/README.md, "Seventh round". False when option 54 cannot be read in place: the full decode decides then.
+ * A datagram set aside here is not decoded, so one that would not have decoded is no longer counted as such
+ * (DhcpProbeResult.undecodable): it was ignored either way.
  */
 export function isOwnReplyInPlace(bytes: Uint8Array, ownAddresses: ReadonlySet<Ipv4>): boolean {
   if (bytes[0] !== OP_BOOTREPLY) return false;

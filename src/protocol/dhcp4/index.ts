@@ -5,6 +5,7 @@ export * from './fqdn.js';
 export * from './layout.js';
 export * from './message-type.js';
 export * from './message.js';
+export { optionInPlace } from './option-area.js';
 export * from './options.js';
 export * from './pxe-client.js';
 export * from './pxe.js';
