@@ -5,6 +5,7 @@ import {
   InvalidInputError,
   MachineConflictError,
   MachineNotFoundError,
+  StoreDataError,
 } from '../../../src/store/errors.js';
 import type { Ipv4 } from '../../../src/values/ipv4.js';
 import type { Mac } from '../../../src/values/mac.js';
@@ -49,6 +50,23 @@ export function inventoryConformance(harness: StoreHarness): void {
       // Version 7 (RFC 9562 §5.7): time-ordered, so new machines append to the id indexes (time-ordered-id.ts).
       expect(machine.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(await store.inventory.get(machine.id)).toEqual(machine);
+    });
+
+    it('fails the contacts of a machine whose row does not decode, writing nothing, and records the next', async () => {
+      const { target, store } = await fresh(harness);
+      const broken = (await store.inventory.recordContact({ mac: mac(1) })).machine;
+      // What a hand edit could leave behind (no constraint guards the column): a UUID that is not one. Batch
+      // reads skip such a row (decodeAll), so a contact must not take its MAC for a free one: it fails instead.
+      await target.execute(`update machines set uuid = 'not-a-uuid' where id = '${broken.id}'`);
+      await expect(store.inventory.recordContact({ mac: mac(1), arch: 7 })).rejects.toThrow(StoreDataError);
+      await expect(
+        store.inventory.recordContacts([{ mac: mac(2) }, { mac: mac(1), arch: 7 }]),
+      ).rejects.toThrow(StoreDataError);
+      const count = async (table: string) =>
+        Number((await target.query(`select count(*) as n from ${table}`))[0]?.n ?? -1);
+      expect([await count('machines'), await count('machine_interfaces')]).toEqual([1, 1]);
+      const next = await store.inventory.recordContact({ mac: mac(2), arch: 7 });
+      expect(next).toMatchObject({ created: true, machine: { macs: [mac(2)], arch: 7 } });
     });
 
     it('returns the same machine on later contacts, fills in what it did not know and overwrites nothing', async () => {
