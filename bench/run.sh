@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench -- dhcp|tftp [kit options...]      run a bench
 # npm run bench -- codec [--batches N --batch N]    DHCP decode cost per packet (catalogue D32), no root needed
+# npm run bench -- timeline [--repeats N]           what a machine's timeline costs the DHCP path, in process
+#                                                   (bench/dhcp-loop.ts three ways, interleaved), no root needed
 # npm run bench -- summary RUNID                    rewrite bench/results/RUNID.md from the run's raw files
 # npm run bench -- cache [--repeats N] [--clients N] [--packages N]
 #                                                   package cache beside apt-cacher-ng (bench/cache/, own lab)
@@ -52,6 +54,55 @@ write_summary() {
 
 # run_codec ARGS: bench/dhcp-decode-cost.ts in-process (no kit, no namespaces), its table in bench/results/RUNID.md
 # with the command, the commit and the load average before and after.
+# run_timeline [--repeats N]: bench/dhcp-loop.ts (3000 clients, 3 rounds, the last round's line kept) as `serve`
+# writes (events, contacts, captured packets), without captured packets, and without any of them (--timeline 0),
+# interleaved N times (default 3); each run's JSON line and a table in bench/results/RUNID.md.
+run_timeline() {
+  local repeats=3 runid out r way
+  [ "${1:-}" = --repeats ] && { repeats=$2; shift 2; }
+  [ $# -eq 0 ] || { echo "bench timeline: unknown arguments: $*" >&2; exit 2; }
+  runid="timeline-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+  out="$REPO/bench/results/$runid.md"
+  local ways=("--capture 1 --timeline 1" "--capture 0 --timeline 1" "--capture 0 --timeline 0")
+  local lines=()
+  {
+    echo "# timeline bench, run $runid"
+    echo
+    echo "- command: \`npm run bench -- timeline --repeats $repeats\`, which ran, $repeats times in this order:"
+    for way in "${ways[@]}"; do echo "  \`node --import tsx bench/dhcp-loop.ts --clients 3000 --rounds 3 $way\`"; done
+    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src bench || echo ', with uncommitted changes in src/ or bench/')"
+    echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)"
+    echo "- load average (1/5/15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "The last round of each run (warm code), as bench/dhcp-loop.ts printed it:"
+    echo
+    echo '```'
+    for r in $(seq 1 "$repeats"); do
+      for way in "${ways[@]}"; do
+        # shellcheck disable=SC2086 # $way is the options, word-split on purpose
+        line=$(cd "$REPO" && node --import tsx bench/dhcp-loop.ts --clients 3000 --rounds 3 $way | tail -1)
+        echo "$line"
+        lines+=("$r $way $line")
+      done
+    done
+    echo '```'
+    echo
+    echo "| repeat | written | exchanges/s | CPU µs per exchange (this process: server and its clients) | p99 ms |"
+    echo "| --- | --- | --- | --- | --- |"
+    printf '%s\n' "${lines[@]}" | node -e '
+      const names = { "1 1": "everything (as serve)", "0 1": "no captured packets", "0 0": "no captured packets, events or contacts" };
+      for (const row of require("fs").readFileSync(0, "utf8").trim().split("\n")) {
+        const [repeat, , capture, , timeline, ...json] = row.split(" ");
+        const r = JSON.parse(json.join(" "));
+        console.log(`| ${repeat} | ${names[capture + " " + timeline]} | ${r.exchangesPerS} | ${r.cpuUsPerExchange} | ${r.p99Ms} |`);
+      }'
+    echo
+    echo "- load average (1/5/15 min) after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } >"$out"
+  cat "$out"
+  echo "bench: summary in $out" >&2
+}
+
 run_codec() {
   local runid out
   runid="codec-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -75,6 +126,7 @@ run_codec() {
 case "$BENCH" in
   dhcp|tftp) ;;
   codec) run_codec "$@"; exit;;
+  timeline) run_timeline "$@"; exit;;
   # Not a kit bench: it builds its own lab (src/lab) with a mirror, the caches and the clients.
   cache)
     [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the lab creates network namespaces)" >&2; exit 1; }
