@@ -1,5 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import { createApiAuth, registerApi } from './api/index.js';
@@ -13,6 +14,7 @@ import { repositoriesFromSources, type Repository } from './cache/repositories.j
 import { createUpstreamClient } from './cache/upstream.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
+import { warmUpDhcp } from './dhcp/warm-up.js';
 import { decideAutoMode } from './dhcp/probe/auto-mode.js';
 import { RogueWatch } from './dhcp/probe/rogue-watch.js';
 import { probeSegment, type SegmentProbe } from './dhcp/probe/segment.js';
@@ -405,19 +407,51 @@ function addDhcp(
     logger.warn('http.listen has port 0 and no http.publicUrl: boot URLs handed to clients will not resolve');
   }
   const httpBase = config.http.publicUrl ?? `http://${NEXT_SERVER_TOKEN}:${config.http.listen.port}`;
+  const engineConfig = { ...config.dhcp, mode };
+  // Defaults, then dhcp.bootFiles entry by entry (a machine's profile will be the next layer, issue 5).
+  const bootFiles = layerBootFileTables(defaultBootFileTable(httpBase), config.dhcp.bootFiles);
   const engine = createDhcpEngine({
-    config: { ...config.dhcp, mode },
+    config: engineConfig,
     leases: store.leases,
     inventory: store.inventory,
     events: store.events,
     clock,
     logger,
     metrics,
-    // Defaults, then dhcp.bootFiles entry by entry (a machine's profile will be the next layer, issue 5).
-    bootFiles: layerBootFileTables(defaultBootFileTable(httpBase), config.dhcp.bootFiles),
+    bootFiles,
     onBootAddress,
   });
-  supervisor.add({ name: 'dhcp-engine', start: () => engine.start(), stop: () => engine.stop() });
+  // The warm-up first (dhcp/warm-up.ts): the listeners start after the engine, so the first client meets
+  // compiled code. It writes nothing of ours and cannot fail the start.
+  let warmed = false; // once: a restarted engine finds the code as warm as it left it
+  const warmUp = async (): Promise<void> => {
+    if (warmed) return;
+    warmed = true;
+    // A SQLite file in a directory of its own, with the writer thread, as serve opens its store.
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-dhcp-warm-up-'));
+    try {
+      const scratchStore = await openStore('sqlite:warm-up.db', { dataDir: dir, writerThread: true });
+      try {
+        await scratchStore.migrate();
+        const result = await warmUpDhcp({ config: engineConfig, bootFiles, clock, scratchStore });
+        logger.info(result, 'DHCP path warmed up with made-up clients on a throwaway engine');
+      } finally {
+        await scratchStore.close();
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'DHCP warm-up failed; serving without it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  supervisor.add({
+    name: 'dhcp-engine',
+    start: async () => {
+      await warmUp();
+      await engine.start();
+    },
+    stop: () => engine.stop(),
+  });
   // As the DHCP server of a segment, watch for another one there (catalogue D05, S10). Beside the site's server
   // (proxy) another server is the expected state.
   const rogueWatch =
