@@ -20,7 +20,7 @@ import { dhcpTransportMetrics } from '../net/dhcp-metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import {
-  BROADCAST_FLAG,
+  broadcastClientRequest,
   decodeDhcpMessage,
   type DhcpMessage,
   type DhcpMessageType,
@@ -217,35 +217,17 @@ function request(
   const firmware = FIRMWARE[index % FIRMWARE.length] ?? { arch: 0, ipxe: false, vendor: 'PXEClient' };
   const uuid = new Uint8Array(16);
   uuid.set(mac, 10);
-  return {
-    op: 'request',
-    hardwareType: 1,
-    clientHardwareAddress: mac,
-    hops: 0,
-    transactionId: xid,
-    secondsElapsed: 0,
-    flags: BROADCAST_FLAG,
-    clientAddress: IPV4_ANY,
-    yourAddress: IPV4_ANY,
-    nextServerAddress: IPV4_ANY,
-    relayAgentAddress: IPV4_ANY,
-    serverHostName: '',
-    bootFile: '',
-    messageType: type,
-    options: {
-      clientIdentifier: Uint8Array.of(1, ...mac),
-      maximumMessageSize: 1472,
-      parameterRequestList: PARAMETERS,
-      vendorClassIdentifier: firmware.vendor,
-      clientSystemArchitectures: [firmware.arch],
-      clientNetworkInterface: { type: 1, major: 3, minor: 16 },
-      clientMachineId: uuidFromBytes(uuid, 'smbios'),
-      ...(firmware.ipxe ? { userClass: userClassFromList(['iPXE']) } : {}),
-      ...extra,
-    },
-    otherOptions: [],
-    rejectedOptions: [],
-  };
+  return broadcastClientRequest(type, mac, xid, {
+    clientIdentifier: Uint8Array.of(1, ...mac),
+    maximumMessageSize: 1472,
+    parameterRequestList: PARAMETERS,
+    vendorClassIdentifier: firmware.vendor,
+    clientSystemArchitectures: [firmware.arch],
+    clientNetworkInterface: { type: 1, major: 3, minor: 16 },
+    clientMachineId: uuidFromBytes(uuid, 'smbios'),
+    ...(firmware.ipxe ? { userClass: userClassFromList(['iPXE']) } : {}),
+    ...extra,
+  });
 }
 
 /**

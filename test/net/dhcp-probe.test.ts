@@ -51,9 +51,13 @@ function offerFrom(server: string, discover: DhcpMessage): Uint8Array {
 }
 
 /** A probe of the whole wait against `destination`, with what onMessage was shown. */
-async function listenAll(destination: { address: string; port: number }) {
+async function listenAll(
+  destination: { address: string; port: number },
+  skip?: (bytes: Uint8Array) => boolean,
+) {
   const heard: DhcpMessage[] = [];
   const result = await runDhcpProbe({
+    ...(skip === undefined ? {} : { skip }),
     interfaceName: 'lo',
     request: DISCOVER,
     timing: TIMING,
@@ -81,25 +85,11 @@ describe('runDhcpProbe', () => {
   it('counts what skip sets aside as received, and neither decodes it nor shows it to onMessage', async () => {
     // Each answer: a foreign OFFER, and a datagram that would not decode (skip sets it aside before the decoder).
     const server = await fakeServer((d) => [offerFrom('198.18.0.2', d), Uint8Array.of(2, 0xee)]);
-    const heard: DhcpMessage[] = [];
     const skipped: string[] = [];
-    const result = await runDhcpProbe({
-      interfaceName: 'lo',
-      request: DISCOVER,
-      timing: TIMING,
-      clock: systemClock,
-      logger: memoryLogger('debug').logger,
-      clientPort: 0,
-      destination: server.destination,
-      onMessage: (message) => {
-        heard.push(message);
-        return false;
-      },
-      skip: (bytes) => {
-        const aside = bytes.length === 2;
-        if (aside) skipped.push('short');
-        return aside;
-      },
+    const { result, heard } = await listenAll(server.destination, (bytes) => {
+      const aside = bytes.length === 2;
+      if (aside) skipped.push('short');
+      return aside;
     });
     expect(result).toMatchObject({ sent: 3, received: 6, undecodable: 0 });
     expect(skipped).toHaveLength(3);

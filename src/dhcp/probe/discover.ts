@@ -1,5 +1,4 @@
-import { BROADCAST_FLAG, type DhcpMessage } from '../../protocol/dhcp4/index.js';
-import { IPV4_ANY } from '../../values/ipv4.js';
+import { broadcastClientRequest, type DhcpMessage } from '../../protocol/dhcp4/index.js';
 import { type Mac, macToBytes } from '../../values/mac.js';
 import { PROBE_VENDOR_CLASS } from '../../net/dhcp-probe.js';
 
@@ -17,27 +16,9 @@ export interface ProbeIdentity {
  * is set … broadcast DHCPOFFER and DHCPACK messages to 0xffffffff").
  */
 export function probeDiscover(probe: ProbeIdentity): DhcpMessage {
-  return {
-    op: 'request',
-    hardwareType: 1,
-    clientHardwareAddress: macToBytes(probe.mac),
-    hops: 0,
-    transactionId: probe.transactionId,
-    secondsElapsed: 0,
-    flags: BROADCAST_FLAG,
-    clientAddress: IPV4_ANY,
-    yourAddress: IPV4_ANY,
-    nextServerAddress: IPV4_ANY,
-    relayAgentAddress: IPV4_ANY,
-    serverHostName: '',
-    bootFile: '',
-    messageType: 'discover',
-    options: {
-      // Subnet mask, router, DNS, lease time, server identifier: what any client asks for (dhclient asks more).
-      parameterRequestList: [1, 3, 6, 51, 54],
-      vendorClassIdentifier: PROBE_VENDOR_CLASS,
-    },
-    otherOptions: [],
-    rejectedOptions: [],
-  };
+  return broadcastClientRequest('discover', macToBytes(probe.mac), probe.transactionId, {
+    // Subnet mask, router, DNS, lease time, server identifier: what any client asks for (dhclient asks more).
+    parameterRequestList: [1, 3, 6, 51, 54],
+    vendorClassIdentifier: PROBE_VENDOR_CLASS,
+  });
 }

@@ -1,4 +1,5 @@
 // The DHCPv4 codec's public surface. Pure: bytes in, typed values out, and back (design.md §1.2).
+export * from './client-request.js';
 export * from './decode.js';
 export * from './encode.js';
 export * from './fqdn.js';
