@@ -20,7 +20,7 @@
 # Needs root: the kit creates network namespaces hbsrv/hbcli and cgroups, and deletes them at exit.
 set -euo pipefail
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 BENCH=$1; shift
 
@@ -52,17 +52,21 @@ write_summary() {
   echo "bench: summary in $REPO/bench/results/$runid.md" >&2
 }
 
-# run_codec ARGS: bench/dhcp-decode-cost.ts in-process (no kit, no namespaces), its table in bench/results/RUNID.md
-# with the command, the commit and the load average before and after.
 # run_timeline [--repeats N]: bench/dhcp-loop.ts (3000 clients, 3 rounds, the last round's line kept) as `serve`
 # writes (events, contacts, captured packets), without captured packets, and without any of them (--timeline 0),
 # interleaved N times (default 3); each run's JSON line and a table in bench/results/RUNID.md.
 run_timeline() {
-  local repeats=3 runid out r way
-  [ "${1:-}" = --repeats ] && { repeats=$2; shift 2; }
+  local repeats=3 runid out tmp r way line changed
+  if [ "${1:-}" = --repeats ]; then repeats=${2:-}; shift 2 || shift; fi
   [ $# -eq 0 ] || { echo "bench timeline: unknown arguments: $*" >&2; exit 2; }
+  [[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "bench timeline: --repeats wants a positive number" >&2; exit 2; }
   runid="timeline-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
   out="$REPO/bench/results/$runid.md"
+  # Written whole or not at all: a run that fails midway leaves no half summary in bench/results.
+  tmp=$(mktemp)
+  trap 'rm -f "$tmp"' EXIT
+  # Changed and untracked files under src/ and bench/ (results excluded), as the kit runs' summaries list them.
+  changed=$(git -C "$REPO" status --porcelain -- src bench ':!bench/results' | awk '{print $2}' | tr '\n' ' ')
   local ways=("--capture 1 --timeline 1" "--capture 0 --timeline 1" "--capture 0 --timeline 0")
   local lines=()
   {
@@ -70,7 +74,7 @@ run_timeline() {
     echo
     echo "- command: \`npm run bench -- timeline --repeats $repeats\`, which ran, $repeats times in this order:"
     for way in "${ways[@]}"; do echo "  \`node --import tsx bench/dhcp-loop.ts --clients 3000 --rounds 3 $way\`"; done
-    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src bench || echo ', with uncommitted changes in src/ or bench/')"
+    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)${changed:+, plus uncommitted changes in: $changed}"
     echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)"
     echo "- load average (1/5/15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
@@ -98,11 +102,14 @@ run_timeline() {
       }'
     echo
     echo "- load average (1/5/15 min) after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  } >"$out"
+  } >"$tmp"
+  mv "$tmp" "$out"
   cat "$out"
   echo "bench: summary in $out" >&2
 }
 
+# run_codec ARGS: bench/dhcp-decode-cost.ts in-process (no kit, no namespaces), its table in bench/results/RUNID.md
+# with the command, the commit and the load average before and after.
 run_codec() {
   local runid out
   runid="codec-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"

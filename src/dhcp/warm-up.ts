@@ -1,12 +1,14 @@
-// The DHCP path run before the server answers anyone, so that a rack powering on meets compiled code. V8 runs a
-// function in its interpreter until it has run many times, then optimizes it; a server that has just started, or
-// has seen no DHCP since, answers its first burst with code several times slower than a warm server's. Measured in
-// process (bench/README.md, "Seventh round"): four bursts of 500 new clients into one server, p99 276, 176, 139,
-// 123 ms. V8 shares the compiled code and type feedback of a function between every instance that runs it, so a
-// throwaway engine's exchanges warm the server's own engine.
+// The DHCP path run before the server answers anyone, so that a rack powering on soon after the start meets
+// compiled code on the main thread. V8 runs a function in its interpreter until it has run many times, then
+// optimizes it; a server that has just started answers its first burst with code several times slower than a
+// warm one's. Measured in process (bench/README.md, "Eighth round"): four bursts of 500 new clients into one
+// server, p99 276, 176, 139, 123 ms. Within one isolate V8 shares a function's compiled code and type feedback
+// between the instances that run it (class methods, closures made from one function literal), so a throwaway
+// engine's exchanges warm the server's own engine. Not warmed: the writer thread's code (its own isolate), the
+// sockets, and the boot capture (the throwaway intake has no capture tap).
 //
 // The throwaway engine is the real one (createDhcpEngine, DhcpIntake, the codec) on a scratch store of the same
-// kind as the server's (the caller opens it: SQLite with its writer thread, in a temporary directory), with its own
+// kind as the server's (the caller opens it: SQLite with its writer thread, under the data directory), with its own
 // metrics registry and a silent logger: nothing of the warm-up reaches the network, the server's store, its
 // metrics or its logs. Same kind, because V8 specializes the code on the objects it saw: warmed on another store
 // class, the engine's calls into the store ran slower once the real one came (a 10 000-client run 7 % slower with
@@ -48,6 +50,14 @@ export interface DhcpWarmUpOptions {
   readonly timeLimitMs?: number;
 }
 
+/**
+ * Whether the warm-up applies: full mode (proxyDHCP leases nothing, and its clients finish on port 4011) with a
+ * pool in the first subnet. Decided before the caller opens anything.
+ */
+export function dhcpWarmUpApplies(config: EngineConfig): boolean {
+  return config.mode === 'full' && poolCapacity(config) > 0;
+}
+
 export interface DhcpWarmUpResult {
   /** Exchanges that reached their ACK. */
   readonly completed: number;
@@ -80,12 +90,12 @@ const PARAMETERS: readonly number[] = [1, 3, 6, 12, 15, 17, 28, 43, 54, 60, 66, 
 export async function warmUpDhcp(options: DhcpWarmUpOptions): Promise<DhcpWarmUpResult> {
   const started = performance.now();
   const { config } = options;
-  const capacity = poolCapacity(config);
-  if (config.mode !== 'full' || capacity === 0) {
-    return { completed: 0, elapsedMs: 0, skipped: 'only full mode with a subnet and a pool is warmed up' };
-  }
+  const { address, capacity } = placement(config);
   // Never more clients than addresses: an exhausted pool would leave the rest waiting for offers that never come.
   const exchanges = Math.min(options.exchanges ?? 600, capacity);
+  if (!dhcpWarmUpApplies(config) || exchanges < 1) {
+    return { completed: 0, elapsedMs: 0, skipped: 'only full mode with a subnet and a pool is warmed up' };
+  }
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 64, exchanges));
   const timeLimitMs = options.timeLimitMs ?? 3000;
   const logger = createLogger({ level: 'silent' });
@@ -103,7 +113,7 @@ export async function warmUpDhcp(options: DhcpWarmUpOptions): Promise<DhcpWarmUp
   });
   await engine.start();
   try {
-    const run = await runClients(engine, config, exchanges, concurrency, timeLimitMs, options.clock);
+    const run = await runClients(engine, address, exchanges, concurrency, timeLimitMs, options.clock);
     await engine.flushEvents();
     const elapsedMs = Math.round(performance.now() - started);
     return run.endedEarly === undefined
@@ -117,13 +127,12 @@ export async function warmUpDhcp(options: DhcpWarmUpOptions): Promise<DhcpWarmUp
 /** The made-up clients: DORA each, `concurrency` at a time, until `exchanges` are done or time is up. */
 function runClients(
   engine: ReturnType<typeof createDhcpEngine>,
-  config: EngineConfig,
+  interfaceAddress: Ipv4,
   exchanges: number,
   concurrency: number,
   timeLimitMs: number,
   clock: Clock,
 ): Promise<{ readonly completed: number; readonly endedEarly?: 'time-limit' }> {
-  const interfaceAddress = serverAddressFor(config);
   // A locally administered unicast prefix (02:…) and a random middle: no real NIC's MAC, and none reused.
   const prefix = randomBytes(2);
   const clients = new Map<number, { readonly index: number; readonly mac: Uint8Array }>();
@@ -231,17 +240,29 @@ function request(
 }
 
 /**
- * The address the throwaway engine is "on": the first subnet's first host address, so that its clients are on
- * that subnet as a directly connected rack is (RFC 2131 §4.3.1: the subnet of the receiving interface). With no
- * subnet (proxyDHCP), any address will do.
+ * The address the throwaway engine is "on", and how many of the first subnet's pool addresses its clients can
+ * have. The address is the subnet's lowest host address outside every pool, so that its clients are on that
+ * subnet as a directly connected rack is (RFC 2131 §4.3.1: the subnet of the receiving interface) and the engine,
+ * which never leases its own address, can lease every pool address; a subnet whose pools cover every host leaves
+ * the engine one address short. With no subnet (proxyDHCP), no address is needed and none can be leased.
  */
-function serverAddressFor(config: EngineConfig): Ipv4 {
+function placement(config: EngineConfig): { readonly address: Ipv4; readonly capacity: number } {
   const subnet = config.subnets[0];
-  if (subnet === undefined) return ipv4FromInt(0x0a000001);
-  return ipv4FromInt(ipv4ToInt(subnet.subnet.network) + 1);
+  if (subnet === undefined) return { address: ipv4FromInt(0x0a000001), capacity: 0 };
+  const network = ipv4ToInt(subnet.subnet.network);
+  const broadcast = network + 2 ** (32 - subnet.subnet.prefixLength) - 1;
+  const pools = subnet.pools
+    .map((pool) => [ipv4ToInt(pool.start), ipv4ToInt(pool.end)] as const)
+    .sort(([a], [b]) => a - b);
+  let candidate = network + 1;
+  for (const [start, end] of pools) if (candidate >= start && candidate <= end) candidate = end + 1;
+  const capacity = poolCapacity(config);
+  return candidate < broadcast
+    ? { address: ipv4FromInt(candidate), capacity }
+    : { address: ipv4FromInt(network + 1), capacity: capacity - 1 };
 }
 
-/** Addresses in the first subnet's pools (reservations lie outside them): how many clients can have one at once. */
+/** Addresses in the first subnet's pools (reservations lie outside them). */
 function poolCapacity(config: EngineConfig): number {
   const pools = config.subnets[0]?.pools ?? [];
   return pools.reduce((sum, pool) => sum + ipv4ToInt(pool.end) - ipv4ToInt(pool.start) + 1, 0);

@@ -1,9 +1,12 @@
 // The DHCP warm-up at start (src/dhcp/warm-up.ts): a throwaway engine on an in-memory store runs made-up PXE
 // clients, bounded by the pool, the clock and silence; it never stands in the way of serving.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultBootFileTable } from '../../src/boot/boot-file.js';
 import { systemClock } from '../../src/net/clock.js';
-import { type DhcpWarmUpOptions, warmUpDhcp } from '../../src/dhcp/warm-up.js';
+import { dhcpWarmUpApplies, type DhcpWarmUpOptions, warmUpDhcp } from '../../src/dhcp/warm-up.js';
 import type { DhcpConfig } from '../../src/config/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
@@ -52,8 +55,42 @@ describe('warmUpDhcp', () => {
     expect(result.completed).toBeLessThan(200);
   });
 
-  it('leaves proxyDHCP alone: it leases nothing, and its clients finish on port 4011', async () => {
-    const { result } = await warm(dhcpConfig([], 'proxy'));
-    expect(result).toMatchObject({ completed: 0, elapsedMs: 0, skipped: expect.any(String) as string });
+  it('leases every pool address even when the pool holds the first host address of the subnet', async () => {
+    // The throwaway engine is "on" an address outside the pools, so none is its own (the engine never leases
+    // that): 100 clients, 100 ACKs, no wait for a 101st offer.
+    const config = dhcpConfig([{ ...LAN_SUBNET, pools: [{ start: '198.18.0.1', end: '198.18.0.100' }] }]);
+    const { result } = await warm(config, { exchanges: 1000, timeLimitMs: 20_000 });
+    expect(result).toEqual({ completed: 100, elapsedMs: expect.any(Number) as number });
+  });
+
+  it('runs on the store serve gives it: a SQLite file with the writer thread', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetboot-warm-up-test-'));
+    const scratchStore = await openStore('sqlite:warm-up.db', { dataDir: dir, writerThread: true });
+    onTestFinished(async () => {
+      await scratchStore.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await scratchStore.migrate();
+    const result = await warmUpDhcp({
+      config: WIDE(),
+      bootFiles,
+      clock: systemClock,
+      scratchStore,
+      exchanges: 100,
+    });
+    expect(result.completed).toBe(100);
+    expect((await scratchStore.inventory.list()).total).toBe(100);
+  });
+
+  it('does nothing in proxyDHCP mode (no leases to warm) or when asked for no exchange', async () => {
+    expect(dhcpWarmUpApplies(dhcpConfig([], 'proxy'))).toBe(false);
+    expect(dhcpWarmUpApplies(WIDE())).toBe(true);
+    for (const [config, options] of [
+      [dhcpConfig([], 'proxy'), {}],
+      [WIDE(), { exchanges: 0 }],
+    ] as const) {
+      const { result } = await warm(config, options);
+      expect(result).toMatchObject({ completed: 0, elapsedMs: 0, skipped: expect.any(String) as string });
+    }
   });
 });
