@@ -23,6 +23,7 @@ const { openInterfaceSocket } = await dist('net/udp-interface-socket.js');
 const { createLogger } = await dist('observability/logger.js');
 const { decodeDhcpMessage } = await dist('protocol/dhcp4/decode.js');
 const { encodeReply, replyTo } = await dist('protocol/dhcp4/reply.js');
+const { ipv4FromInt, ipv4ToBytes, ipv4ToInt, parseIpv4 } = await dist('values/ipv4.js');
 
 const env = (name) => {
   const value = process.env[name];
@@ -33,12 +34,10 @@ const env = (name) => {
 const level = process.argv[process.argv.indexOf('--level') + 1];
 if (level !== 'transport' && level !== 'codec') throw new Error('dhcp-floor: --level transport|codec');
 
-const ipToInt = (ip) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-const intToIp = (n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-const serverIp = env('HB_SERVER_IP');
-const netmask = env('HB_NETMASK');
-const poolEnd = ipToInt(env('HB_POOL_END'));
-let nextAddress = ipToInt(env('HB_POOL_START'));
+const serverIp = parseIpv4(env('HB_SERVER_IP'));
+const netmask = parseIpv4(env('HB_NETMASK'));
+const poolEnd = ipv4ToInt(parseIpv4(env('HB_POOL_END')));
+let nextAddress = ipv4ToInt(parseIpv4(env('HB_POOL_START')));
 const addressByMac = new Map();
 
 /** The MAC's address, the next free one on first sight; undefined once the pool is spent. */
@@ -56,8 +55,8 @@ const MAGIC = [99, 130, 83, 99];
 const template = Buffer.alloc(300);
 template.set([2, 1, 6], 0);
 template.set(MAGIC, 236);
-template.set([53, 1, 0, 54, 4, ...serverIp.split('.').map(Number), 51, 4, 0, 0, 0xa8, 0xc0], 240);
-template.set([1, 4, ...netmask.split('.').map(Number), 255], 255);
+template.set([53, 1, 0, 54, 4, ...ipv4ToBytes(serverIp), 51, 4, 0, 0, 0xa8, 0xc0], 240);
+template.set([1, 4, ...ipv4ToBytes(netmask), 255], 255);
 
 /** The message type (option 53) of a request, read in place; 0 if it has none. */
 function messageType(bytes) {
@@ -103,7 +102,7 @@ function codecReply(bytes) {
   const base = replyTo(request, type === 'discover' ? 'offer' : 'ack');
   const reply = {
     ...base,
-    yourAddress: intToIp(address),
+    yourAddress: ipv4FromInt(address),
     options: { ...base.options, serverIdentifier: serverIp, leaseTime: 43200, subnetMask: netmask },
   };
   return encodeReply(reply, request).bytes;
