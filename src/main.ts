@@ -1,13 +1,7 @@
-import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import {
-  type BootFileTable,
-  defaultBootFileTable,
-  layerBootFileTables,
-  NEXT_SERVER_TOKEN,
-} from './boot/boot-file.js';
+import { defaultBootFileTable, layerBootFileTables, NEXT_SERVER_TOKEN } from './boot/boot-file.js';
 import { createApiAuth, registerApi } from './api/index.js';
 import { readAptSources } from './cache/apt-sources-read.js';
 import { createCacheListener } from './cache/cache-listener.js';
@@ -19,9 +13,7 @@ import { repositoriesFromSources, type Repository } from './cache/repositories.j
 import { createUpstreamClient } from './cache/upstream.js';
 import type { FleetbootConfig } from './config/schema.js';
 import { createDhcpEngine } from './dhcp/engine.js';
-import type { EngineConfig } from './dhcp/config.js';
-import { SQLITE_MEMORY, type StoreLocation } from './values/store-location.js';
-import { dhcpWarmUpApplies, warmUpDhcp } from './dhcp/warm-up.js';
+import { warmUpOnScratch } from './dhcp/warm-up.js';
 import { decideAutoMode } from './dhcp/probe/auto-mode.js';
 import { RogueWatch } from './dhcp/probe/rogue-watch.js';
 import { probeSegment, type SegmentProbe } from './dhcp/probe/segment.js';
@@ -539,67 +531,4 @@ function interfaceSubnets(names: readonly string[]): Ipv4Subnet[] {
       .filter((a) => a.family === 'IPv4' && a.cidr !== null)
       .map((a) => parseIpv4Interface(a.cidr ?? '').subnet),
   );
-}
-
-/** Everything the warm-up may take, store and clean-up included, before the server starts without it. */
-const WARM_UP_DEADLINE_MS = 10_000;
-
-/**
- * The DHCP warm-up (dhcp/warm-up.ts) on a scratch store of the server's own kind: a SQLite file with its writer
- * thread, in `<dataDir>/dhcp-warm-up` (removed before and after, so a start killed midway leaves nothing behind
- * for long). Only where it applies and where the server's store is such a file: warmed on another store class,
- * V8's code for the engine's store calls ran slower once the real one came (bench/README.md, "Eighth round").
- * Never fails the start and never holds it beyond WARM_UP_DEADLINE_MS; the outcome is one log line.
- */
-async function warmUpOnScratch(deps: {
-  config: EngineConfig;
-  bootFiles: BootFileTable;
-  clock: Clock;
-  logger: Logger;
-  /** The server's store, which serve opens with the writer thread when it is a SQLite file. */
-  store: StoreLocation;
-  dataDir: string;
-}): Promise<void> {
-  const { config, logger, store } = deps;
-  if (!dhcpWarmUpApplies(config) || store.dialect !== 'sqlite' || store.file === SQLITE_MEMORY) {
-    logger.debug('DHCP warm-up skipped: full mode with a pool and a SQLite file store only');
-    return;
-  }
-  const dir = path.join(deps.dataDir, 'dhcp-warm-up');
-  const run = async (): Promise<void> => {
-    rmSync(dir, { recursive: true, force: true });
-    const scratchStore = await openStore('sqlite:warm-up.db', { dataDir: dir, writerThread: true });
-    try {
-      await scratchStore.migrate();
-      const result = await warmUpDhcp({ ...deps, scratchStore });
-      logger.info(
-        result,
-        'DHCP warm-up: made-up clients through a throwaway engine before the listeners open',
-      );
-    } finally {
-      await scratchStore.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  let cancelDeadline: (() => void) | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    cancelDeadline = deps.clock.setTimer(() => {
-      resolve('deadline');
-    }, WARM_UP_DEADLINE_MS);
-  });
-  const running = run().then(
-    () => 'done' as const,
-    (error: unknown) => {
-      logger.warn({ err: error }, 'DHCP warm-up failed; serving without it');
-      return 'done' as const;
-    },
-  );
-  const outcome = await Promise.race([running, deadline]);
-  cancelDeadline?.();
-  if (outcome === 'deadline') {
-    logger.warn(
-      { deadlineMs: WARM_UP_DEADLINE_MS },
-      'DHCP warm-up still running at its deadline; serving without waiting',
-    );
-  }
 }

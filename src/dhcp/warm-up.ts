@@ -14,12 +14,14 @@
 // class, the engine's calls into the store ran slower once the real one came (a 10 000-client run 7 % slower with
 // an in-memory store, bench/README.md). Its clients are made up here, bounded in number and in time.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BootFileTable } from '../boot/boot-file.js';
 import type { Clock } from '../net/clock.js';
 import { DhcpIntake } from '../net/dhcp-intake.js';
 import { dhcpTransportMetrics } from '../net/dhcp-metrics.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import {
   broadcastClientRequest,
@@ -30,7 +32,9 @@ import {
   encodeDhcpMessage,
   userClassFromList,
 } from '../protocol/dhcp4/index.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { SQLITE_MEMORY, type StoreLocation } from '../values/store-location.js';
 import { type Ipv4, IPV4_ANY, ipv4FromInt, ipv4ToInt } from '../values/ipv4.js';
 import { uuidFromBytes } from '../values/uuid.js';
 import type { EngineConfig } from './config.js';
@@ -266,4 +270,67 @@ function placement(config: EngineConfig): { readonly address: Ipv4; readonly cap
 function poolCapacity(config: EngineConfig): number {
   const pools = config.subnets[0]?.pools ?? [];
   return pools.reduce((sum, pool) => sum + ipv4ToInt(pool.end) - ipv4ToInt(pool.start) + 1, 0);
+}
+
+/** Everything the warm-up may take, store and clean-up included, before the server starts without it. */
+export const WARM_UP_DEADLINE_MS = 10_000;
+
+/**
+ * warmUpDhcp on a scratch store of the server's own kind: a SQLite file with its writer
+ * thread, in `<dataDir>/dhcp-warm-up` (removed before and after, so a start killed midway leaves nothing behind
+ * for long). Only where it applies and where the server's store is such a file: warmed on another store class,
+ * V8's code for the engine's store calls ran slower once the real one came (bench/README.md, "Eighth round").
+ * Never fails the start and never holds it beyond WARM_UP_DEADLINE_MS; the outcome is one log line.
+ */
+export async function warmUpOnScratch(deps: {
+  config: EngineConfig;
+  bootFiles: BootFileTable;
+  clock: Clock;
+  logger: Logger;
+  /** The server's store, which serve opens with the writer thread when it is a SQLite file. */
+  store: StoreLocation;
+  dataDir: string;
+}): Promise<void> {
+  const { config, logger, store } = deps;
+  if (!dhcpWarmUpApplies(config) || store.dialect !== 'sqlite' || store.file === SQLITE_MEMORY) {
+    logger.debug('DHCP warm-up skipped: full mode with a pool and a SQLite file store only');
+    return;
+  }
+  const dir = path.join(deps.dataDir, 'dhcp-warm-up');
+  const run = async (): Promise<void> => {
+    rmSync(dir, { recursive: true, force: true });
+    const scratchStore = await openStore('sqlite:warm-up.db', { dataDir: dir, writerThread: true });
+    try {
+      await scratchStore.migrate();
+      const result = await warmUpDhcp({ config, bootFiles: deps.bootFiles, clock: deps.clock, scratchStore });
+      logger.info(
+        result,
+        'DHCP warm-up: made-up clients through a throwaway engine before the listeners open',
+      );
+    } finally {
+      await scratchStore.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  let cancelDeadline: (() => void) | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    cancelDeadline = deps.clock.setTimer(() => {
+      resolve('deadline');
+    }, WARM_UP_DEADLINE_MS);
+  });
+  const running = run().then(
+    () => 'done' as const,
+    (error: unknown) => {
+      logger.warn({ err: error }, 'DHCP warm-up failed; serving without it');
+      return 'done' as const;
+    },
+  );
+  const outcome = await Promise.race([running, deadline]);
+  cancelDeadline?.();
+  if (outcome === 'deadline') {
+    logger.warn(
+      { deadlineMs: WARM_UP_DEADLINE_MS },
+      'DHCP warm-up still running at its deadline; serving without waiting',
+    );
+  }
 }

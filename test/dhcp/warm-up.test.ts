@@ -1,12 +1,18 @@
 // The DHCP warm-up at start (src/dhcp/warm-up.ts): a throwaway engine on an in-memory store runs made-up PXE
 // clients, bounded by the pool, the clock and silence; it never stands in the way of serving.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultBootFileTable } from '../../src/boot/boot-file.js';
 import { systemClock } from '../../src/net/clock.js';
-import { dhcpWarmUpApplies, type DhcpWarmUpOptions, warmUpDhcp } from '../../src/dhcp/warm-up.js';
+import {
+  dhcpWarmUpApplies,
+  type DhcpWarmUpOptions,
+  warmUpDhcp,
+  warmUpOnScratch,
+} from '../../src/dhcp/warm-up.js';
+import { memoryLogger } from '../support/logger.js';
 import type { DhcpConfig } from '../../src/config/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
@@ -92,5 +98,75 @@ describe('warmUpDhcp', () => {
       const { result } = await warm(config, options);
       expect(result).toMatchObject({ completed: 0, elapsedMs: 0, skipped: expect.any(String) as string });
     }
+  });
+});
+
+describe('warmUpOnScratch', () => {
+  const sqliteFile = { dialect: 'sqlite', file: '/srv/fleetboot/fleetboot.db' } as const;
+
+  it('warms up on a scratch file under the data directory, removed after, stale ones too, and says so once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fleetboot-warm-up-data-'));
+    onTestFinished(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    // What a start killed during its warm-up leaves behind.
+    mkdirSync(path.join(dataDir, 'dhcp-warm-up'));
+    writeFileSync(path.join(dataDir, 'dhcp-warm-up', 'warm-up.db'), 'not a database');
+    const { logger, lines } = memoryLogger('info');
+    await warmUpOnScratch({
+      config: WIDE(),
+      bootFiles,
+      clock: systemClock,
+      logger,
+      store: sqliteFile,
+      dataDir,
+    });
+    expect(readdirSync(dataDir)).toEqual([]);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: 30,
+        completed: 240,
+        msg: expect.stringMatching(/^DHCP warm-up/) as string,
+      }),
+    ]);
+  });
+
+  it.each([
+    ['proxyDHCP', dhcpConfig([], 'proxy'), { dialect: 'sqlite', file: '/srv/fleetboot/fleetboot.db' }],
+    ['an in-memory store', WIDE(), { dialect: 'sqlite', file: ':memory:' }],
+    [
+      'PostgreSQL (another store class than the scratch file)',
+      WIDE(),
+      { dialect: 'postgres', url: 'postgres:///x' },
+    ],
+  ] as const)('does nothing for %s', async (_, config, store) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fleetboot-warm-up-data-'));
+    onTestFinished(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const { logger, lines } = memoryLogger('info');
+    await warmUpOnScratch({ config, bootFiles, clock: systemClock, logger, store, dataDir });
+    expect(readdirSync(dataDir)).toEqual([]);
+    expect(lines()).toEqual([]);
+  });
+
+  it('never fails the start: a data directory it cannot write is a warning', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'fleetboot-warm-up-data-')), 'a-file');
+    writeFileSync(dataDir, '');
+    onTestFinished(() => {
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    });
+    const { logger, lines } = memoryLogger('info');
+    await warmUpOnScratch({
+      config: WIDE(),
+      bootFiles,
+      clock: systemClock,
+      logger,
+      store: sqliteFile,
+      dataDir,
+    });
+    expect(lines()).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringMatching(/warm-up failed/) as string }),
+    ]);
   });
 });
