@@ -11,7 +11,7 @@
     {
       # The datagram transport of a TFTP transfer: docs/tftp.md "Transfer sockets".
       "target_name": "fleetboot_tftp_socket",
-      "sources": ["transfer_socket.c", "napi_args.c"],
+      "sources": ["transfer_socket.c", "busy_poll.c", "napi_args.c"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"]
     }

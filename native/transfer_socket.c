@@ -14,7 +14,9 @@
  * on: the ACK of a whole window sends the next window, by the rule of TransferWindow.nextOnFullAck, and the
  * transfer replays those ACKs when the socket reports them (docs/tftp.md "The autopilot"). Every datagram other
  * than a peer's ACK — a stranger's (RFC 1350 §4 TID check), an
- * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. Linux only.
+ * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. Every readable
+ * event also keeps the loop from sleeping for the busy-poll window, when one is set (busyPoll, native/busy_poll.c).
+ * Linux only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "busy_poll.h"
 #include "napi_args.h"
 
 #define CHECK_NAPI(env, call)                                                                          \
@@ -387,6 +390,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   transfer_socket *s = handle->data;
   if (s->closed) return;
+  busy_poll_touch();
   napi_env env = s->env;
   js_scope scope = {.open = false};
   if (status < 0) {
@@ -792,6 +796,8 @@ NAPI_MODULE_INIT() {
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"busyPoll", NULL, busy_poll_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"busyPolling", NULL, busy_poll_active, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

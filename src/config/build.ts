@@ -40,6 +40,7 @@ export function buildConfig(raw: RawConfig, baseDir: BaseDir): FleetbootConfig {
       maxTransfers: raw.tftp.maxTransfers,
       maxPerClient: raw.tftp.maxPerClient,
       transport: raw.tftp.transport,
+      busyPoll: raw.tftp.busyPoll,
       bootConfigs: {
         ...(raw.tftp.bootConfigs.default === undefined
           ? {}

@@ -151,6 +151,15 @@ export const TftpSchema = section('The TFTP server that hands the first boot loa
       'integer per ACK into JavaScript, one sendmmsg per window), or `dgram`, Node’s own sockets (more CPU per ' +
       'block). `native` falls back to `dgram`, with a warning, where the addon cannot be loaded.',
   }),
+  busyPoll: integer(
+    'Microseconds the event loop keeps polling, instead of sleeping, after a datagram of a transfer (like ' +
+      'Linux’s `net.core.busy_poll`): a lock-step round trip then does not wait for the thread to be woken, at ' +
+      'the price of CPU time on a core that would have idled, while transfers run. 0 turns it off. Applies to ' +
+      'the `native` transport.',
+    0,
+    10000,
+    50,
+  ),
   bootConfigs: BootConfigsSchema,
 });
 

@@ -86,6 +86,9 @@ tftp:
   maxPerClient: ${d.tftp.maxPerClient}
   # native: fleetboot's own transfer sockets (less CPU per block); dgram: Node's.
   transport: ${d.tftp.transport}
+  # Microseconds to keep polling after a transfer's packet instead of sleeping: faster lock-step transfers
+  # for some CPU time while they run. 0: off.
+  busyPoll: ${d.tftp.busyPoll}
 
 dhcp:
   # proxy: answer only the PXE part of DHCP, beside the DHCP server this network already has, which keeps

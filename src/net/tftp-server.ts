@@ -54,6 +54,8 @@ export interface TftpServerSettings {
   readonly maxPerClient: number;
   /** What carries the transfers; `native` falls back to `dgram` with a warning where the addon cannot load. */
   readonly transport?: TransferSocketKind;
+  /** µs the event loop polls without sleeping after a datagram of a native transfer socket; default 0 (off). */
+  readonly busyPoll?: number;
 }
 
 /** Engine knobs that are not configuration (tests and benchmarks set them). */
@@ -148,7 +150,12 @@ class TftpServerImpl implements TftpServer {
     this.family = isIPv6(options.config.listen.host) ? 'udp6' : 'udp4';
     // protocol/tftp caps blksize at mtu − 32 (IPv4 20 + UDP 8 + TFTP 4); an IPv6 header is 20 octets longer.
     this.mtu = (options.mtu ?? DEFAULT_MTU) - (this.family === 'udp6' ? 20 : 0);
-    const chosen = chooseTransport(options.tuning?.transport, options.config.transport, options.logger);
+    const chosen = chooseTransport(
+      options.tuning?.transport,
+      options.config.transport,
+      options.config.busyPoll ?? 0,
+      options.logger,
+    );
     this.openTransferSocket = chosen.open;
     this.transport = chosen.kind;
     // A configuration the codec would refuse fails here, at creation, not on the first request.
@@ -559,12 +566,15 @@ function sameRequest(a: ReadRequest, b: ReadRequest): boolean {
 function chooseTransport(
   strict: TransferSocketKind | undefined,
   configured: TransferSocketKind | undefined,
+  busyPollMicros: number,
   logger: Logger,
 ): { readonly open: TransferSocketFactory; readonly kind: TransferSocketKind } {
   const kind = strict ?? configured ?? 'native';
-  if (strict !== undefined || kind === 'dgram') return { open: transferSocketFactory(kind), kind };
+  if (strict !== undefined || kind === 'dgram') {
+    return { open: transferSocketFactory(kind, busyPollMicros), kind };
+  }
   try {
-    return { open: transferSocketFactory('native'), kind: 'native' };
+    return { open: transferSocketFactory('native', busyPollMicros), kind: 'native' };
   } catch (error) {
     logger.warn(
       { err: error },

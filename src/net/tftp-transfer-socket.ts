@@ -111,6 +111,10 @@ export interface TftpSocketAddon {
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
   close(socket: NativeSocketHandle): void;
+  /** The busy-poll window of this thread's event loop, in µs (0 to 1 000 000; 0: off). */
+  busyPoll(micros: number): void;
+  /** Whether this thread's loop is inside a busy-poll window now. */
+  busyPolling(): boolean;
 }
 
 /** Where node-gyp puts the addon: native/build/Release, from src/net/ and from dist/net/ alike. */
@@ -130,6 +134,8 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'sendBlock',
     'send',
     'close',
+    'busyPoll',
+    'busyPolling',
   ];
   // The functions were checked by name, and their C signatures are the ones the interface documents.
   const loaded = loadNativeAddon(
@@ -141,10 +147,16 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
   return loaded as TftpSocketAddon;
 }
 
-/** The factory for `kind`; throws (NativeAddonError) when the native one cannot be loaded. */
-export function transferSocketFactory(kind: TransferSocketKind): TransferSocketFactory {
+/**
+ * The factory for `kind`; throws (NativeAddonError) when the native one cannot be loaded. `busyPollMicros` sets
+ * how long the event loop keeps polling, rather than sleeping, after a datagram of a native transfer socket
+ * (native/busy_poll.c): per thread, so the last factory made on a thread decides for all its sockets. Node's dgram
+ * sockets have no such window.
+ */
+export function transferSocketFactory(kind: TransferSocketKind, busyPollMicros = 0): TransferSocketFactory {
   if (kind === 'dgram') return openDgramTransferSocket;
   const addon = loadTftpSocketAddon();
+  addon.busyPoll(busyPollMicros);
   // Opened in the executor: a bind error rejects the promise, as dgram's does.
   return (host, peer) =>
     new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VirtualFiles } from '../../src/net/tftp-files.js';
-import type { TransferSocketKind } from '../../src/net/tftp-transfer-socket.js';
+import { loadTftpSocketAddon, type TransferSocketKind } from '../../src/net/tftp-transfer-socket.js';
 import { netasciiLength, toNetascii } from '../../src/protocol/tftp/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { sha256, tftpGet, type GetOptions } from './tftp-fixtures/client.js';
@@ -155,6 +155,19 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       expect((await get(harness, 'pxelinux.0')).sha256).toBe(sha256(LOADER));
       const listening = harness.logs().find((l) => l.msg === 'TFTP listening');
       expect(listening?.transport).toBe(configured);
+    });
+
+    it('keeps its loop polling for tftp.busyPoll µs after a datagram of a native transfer socket', async () => {
+      // The window is per thread (native/busy_poll.c): each server made here sets it, to 0 unless configured.
+      const addon = loadTftpSocketAddon();
+      try {
+        const harness = await start({ settings: { busyPoll: 1_000_000 } });
+        expect((await get(harness, 'pxelinux.0')).sha256).toBe(sha256(LOADER));
+        // Node's dgram sockets have no such window.
+        expect(addon.busyPolling()).toBe(kind === 'native');
+      } finally {
+        addon.busyPoll(0);
+      }
     });
 
     it('keeps one retransmission timer while the autopilot carries the transfer, and never retransmits early', async () => {

@@ -1,7 +1,9 @@
 // The transfer sockets of tftp-transfer-socket.ts, both kinds, against real UDP peers on loopback: what reaches the
 // transfer (an ACK of its peer as a number, everything else whole) and what leaves (DATA built from the file's
 // bytes, the block number wrapping at 65536, an empty final block). Every wait is bounded in real time.
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TftpClient } from '../../src/net/tftp-file.js';
@@ -326,8 +328,134 @@ describe('native transfer socket: its arguments', () => {
     reuse.close();
   });
 
+  it('refuses a busy-poll window that is not a whole number of µs from 0 to 1 000 000', () => {
+    for (const bad of [-1, 1.5, 1_000_001, Number.NaN]) {
+      expect(() => {
+        addon.busyPoll(bad);
+      }).toThrow(RangeError);
+    }
+    expect(() => {
+      addon.busyPoll('50' as never);
+    }).toThrow(TypeError);
+  });
+
   it('says what to do when the addon file is missing', () => {
     expect(() => loadTftpSocketAddon('/nonexistent/fleetboot_tftp_socket.node')).toThrow(NativeAddonError);
     expect(() => loadTftpSocketAddon('/nonexistent/fleetboot_tftp_socket.node')).toThrow(/npm run build/);
+  });
+});
+
+describe('native transfer socket: busy polling', () => {
+  const addon = loadTftpSocketAddon();
+  const nothing = (): void => undefined;
+
+  afterEach(() => {
+    addon.busyPoll(0);
+  });
+
+  /** Opens a socket, has a peer ACK it, and says whether the loop was busy polling when the ACK was delivered. */
+  async function pollingOnAck(): Promise<boolean> {
+    const peer = await RawPeer.open();
+    peers.push(peer);
+    let seen: boolean | undefined;
+    const socket = addon.open(
+      '127.0.0.1',
+      () => {
+        seen = addon.busyPolling();
+      },
+      nothing,
+      nothing,
+      nothing,
+    );
+    try {
+      addon.setPeer(socket, '127.0.0.1', peer.port);
+      await peer.send(ack(1), addon.local(socket).port);
+      const deadline = Date.now() + 2_000;
+      while (seen === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      addon.close(socket);
+    }
+    if (seen === undefined) throw new Error('the ACK did not arrive within 2 s');
+    return seen;
+  }
+
+  it('is off unless a window is set', async () => {
+    expect(await pollingOnAck()).toBe(false);
+    expect(addon.busyPolling()).toBe(false);
+  });
+
+  it("keeps the loop polling for the window after a socket's datagram, then lets it sleep", async () => {
+    addon.busyPoll(300_000);
+    expect(addon.busyPolling()).toBe(false); // no datagram yet: nothing to poll for
+    expect(await pollingOnAck()).toBe(true);
+    // Nothing arrives any more: the first turn of the loop past the window stops it.
+    const deadline = Date.now() + 3_000;
+    while (addon.busyPolling() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(addon.busyPolling()).toBe(false);
+  });
+
+  it('stops at once when the window is set to 0', async () => {
+    addon.busyPoll(1_000_000);
+    expect(await pollingOnAck()).toBe(true);
+    addon.busyPoll(0);
+    expect(addon.busyPolling()).toBe(false);
+    expect(await pollingOnAck()).toBe(false);
+  });
+
+  it('keeps no process alive: one exits with its window still open', async () => {
+    // The child sets a 1 s window, is ACKed, closes its socket and has nothing left to do. At 'exit' the window
+    // is still open (busyPolling() true): the loop ended anyway, the idle handle being unreferenced.
+    const script = `
+      const addon = require(process.argv[1]);
+      const dgram = require('node:dgram');
+      addon.busyPoll(1000000);
+      const socket = addon.open('127.0.0.1', () => { addon.close(socket); peer.close(); }, () => {}, () => {}, () => {});
+      const peer = dgram.createSocket('udp4');
+      peer.bind(0, '127.0.0.1', () => {
+        addon.setPeer(socket, '127.0.0.1', peer.address().port);
+        peer.send(Buffer.from([0, 4, 0, 1]), addon.local(socket).port, '127.0.0.1');
+      });
+      process.on('exit', () => { process.stdout.write('polling at exit: ' + addon.busyPolling()); });`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, TFTP_SOCKET_ADDON_PATH], {
+      timeout: 10_000,
+    });
+    expect(stdout).toBe('polling at exit: true');
+  });
+
+  it('is closed with the worker whose window it was, whether the worker ends or is terminated', async () => {
+    const script = `const { parentPort, workerData } = require('node:worker_threads');
+       const dgram = require('node:dgram');
+       const addon = require(workerData);
+       addon.busyPoll(1000000);
+       const socket = addon.open('127.0.0.1', () => {
+         addon.close(socket);
+         peer.close();
+         parentPort.postMessage(addon.busyPolling());
+       }, () => {}, () => {}, () => {});
+       const peer = dgram.createSocket('udp4');
+       peer.bind(0, '127.0.0.1', () => {
+         addon.setPeer(socket, '127.0.0.1', peer.address().port);
+         peer.send(Buffer.from([0, 4, 0, 1]), addon.local(socket).port, '127.0.0.1');
+       });`;
+    for (const end of ['returns', 'terminated'] as const) {
+      const worker = new Worker(script, { eval: true, workerData: TFTP_SOCKET_ADDON_PATH });
+      const polling = await new Promise<unknown>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(polling).toBe(true);
+      const code =
+        end === 'terminated'
+          ? await worker.terminate()
+          : await new Promise<number>((resolve) => worker.once('exit', resolve));
+      // Terminated, it may have ended on its own first (nothing else keeps it alive): 0 or terminate()'s 1.
+      if (end === 'returns') expect(code).toBe(0);
+      else expect([0, 1]).toContain(code);
+    }
+    // This thread's own window was never set by them: each loop has its own.
+    expect(addon.busyPolling()).toBe(false);
   });
 });

@@ -1,0 +1,117 @@
+/*
+ * Busy polling of the event loop after a TFTP transfer's datagram (docs/tftp.md "Busy polling").
+ *
+ * Why: lock-step TFTP (RFC 1350, windowsize 1) is one round trip per block. Between an ACK and the next, a loop
+ * with nothing else to do sleeps in epoll_wait(2), and the next ACK has to wake its thread: the sender's kernel
+ * path does the wake-up (on a virtual machine an inter-processor interrupt, an exit to the hypervisor) and the
+ * thread waits to be scheduled back in. Profiles on this project's 2-CPU machine (bench/README.md "Busy polling")
+ * put that wake-up behind most of the lock-step gap to the C servers: the fastest of them poll 200 sockets with
+ * poll(2) on every turn and so are rarely asleep when an ACK arrives.
+ *
+ * Decision: after a transfer socket was readable, the loop does not sleep for the window that follows: an active
+ * uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once the window has passed without
+ * another datagram. It is the trade Linux makes with SO_BUSY_POLL / net.core.busy_poll (also in µs), which cannot
+ * help here: it polls a NIC's NAPI context, and veth and loopback have none to poll. The price is CPU time on a
+ * core that would have idled, only while transfers are running and at most one window after the last datagram.
+ * The idle handle is unreferenced, so it never keeps a process alive, and it is closed when its environment is
+ * torn down (an asynchronous cleanup hook, since a libuv handle closes on a later turn of the loop).
+ *
+ * One state per thread: every Node environment (the main thread, each worker) runs its own loop on its own thread.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <uv.h>
+
+#include "busy_poll.h"
+#include "napi_args.h"
+
+/* Longest window accepted: a second of spinning after each datagram is already far past any use. */
+#define MAX_WINDOW_US 1000000
+
+typedef struct busy_poll {
+  uv_idle_t idle;
+  napi_async_cleanup_hook_handle cleanup;
+  uint64_t window_ns;
+  /* When a transfer socket was last readable (uv_hrtime, ns). */
+  uint64_t last_ns;
+} busy_poll;
+
+/* This thread's state, made by the first busyPoll() with a window, gone when the environment is torn down. */
+static _Thread_local busy_poll *state;
+
+static void on_idle(uv_idle_t *idle) {
+  busy_poll *b = idle->data;
+  if (uv_hrtime() - b->last_ns > b->window_ns) uv_idle_stop(idle);
+}
+
+void busy_poll_touch(void) {
+  busy_poll *b = state;
+  if (b == NULL || b->window_ns == 0) return;
+  b->last_ns = uv_hrtime();
+  if (!uv_is_active((uv_handle_t *)&b->idle)) uv_idle_start(&b->idle, on_idle);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  busy_poll *b = handle->data;
+  if (b->cleanup != NULL) napi_remove_async_cleanup_hook(b->cleanup);
+  free(b);
+}
+
+static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *data) {
+  (void)handle;
+  busy_poll *b = data;
+  if (state == b) state = NULL;
+  uv_close((uv_handle_t *)&b->idle, on_closed);
+}
+
+static busy_poll *create(napi_env env) {
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  busy_poll *b = calloc(1, sizeof *b);
+  if (b == NULL) return NULL;
+  if (uv_idle_init(loop, &b->idle) != 0) {
+    free(b);
+    return NULL;
+  }
+  b->idle.data = b;
+  uv_unref((uv_handle_t *)&b->idle);
+  if (napi_add_async_cleanup_hook(env, on_env_cleanup, b, &b->cleanup) != napi_ok) {
+    /* Not registered, so nothing would close it at teardown: closed now, freed by its close callback. */
+    b->cleanup = NULL;
+    uv_close((uv_handle_t *)&b->idle, on_closed);
+    return NULL;
+  }
+  return b;
+}
+
+napi_value busy_poll_set(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t micros = 0;
+  if (!get_args(env, info, 1, argv) ||
+      !get_integer(env, argv[0], 0, MAX_WINDOW_US, "the busy-poll window must be an integer from 0 to 1000000 µs",
+                   &micros)) {
+    return NULL;
+  }
+  if (state == NULL && micros > 0) {
+    state = create(env);
+    if (state == NULL) {
+      napi_throw_error(env, "ERR_TFTP_SOCKET_NAPI", "fleetboot_tftp_socket: could not set up busy polling");
+      return NULL;
+    }
+  }
+  if (state != NULL) {
+    state->window_ns = (uint64_t)micros * 1000;
+    if (micros == 0) uv_idle_stop(&state->idle);
+  }
+  return NULL;
+}
+
+napi_value busy_poll_active(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  bool active = state != NULL && uv_is_active((uv_handle_t *)&state->idle);
+  if (napi_get_boolean(env, active, &result) != napi_ok) return NULL;
+  return result;
+}

@@ -1,0 +1,16 @@
+/* Busy polling of the event loop after a TFTP transfer's datagram: native/busy_poll.c. */
+#ifndef FLEETBOOT_BUSY_POLL_H
+#define FLEETBOOT_BUSY_POLL_H
+
+#include <node_api.h>
+
+/* A transfer socket of this thread was readable: the loop keeps polling for the window from now. */
+void busy_poll_touch(void);
+
+/* busyPoll(micros): sets this thread's window, 0 to 1 000 000 µs; 0 switches busy polling off. */
+napi_value busy_poll_set(napi_env env, napi_callback_info info);
+
+/* busyPolling(): whether this thread's loop is polling without sleeping right now. */
+napi_value busy_poll_active(napi_env env, napi_callback_info info);
+
+#endif
