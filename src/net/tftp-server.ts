@@ -135,6 +135,8 @@ class TftpServerImpl implements TftpServer {
   private bound: TftpClient | undefined;
   private stopping = false;
   private readonly slots = new Set<Slot>();
+  /** The slots by client TID (`address|port`), so a request is checked against its own TID's only, not all. */
+  private readonly slotsByKey = new Map<string, Slot[]>();
   private readonly perClient = new Map<string, number>();
   private idleWaiters: (() => void)[] = [];
   private readonly metrics: TftpMetrics;
@@ -281,6 +283,9 @@ class TftpServerImpl implements TftpServer {
     const fromClient = this.perClient.get(client.address) ?? 0;
     const slot: Slot = { key, client, request, transfer: undefined, done: Promise.resolve() };
     this.slots.add(slot);
+    const sameKey = this.slotsByKey.get(key);
+    if (sameKey === undefined) this.slotsByKey.set(key, [slot]);
+    else sameKey.push(slot);
     this.perClient.set(client.address, fromClient + 1);
     this.metrics.inFlight.set(this.slots.size);
     this.packets.debug(
@@ -309,8 +314,8 @@ class TftpServerImpl implements TftpServer {
   }
 
   private isRepeat(key: string, request: ReadRequest): boolean {
-    for (const slot of this.slots) {
-      if (slot.key !== key || slot.transfer?.confirmed === true) continue;
+    for (const slot of this.slotsByKey.get(key) ?? []) {
+      if (slot.transfer?.confirmed === true) continue;
       if (sameRequest(slot.request, request)) return true;
     }
     return false;
@@ -318,6 +323,10 @@ class TftpServerImpl implements TftpServer {
 
   private release(slot: Slot): void {
     if (!this.slots.delete(slot)) return;
+    const sameKey = this.slotsByKey.get(slot.key) ?? [];
+    const others = sameKey.filter((other) => other !== slot);
+    if (others.length > 0) this.slotsByKey.set(slot.key, others);
+    else this.slotsByKey.delete(slot.key);
     const left = (this.perClient.get(slot.client.address) ?? 1) - 1;
     if (left > 0) this.perClient.set(slot.client.address, left);
     else this.perClient.delete(slot.client.address);

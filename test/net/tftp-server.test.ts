@@ -515,6 +515,26 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       await p.send(ack(1), first.port);
       expect(show((await p.next()).bytes)).toBe('DATA 2 (512)');
     });
+
+    it('serves the same request from the same port again once the first transfer has ended', async () => {
+      const harness = await start();
+      const p = await peer();
+      for (let round = 1; round <= 2; round++) {
+        const other = await peer();
+        await p.send(rrq('pxelinux.0'), harness.port);
+        // Meanwhile another TID asks the same: not a repeat of p's (only p's own transfers are compared).
+        await other.send(rrq('pxelinux.0'), harness.port);
+        const mine = await p.next();
+        expect(show(mine.bytes)).toBe('DATA 1 (512)');
+        expect(show((await other.next()).bytes)).toBe('DATA 1 (512)');
+        for (let block = 1; block <= 3; block++) {
+          await p.send(ack(block), mine.port);
+          if (block < 3) await p.next();
+        }
+        expect(await harness.nextRecord()).toMatchObject({ result: { kind: 'ok' } });
+      }
+      expect(await harness.metric('fleetboot_tftp_dropped_total', { reason: 'duplicate-request' })).toBe(0);
+    });
   });
 
   describe('TFTP server: stop', () => {
