@@ -8,15 +8,23 @@
  * put that wake-up behind most of the lock-step gap to the C servers: the fastest of them poll 200 sockets with
  * poll(2) on every turn and so are rarely asleep when an ACK arrives.
  *
- * Decision: after a transfer socket was readable, the loop does not sleep for the window that follows: an active
- * uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once the window has passed without
- * another datagram. It is the trade Linux makes with SO_BUSY_POLL / net.core.busy_poll (also in µs), which cannot
- * help here: it polls a NIC's NAPI context, and veth and loopback have none to poll. The price is CPU time on a
- * core that would have idled, only while transfers are running and at most one window after the last datagram.
- * The idle handle is unreferenced, so it never keeps a process alive, and it is closed when its environment is
- * torn down (an asynchronous cleanup hook, since a libuv handle closes on a later turn of the loop).
+ * Decision: after a transfer socket has handled a datagram of its peer, the loop does not sleep for the window
+ * that follows: an active uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once the
+ * window has passed without another such datagram. It re-polls epoll in user space and saves only the thread's
+ * wake-up (the interrupt and softirq path stays); the kernel's own busy polling (SO_BUSY_POLL, net.core.busy_poll)
+ * spins a NIC driver's NAPI context instead, and needs a NIC whose driver has one.
  *
- * One state per thread: every Node environment (the main thread, each worker) runs its own loop on its own thread.
+ * The window adapts, as the guest halt-polling of Linux (cpuidle-haltpoll) adapts its own: the time between two
+ * datagrams is compared with it. Shorter: it was caught, the window stays. Longer, but within the configured
+ * maximum: a longer window would have caught it, so it doubles (from GROW_START_NS). Longer than the maximum:
+ * spinning cannot help, so it halves, down to nothing. So on a path whose round trip exceeds the maximum (a slow
+ * client, a long wire) polling dies out after a few datagrams instead of burning the window after every one.
+ * The price where it does poll is CPU time on a core (host CPU on a virtual machine) that would otherwise idle or
+ * run something else, while transfers run and for at most one window after the last datagram.
+ *
+ * The idle handle is unreferenced, so it never keeps a process alive, and it is closed when its environment is
+ * torn down (an asynchronous cleanup hook, since a libuv handle closes on a later turn of the loop). One state per
+ * thread: Node runs one environment per thread (the main thread, each worker), each with its own loop.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,12 +37,18 @@
 
 /* Longest window accepted: a second of spinning after each datagram is already far past any use. */
 #define MAX_WINDOW_US 1000000
+/* Where a window that has shrunk to nothing grows from (cpuidle-haltpoll's guest_halt_poll_grow_start is 50 µs;
+ * the round trips this has to catch are shorter). */
+#define GROW_START_NS 10000
 
 typedef struct busy_poll {
   uv_idle_t idle;
   napi_async_cleanup_hook_handle cleanup;
+  /* The configured maximum (busyPoll); 0: off. */
+  uint64_t max_ns;
+  /* The window now, 0 … max_ns, adapted at each datagram. */
   uint64_t window_ns;
-  /* When a transfer socket was last readable (uv_hrtime, ns). */
+  /* When a transfer socket last handled a datagram of its peer (uv_hrtime, ns); 0: none since configured. */
   uint64_t last_ns;
 } busy_poll;
 
@@ -48,8 +62,19 @@ static void on_idle(uv_idle_t *idle) {
 
 void busy_poll_touch(void) {
   busy_poll *b = state;
-  if (b == NULL || b->window_ns == 0) return;
-  b->last_ns = uv_hrtime();
+  if (b == NULL || b->max_ns == 0) return;
+  uint64_t now = uv_hrtime();
+  if (b->last_ns != 0) {
+    uint64_t gap = now - b->last_ns;
+    if (gap > b->max_ns) {
+      b->window_ns /= 2;
+    } else if (gap > b->window_ns) {
+      uint64_t grown = b->window_ns < GROW_START_NS / 2 ? GROW_START_NS : b->window_ns * 2;
+      b->window_ns = grown < b->max_ns ? grown : b->max_ns;
+    }
+  }
+  b->last_ns = now;
+  if (b->window_ns == 0) return;
   if (!uv_is_active((uv_handle_t *)&b->idle)) uv_idle_start(&b->idle, on_idle);
 }
 
@@ -102,7 +127,10 @@ napi_value busy_poll_set(napi_env env, napi_callback_info info) {
     }
   }
   if (state != NULL) {
-    state->window_ns = (uint64_t)micros * 1000;
+    /* A new maximum starts afresh: the whole window, no history. */
+    state->max_ns = (uint64_t)micros * 1000;
+    state->window_ns = state->max_ns;
+    state->last_ns = 0;
     if (micros == 0) uv_idle_stop(&state->idle);
   }
   return NULL;
@@ -113,5 +141,13 @@ napi_value busy_poll_active(napi_env env, napi_callback_info info) {
   napi_value result;
   bool active = state != NULL && uv_is_active((uv_handle_t *)&state->idle);
   if (napi_get_boolean(env, active, &result) != napi_ok) return NULL;
+  return result;
+}
+
+napi_value busy_poll_window(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  double micros = state == NULL ? 0 : (double)state->window_ns / 1000;
+  if (napi_create_double(env, micros, &result) != napi_ok) return NULL;
   return result;
 }

@@ -4,13 +4,17 @@
 
 #include <node_api.h>
 
-/* A transfer socket of this thread was readable: the loop keeps polling for the window from now. */
+/* A transfer socket of this thread has handled a datagram of its peer: the window adapts to the time since the
+ * last one, and the loop keeps polling for it from now. */
 void busy_poll_touch(void);
 
-/* busyPoll(micros): sets this thread's window, 0 to 1 000 000 µs; 0 switches busy polling off. */
+/* busyPoll(micros): sets this thread's largest window, 0 to 1 000 000 µs; 0 switches busy polling off. */
 napi_value busy_poll_set(napi_env env, napi_callback_info info);
 
 /* busyPolling(): whether this thread's loop is polling without sleeping right now. */
 napi_value busy_poll_active(napi_env env, napi_callback_info info);
+
+/* busyPollWindow(): this thread's window now, in µs (it adapts between 0 and the largest). */
+napi_value busy_poll_window(napi_env env, napi_callback_info info);
 
 #endif

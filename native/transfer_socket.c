@@ -14,8 +14,9 @@
  * on: the ACK of a whole window sends the next window, by the rule of TransferWindow.nextOnFullAck, and the
  * transfer replays those ACKs when the socket reports them (docs/tftp.md "The autopilot"). Every datagram other
  * than a peer's ACK — a stranger's (RFC 1350 §4 TID check), an
- * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. Every readable
- * event also keeps the loop from sleeping for the busy-poll window, when one is set (busyPoll, native/busy_poll.c).
+ * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. A readable event
+ * that brought a datagram of the peer also keeps the loop from sleeping for the busy-poll window, when one is set
+ * (busyPoll, native/busy_poll.c).
  * Linux only.
  */
 #include <arpa/inet.h>
@@ -390,9 +391,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   transfer_socket *s = handle->data;
   if (s->closed) return;
-  busy_poll_touch();
   napi_env env = s->env;
   js_scope scope = {.open = false};
+  bool heard_peer = false;
   if (status < 0) {
     if (enter_js(s, &scope) && !rethrow_pending(env, hand_over(s))) rethrow_pending(env, deliver_error(s, "poll", -status));
     leave_js(s, &scope);
@@ -411,7 +412,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     /* RFC 1350 §5: ACK = opcode 4 | block. Only the peer's, whole, take the fast path; everything else is the
      * transfer's to judge (src/net/tftp-transfer.ts). */
-    bool ack = n >= 4 && receive_buffer[0] == 0 && receive_buffer[1] == OPCODE_ACK && is_peer(s, &from);
+    bool peer = is_peer(s, &from);
+    heard_peer = heard_peer || peer;
+    bool ack = n >= 4 && receive_buffer[0] == 0 && receive_buffer[1] == OPCODE_ACK && peer;
     uint16_t block = ack ? (uint16_t)((receive_buffer[2] << 8) | receive_buffer[3]) : 0;
     if (ack && s->ap_on && block == (uint16_t)(s->ap_sent & 0xffff) && s->ap_sent < s->ap_total) {
       /* The whole window is acknowledged: the next one, exactly as tftp-window.ts would send it (RFC 7440 §4). */
@@ -436,6 +439,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     if (rethrow_pending(env, delivered)) break;
   }
   leave_js(s, &scope);
+  /* After the answer has left: the window counts from when the peer could next reply. A stranger's datagram
+   * (another TID) buys no polling. */
+  if (heard_peer) busy_poll_touch();
 }
 
 static void release_javascript(transfer_socket *s) {
@@ -798,6 +804,7 @@ NAPI_MODULE_INIT() {
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"busyPoll", NULL, busy_poll_set, NULL, NULL, NULL, napi_enumerable, NULL},
       {"busyPolling", NULL, busy_poll_active, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"busyPollWindow", NULL, busy_poll_window, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

@@ -28,6 +28,7 @@ import { classifyRequest } from './tftp-request.js';
 import { Transfer } from './tftp-transfer.js';
 import {
   bindDgramSocket,
+  checkBusyPoll,
   closeDgramSocket,
   type TransferSocket,
   type TransferSocketFactory,
@@ -54,7 +55,10 @@ export interface TftpServerSettings {
   readonly maxPerClient: number;
   /** What carries the transfers; `native` falls back to `dgram` with a warning where the addon cannot load. */
   readonly transport?: TransferSocketKind;
-  /** µs the event loop polls without sleeping after a datagram of a native transfer socket; default 0 (off). */
+  /**
+   * Longest the event loop polls without sleeping after a datagram of a native transfer socket, in µs (0: off);
+   * default DEFAULT_BUSY_POLL_MICROS, the configuration's own default.
+   */
   readonly busyPoll?: number;
 }
 
@@ -105,6 +109,8 @@ export interface TftpServer extends Service {
 }
 
 const DEFAULT_MTU = 1500;
+/** `tftp.busyPoll`'s default (src/config/schema.ts), for a server built without the configuration (tests, bench). */
+export const DEFAULT_BUSY_POLL_MICROS = 50;
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 const DEFAULT_BYTES_IN_FLIGHT = 64 * 1024;
 
@@ -155,7 +161,7 @@ class TftpServerImpl implements TftpServer {
     const chosen = chooseTransport(
       options.tuning?.transport,
       options.config.transport,
-      options.config.busyPoll ?? 0,
+      options.config.busyPoll ?? DEFAULT_BUSY_POLL_MICROS,
       options.logger,
     );
     this.openTransferSocket = chosen.open;
@@ -579,6 +585,8 @@ function chooseTransport(
   logger: Logger,
 ): { readonly open: TransferSocketFactory; readonly kind: TransferSocketKind } {
   const kind = strict ?? configured ?? 'native';
+  // A window out of range is a caller's error, thrown here, not a reason to fall back to dgram below.
+  checkBusyPoll(busyPollMicros);
   if (strict !== undefined || kind === 'dgram') {
     return { open: transferSocketFactory(kind, busyPollMicros), kind };
   }

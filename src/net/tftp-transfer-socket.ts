@@ -111,10 +111,24 @@ export interface TftpSocketAddon {
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
   close(socket: NativeSocketHandle): void;
-  /** The busy-poll window of this thread's event loop, in µs (0 to 1 000 000; 0: off). */
+  /** The largest busy-poll window of this thread's event loop, in µs (0 to BUSY_POLL_MAX_MICROS; 0: off). */
   busyPoll(micros: number): void;
   /** Whether this thread's loop is inside a busy-poll window now. */
   busyPolling(): boolean;
+  /** This thread's busy-poll window now, in µs: it adapts between 0 and the largest (native/busy_poll.c). */
+  busyPollWindow(): number;
+}
+
+/** The largest busy-poll window the addon takes, in µs. */
+export const BUSY_POLL_MAX_MICROS = 1_000_000;
+
+/** Throws a RangeError for a busy-poll window the addon would refuse. */
+export function checkBusyPoll(micros: number): void {
+  if (!Number.isInteger(micros) || micros < 0 || micros > BUSY_POLL_MAX_MICROS) {
+    throw new RangeError(
+      `the busy-poll window must be an integer from 0 to ${String(BUSY_POLL_MAX_MICROS)} µs, not ${String(micros)}`,
+    );
+  }
 }
 
 /** Where node-gyp puts the addon: native/build/Release, from src/net/ and from dist/net/ alike. */
@@ -136,6 +150,7 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'close',
     'busyPoll',
     'busyPolling',
+    'busyPollWindow',
   ];
   // The functions were checked by name, and their C signatures are the ones the interface documents.
   const loaded = loadNativeAddon(
@@ -149,11 +164,12 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
 
 /**
  * The factory for `kind`; throws (NativeAddonError) when the native one cannot be loaded. `busyPollMicros` sets
- * how long the event loop keeps polling, rather than sleeping, after a datagram of a native transfer socket
+ * the longest the event loop keeps polling, rather than sleeping, after a datagram of a native transfer socket
  * (native/busy_poll.c): per thread, so the last factory made on a thread decides for all its sockets. Node's dgram
- * sockets have no such window.
+ * sockets have no such window. A value the addon would refuse throws a RangeError before anything is loaded.
  */
 export function transferSocketFactory(kind: TransferSocketKind, busyPollMicros = 0): TransferSocketFactory {
+  checkBusyPoll(busyPollMicros);
   if (kind === 'dgram') return openDgramTransferSocket;
   const addon = loadTftpSocketAddon();
   addon.busyPoll(busyPollMicros);

@@ -157,6 +157,14 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       expect(listening?.transport).toBe(configured);
     });
 
+    it('refuses a busy-poll window out of range at creation, rather than falling back to dgram', async () => {
+      for (const busyPoll of [-1, 1.5, 1_000_001]) {
+        await expect(startHarness({ clock, roots: [tree.root], settings: { busyPoll } })).rejects.toThrow(
+          RangeError,
+        );
+      }
+    });
+
     it('keeps its loop polling for tftp.busyPoll µs after a datagram of a native transfer socket', async () => {
       // The window is per thread (native/busy_poll.c): each server made here sets it, to 0 unless configured.
       const addon = loadTftpSocketAddon();

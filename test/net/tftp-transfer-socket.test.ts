@@ -349,60 +349,93 @@ describe('native transfer socket: busy polling', () => {
   const addon = loadTftpSocketAddon();
   const nothing = (): void => undefined;
 
+  const handles: ReturnType<typeof addon.open>[] = [];
+
   afterEach(() => {
     addon.busyPoll(0);
+    for (const handle of handles.splice(0)) addon.close(handle);
   });
 
-  /** Opens a socket, has a peer ACK it, and says whether the loop was busy polling when the ACK was delivered. */
-  async function pollingOnAck(): Promise<boolean> {
-    const peer = await RawPeer.open();
-    peers.push(peer);
-    let seen: boolean | undefined;
-    const socket = addon.open(
-      '127.0.0.1',
-      () => {
-        seen = addon.busyPolling();
+  /**
+   * A socket whose peer (or a stranger) sends it an ACK on demand; `send` resolves with whether the loop was busy
+   * polling just after the socket handled it (on the next turn: the window starts once the handling is done).
+   */
+  async function polledSocket(): Promise<{ send(from?: 'peer' | 'stranger'): Promise<boolean> }> {
+    const [peer, stranger] = [await RawPeer.open(), await RawPeer.open()];
+    peers.push(peer, stranger);
+    let heard: ((polling: boolean) => void) | undefined;
+    const handled = (): void => {
+      setImmediate(() => heard?.(addon.busyPolling()));
+    };
+    const socket = addon.open('127.0.0.1', handled, nothing, handled, nothing);
+    handles.push(socket);
+    addon.setPeer(socket, '127.0.0.1', peer.port);
+    const port = addon.local(socket).port;
+    return {
+      async send(from = 'peer') {
+        const polling = new Promise<boolean>((resolve, reject) => {
+          heard = resolve;
+          setTimeout(() => {
+            reject(new Error('the ACK was not handled within 2 s'));
+          }, 2_000);
+        });
+        await (from === 'peer' ? peer : stranger).send(ack(1), port);
+        return polling;
       },
-      nothing,
-      nothing,
-      nothing,
-    );
-    try {
-      addon.setPeer(socket, '127.0.0.1', peer.port);
-      await peer.send(ack(1), addon.local(socket).port);
-      const deadline = Date.now() + 2_000;
-      while (seen === undefined && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    } finally {
-      addon.close(socket);
-    }
-    if (seen === undefined) throw new Error('the ACK did not arrive within 2 s');
-    return seen;
+    };
   }
 
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
   it('is off unless a window is set', async () => {
-    expect(await pollingOnAck()).toBe(false);
+    const socket = await polledSocket();
+    expect(await socket.send()).toBe(false);
+    expect(addon.busyPollWindow()).toBe(0);
+  });
+
+  it("keeps the loop polling for the window after its peer's datagram, then lets it sleep", async () => {
+    addon.busyPoll(300_000);
+    const socket = await polledSocket();
+    expect(addon.busyPolling()).toBe(false); // no datagram yet: nothing to poll for
+    expect(await socket.send()).toBe(true);
+    // Nothing arrives any more: the first turn of the loop past the window stops it.
+    const deadline = Date.now() + 3_000;
+    while (addon.busyPolling() && Date.now() < deadline) await pause(20);
     expect(addon.busyPolling()).toBe(false);
   });
 
-  it("keeps the loop polling for the window after a socket's datagram, then lets it sleep", async () => {
+  it("buys no polling with a stranger's datagram (another TID)", async () => {
     addon.busyPoll(300_000);
-    expect(addon.busyPolling()).toBe(false); // no datagram yet: nothing to poll for
-    expect(await pollingOnAck()).toBe(true);
-    // Nothing arrives any more: the first turn of the loop past the window stops it.
-    const deadline = Date.now() + 3_000;
-    while (addon.busyPolling() && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(addon.busyPolling()).toBe(false);
+    const socket = await polledSocket();
+    expect(await socket.send('stranger')).toBe(false);
+    expect(await socket.send('peer')).toBe(true);
+  });
+
+  it('halves its window when datagrams come further apart than the largest, and doubles it when closer', async () => {
+    // Largest 300 ms: the first datagram has no history (the whole window); 400 ms apart, beyond the largest,
+    // each halves it; then 200 ms apart (longer than the 75 ms left, within the largest) doubles it.
+    addon.busyPoll(300_000);
+    const socket = await polledSocket();
+    await socket.send();
+    expect(addon.busyPollWindow()).toBe(300_000);
+    await pause(400);
+    await socket.send();
+    expect(addon.busyPollWindow()).toBe(150_000);
+    await pause(400);
+    await socket.send();
+    expect(addon.busyPollWindow()).toBe(75_000);
+    await pause(200);
+    await socket.send();
+    expect(addon.busyPollWindow()).toBe(150_000);
   });
 
   it('stops at once when the window is set to 0', async () => {
     addon.busyPoll(1_000_000);
-    expect(await pollingOnAck()).toBe(true);
+    const socket = await polledSocket();
+    expect(await socket.send()).toBe(true);
     addon.busyPoll(0);
     expect(addon.busyPolling()).toBe(false);
-    expect(await pollingOnAck()).toBe(false);
+    expect(await socket.send()).toBe(false);
   });
 
   it('keeps no process alive: one exits with its window still open', async () => {
@@ -426,36 +459,33 @@ describe('native transfer socket: busy polling', () => {
   });
 
   it('is closed with the worker whose window it was, whether the worker ends or is terminated', async () => {
+    // The worker opens a window and reports it; then it either has nothing left to do and ends, or stays (a
+    // listener on its port) until terminated: either way its environment's teardown closes the idle handle.
     const script = `const { parentPort, workerData } = require('node:worker_threads');
        const dgram = require('node:dgram');
-       const addon = require(workerData);
+       const addon = require(workerData.addon);
+       if (workerData.stay) parentPort.on('message', () => {});
        addon.busyPoll(1000000);
        const socket = addon.open('127.0.0.1', () => {
          addon.close(socket);
          peer.close();
-         parentPort.postMessage(addon.busyPolling());
+         setImmediate(() => parentPort.postMessage(addon.busyPolling()));
        }, () => {}, () => {}, () => {});
        const peer = dgram.createSocket('udp4');
        peer.bind(0, '127.0.0.1', () => {
          addon.setPeer(socket, '127.0.0.1', peer.address().port);
          peer.send(Buffer.from([0, 4, 0, 1]), addon.local(socket).port, '127.0.0.1');
        });`;
-    for (const end of ['returns', 'terminated'] as const) {
-      const worker = new Worker(script, { eval: true, workerData: TFTP_SOCKET_ADDON_PATH });
+    for (const stay of [false, true]) {
+      const worker = new Worker(script, { eval: true, workerData: { addon: TFTP_SOCKET_ADDON_PATH, stay } });
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
       const polling = await new Promise<unknown>((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
       });
       expect(polling).toBe(true);
-      const code =
-        end === 'terminated'
-          ? await worker.terminate()
-          : await new Promise<number>((resolve) => worker.once('exit', resolve));
-      // Terminated, it may have ended on its own first (nothing else keeps it alive): 0 or terminate()'s 1.
-      if (end === 'returns') expect(code).toBe(0);
-      else expect([0, 1]).toContain(code);
+      if (stay) expect(await worker.terminate()).toBe(1);
+      else expect(await exited).toBe(0);
     }
-    // This thread's own window was never set by them: each loop has its own.
-    expect(addon.busyPolling()).toBe(false);
   });
 });
