@@ -4,9 +4,9 @@
  * Why: lock-step TFTP (RFC 1350, windowsize 1) is one round trip per block. Between an ACK and the next, a loop
  * with nothing else to do sleeps in epoll_wait(2), and the next ACK has to wake its thread: the sender's kernel
  * path does the wake-up (on a virtual machine an inter-processor interrupt, an exit to the hypervisor) and the
- * thread waits to be scheduled back in. Profiles on this project's 2-CPU machine (bench/README.md "Busy polling")
- * put that wake-up behind most of the lock-step gap to the C servers: the fastest of them poll 200 sockets with
- * poll(2) on every turn and so are rarely asleep when an ACK arrives.
+ * thread waits to be scheduled back in. A profile on this project's 2-CPU machine (bench/README.md "Busy
+ * polling") found the kit's client paying ten times as much for those wake-ups with fleetboot as the server as
+ * with dnsmasq, which polls 200 sockets with poll(2) on every turn and so is rarely asleep when an ACK arrives.
  *
  * Decision: after a transfer socket has handled a datagram of its peer, the loop does not sleep for the window
  * that follows: an active uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once the

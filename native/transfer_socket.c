@@ -440,8 +440,11 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
   leave_js(s, &scope);
   /* After the answer has left: the window counts from when the peer could next reply. A stranger's datagram
-   * (another TID) buys no polling. */
-  if (heard_peer) busy_poll_touch();
+   * (another TID) buys no polling, and neither does a windowed transfer (its autopilot's window is more than one
+   * block): it pays one round trip per window, so a wake-up is already shared by its blocks, and polling through
+   * the client's handling of a whole window cost more CPU than it saved (bench/README.md "Busy polling"). A
+   * transfer that never had the autopilot (a streamed or netascii file) polls as a lock-step one does. */
+  if (heard_peer && s->ap_window <= 1) busy_poll_touch();
 }
 
 static void release_javascript(transfer_socket *s) {

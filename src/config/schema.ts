@@ -152,13 +152,13 @@ export const TftpSchema = section('The TFTP server that hands the first boot loa
       'block). `native` falls back to `dgram`, with a warning, where the addon cannot be loaded.',
   }),
   busyPoll: integer(
-    'Microseconds the event loop keeps polling, instead of sleeping, after a datagram of a transfer (like ' +
-      'Linux’s `net.core.busy_poll`): a lock-step round trip then does not wait for the thread to be woken, at ' +
-      'the price of CPU time on a core that would have idled, while transfers run. 0 turns it off. Applies to ' +
-      'the `native` transport.',
+    'Longest time, in microseconds, the event loop keeps polling instead of sleeping after a lock-step transfer ' +
+      '(windowsize 1) has answered its client, so that the next ACK need not wake it (such transfers ran about ' +
+      'twice as fast on the bench machine). The window adapts between 0 and this, and dies out where round ' +
+      'trips are longer. Costs CPU time while transfers run. 0 turns it off. Applies to the `native` transport.',
     0,
     10000,
-    50,
+    200,
   ),
   bootConfigs: BootConfigsSchema,
 });

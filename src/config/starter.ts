@@ -86,8 +86,8 @@ tftp:
   maxPerClient: ${d.tftp.maxPerClient}
   # native: fleetboot's own transfer sockets (less CPU per block); dgram: Node's.
   transport: ${d.tftp.transport}
-  # Microseconds to keep polling after a transfer's packet instead of sleeping: faster lock-step transfers
-  # for some CPU time while they run. 0: off.
+  # At most this many microseconds of polling, instead of sleeping, after a transfer's packet (the window
+  # adapts): faster lock-step transfers for some CPU time while they run. 0: off.
   busyPoll: ${d.tftp.busyPoll}
 
 dhcp:

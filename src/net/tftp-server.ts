@@ -110,7 +110,7 @@ export interface TftpServer extends Service {
 
 const DEFAULT_MTU = 1500;
 /** `tftp.busyPoll`'s default (src/config/schema.ts), for a server built without the configuration (tests, bench). */
-export const DEFAULT_BUSY_POLL_MICROS = 50;
+export const DEFAULT_BUSY_POLL_MICROS = 200;
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 const DEFAULT_BYTES_IN_FLIGHT = 64 * 1024;
 

@@ -26,7 +26,7 @@ describe('loadConfig without a file', () => {
         maxTransfers: 1000,
         maxPerClient: 8,
         transport: 'native',
-        busyPoll: 50,
+        busyPoll: 200,
         bootConfigs: { machines: [] },
       },
       dhcp: { mode: 'off', interfaces: [], subnets: [], rogueCheckInterval: 300, bootFiles: {} },

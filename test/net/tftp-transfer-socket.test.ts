@@ -429,6 +429,22 @@ describe('native transfer socket: busy polling', () => {
     expect(addon.busyPollWindow()).toBe(150_000);
   });
 
+  it('polls after the lock-step autopilot answers, not after a windowed one (a wake-up per window is shared)', async () => {
+    addon.busyPoll(300_000);
+    const peer = await RawPeer.open();
+    peers.push(peer);
+    for (const window of [2, 1]) {
+      const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
+      handles.push(socket);
+      addon.setPeer(socket, '127.0.0.1', peer.port);
+      addon.setData(socket, patterned(4 * 512 + 1), 512);
+      addon.autopilot(socket, window, 5, window); // blocks up to `window` sent: its ACK sends the next window
+      await peer.send(ack(window), addon.local(socket).port);
+      for (let i = 0; i < window; i++) await peer.next();
+      expect(addon.busyPolling()).toBe(window === 1);
+    }
+  });
+
   it('stops at once when the window is set to 0', async () => {
     addon.busyPoll(1_000_000);
     const socket = await polledSocket();
