@@ -8,17 +8,19 @@
  * polling") found the kit's client paying ten times as much for those wake-ups with fleetboot as the server as
  * with dnsmasq, which polls 200 sockets with poll(2) on every turn and so is rarely asleep when an ACK arrives.
  *
- * Decision: after a transfer socket has handled a datagram of its peer, the loop does not sleep for the window
- * that follows: an active uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once the
- * window has passed without another such datagram. It re-polls epoll in user space and saves only the thread's
+ * Decision: after a lock-step transfer socket has handled a datagram of its peer, the loop does not sleep for the
+ * window that follows: an active uv_idle_t makes libuv poll with a zero timeout, and its callback stops it once
+ * the window has passed without another such datagram. It re-polls epoll in user space and saves only the thread's
  * wake-up (the interrupt and softirq path stays); the kernel's own busy polling (SO_BUSY_POLL, net.core.busy_poll)
  * spins a NIC driver's NAPI context instead, and needs a NIC whose driver has one.
  *
- * The window adapts, as the guest halt-polling of Linux (cpuidle-haltpoll) adapts its own: the time between two
- * datagrams is compared with it. Shorter: it was caught, the window stays. Longer, but within the configured
- * maximum: a longer window would have caught it, so it doubles (from GROW_START_NS). Longer than the maximum:
- * spinning cannot help, so it halves, down to nothing. So on a path whose round trip exceeds the maximum (a slow
- * client, a long wire) polling dies out after a few datagrams instead of burning the window after every one.
+ * The window adapts, as the guest halt-polling of Linux (cpuidle-haltpoll) adapts its own: the time from the end of
+ * one datagram's handling (when the window opened) to the next one's arrival is compared with it. Shorter: it was
+ * caught, the window stays. Longer, but within the configured maximum: a longer window would have caught it, so
+ * it doubles (from GROW_START_NS). Longer than the maximum: spinning cannot help, so it halves, to nothing once
+ * under GROW_START_NS. So on a path whose round trip exceeds the maximum (a slow client, a long wire) polling dies
+ * out after a few datagrams instead of burning the window after every one. Only lock-step transfers poll (see
+ * on_readable in transfer_socket.c for why).
  * The price where it does poll is CPU time on a core (host CPU on a virtual machine) that would otherwise idle or
  * run something else, while transfers run and for at most one window after the last datagram.
  *
@@ -48,7 +50,8 @@ typedef struct busy_poll {
   uint64_t max_ns;
   /* The window now, 0 … max_ns, adapted at each datagram. */
   uint64_t window_ns;
-  /* When a transfer socket last handled a datagram of its peer (uv_hrtime, ns); 0: none since configured. */
+  /* When a transfer socket last finished handling a datagram of its peer (uv_hrtime, ns): where the window opened;
+   * 0: none since configured. */
   uint64_t last_ns;
 } busy_poll;
 
@@ -60,20 +63,22 @@ static void on_idle(uv_idle_t *idle) {
   if (uv_hrtime() - b->last_ns > b->window_ns) uv_idle_stop(idle);
 }
 
-void busy_poll_touch(void) {
+void busy_poll_touch(uint64_t arrived_ns) {
   busy_poll *b = state;
   if (b == NULL || b->max_ns == 0) return;
-  uint64_t now = uv_hrtime();
   if (b->last_ns != 0) {
-    uint64_t gap = now - b->last_ns;
+    /* From the end of the last handling (when the window opened) to this datagram's arrival: the time the window
+     * had to cover, without the handling on either side. */
+    uint64_t gap = arrived_ns > b->last_ns ? arrived_ns - b->last_ns : 0;
     if (gap > b->max_ns) {
-      b->window_ns /= 2;
+      /* Below where a window grows from, half a window is not worth keeping: off until a gap shows it would do. */
+      b->window_ns = b->window_ns / 2 < GROW_START_NS ? 0 : b->window_ns / 2;
     } else if (gap > b->window_ns) {
-      uint64_t grown = b->window_ns < GROW_START_NS / 2 ? GROW_START_NS : b->window_ns * 2;
+      uint64_t grown = b->window_ns < GROW_START_NS ? GROW_START_NS : b->window_ns * 2;
       b->window_ns = grown < b->max_ns ? grown : b->max_ns;
     }
   }
-  b->last_ns = now;
+  b->last_ns = uv_hrtime();
   if (b->window_ns == 0) return;
   if (!uv_is_active((uv_handle_t *)&b->idle)) uv_idle_start(&b->idle, on_idle);
 }

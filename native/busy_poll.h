@@ -2,11 +2,14 @@
 #ifndef FLEETBOOT_BUSY_POLL_H
 #define FLEETBOOT_BUSY_POLL_H
 
+#include <stdint.h>
+
 #include <node_api.h>
 
-/* A transfer socket of this thread has handled a datagram of its peer: the window adapts to the time since the
- * last one, and the loop keeps polling for it from now. */
-void busy_poll_touch(void);
+/* A lock-step transfer socket of this thread has handled a datagram of its peer that arrived at `arrived_ns`
+ * (uv_hrtime): the window adapts to the time from the end of the last handling to that arrival, and the loop keeps
+ * polling for it from now. */
+void busy_poll_touch(uint64_t arrived_ns);
 
 /* busyPoll(micros): sets this thread's largest window, 0 to 1 000 000 µs; 0 switches busy polling off. */
 napi_value busy_poll_set(napi_env env, napi_callback_info info);

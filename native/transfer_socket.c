@@ -14,9 +14,9 @@
  * on: the ACK of a whole window sends the next window, by the rule of TransferWindow.nextOnFullAck, and the
  * transfer replays those ACKs when the socket reports them (docs/tftp.md "The autopilot"). Every datagram other
  * than a peer's ACK — a stranger's (RFC 1350 §4 TID check), an
- * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. A readable event
- * that brought a datagram of the peer also keeps the loop from sleeping for the busy-poll window, when one is set
- * (busyPoll, native/busy_poll.c).
+ * ERROR, a short or unknown packet — reaches JavaScript whole, as dgram would have delivered it. For a lock-step
+ * transfer, a readable event that brought a datagram of the peer also keeps the loop from sleeping for the
+ * busy-poll window, when one is set (busyPoll, native/busy_poll.c).
  * Linux only.
  */
 #include <arpa/inet.h>
@@ -105,6 +105,9 @@ typedef struct transfer_socket {
   /* When the last of them arrived (uv_hrtime, ns): reported as an age, so that the transfer's timer and stall limit
    * count from the client's last ACK, not from the report. */
   uint64_t ap_last_at;
+  /* The transfer moves one block per round trip (windowsize 1, lockStep()): its peer's datagrams keep the loop
+   * polling for the busy-poll window. */
+  bool lock_step;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -391,6 +394,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   transfer_socket *s = handle->data;
   if (s->closed) return;
+  /* When the datagrams arrived, as near as the loop tells: busy polling judges its window by the time from the end
+   * of the last handling to this, not to the end of this one's (which would count our own work as the peer's). */
+  uint64_t arrived_ns = uv_hrtime();
   napi_env env = s->env;
   js_scope scope = {.open = false};
   bool heard_peer = false;
@@ -439,12 +445,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     if (rethrow_pending(env, delivered)) break;
   }
   leave_js(s, &scope);
-  /* After the answer has left: the window counts from when the peer could next reply. A stranger's datagram
-   * (another TID) buys no polling, and neither does a windowed transfer (its autopilot's window is more than one
-   * block): it pays one round trip per window, so a wake-up is already shared by its blocks, and polling through
-   * the client's handling of a whole window cost more CPU than it saved (bench/README.md "Busy polling"). A
-   * transfer that never had the autopilot (a streamed or netascii file) polls as a lock-step one does. */
-  if (heard_peer && s->ap_window <= 1) busy_poll_touch();
+  /* After the answer has left: the window counts from when the peer could next reply. Only a lock-step transfer's
+   * peer buys polling, not a stranger (another TID), and not a windowed transfer (RFC 7440): that pays one round
+   * trip per window, so one wake-up is already shared by its blocks. Polling through the client's handling of a
+   * whole window did raise its rate, but took 2.4 times atftpd's CPU per byte, past the 2 times this project
+   * allows itself (bench/README.md "Busy polling", run G). */
+  if (heard_peer && s->lock_step) busy_poll_touch(arrived_ns);
 }
 
 static void release_javascript(transfer_socket *s) {
@@ -695,6 +701,17 @@ static napi_value autopilot(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* lockStep(socket): the transfer moves one block per round trip (its window is one block, RFC 1350 §6, whether
+ * the autopilot sends it or JavaScript does): from now on a datagram of its peer keeps the loop polling for the
+ * busy-poll window (native/busy_poll.c). Set once, when the transfer starts. */
+static napi_value lock_step(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  transfer_socket *s;
+  if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
+  s->lock_step = true;
+  return NULL;
+}
+
 /* takeAcks(socket): { count, ageMs } of the ACKs the autopilot carried out and has not reported yet, now reported:
  * how many, and how long ago the last arrived. The autopilot stays as it was: the transfer asks when its timer fires
  * or it ends. */
@@ -802,6 +819,7 @@ NAPI_MODULE_INIT() {
       {"sendBlocks", NULL, send_blocks, NULL, NULL, NULL, napi_enumerable, NULL},
       {"autopilot", NULL, autopilot, NULL, NULL, NULL, napi_enumerable, NULL},
       {"takeAcks", NULL, take_acks, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lockStep", NULL, lock_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -56,8 +56,8 @@ export interface TftpServerSettings {
   /** What carries the transfers; `native` falls back to `dgram` with a warning where the addon cannot load. */
   readonly transport?: TransferSocketKind;
   /**
-   * Longest the event loop polls without sleeping after a datagram of a native transfer socket, in µs (0: off);
-   * default DEFAULT_BUSY_POLL_MICROS, the configuration's own default.
+   * Longest the event loop polls without sleeping after a datagram of a native lock-step transfer socket, in µs
+   * (0: off); default DEFAULT_BUSY_POLL_MICROS, the configuration's own default (a test holds them equal).
    */
   readonly busyPoll?: number;
 }

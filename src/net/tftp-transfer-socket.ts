@@ -59,6 +59,12 @@ export interface TransferSocket {
   autopilot(sent: number, total: number, window: number): void;
   /** The ACKs the autopilot carried out and has not reported yet, reported now: how many, and how long ago the last. */
   takeAcks(): PilotReport;
+  /**
+   * The transfer moves one block per round trip (windowsize 1): from now on its peer's datagrams keep the event
+   * loop polling for the busy-poll window (native/busy_poll.c). A windowed transfer shares one wake-up among a
+   * window's blocks and does not call this. Called once, before the transfer sends anything.
+   */
+  lockStep(): void;
   /** One DATA block with the payload given (a streamed or converted file). */
   sendBlock(index: number, payload: Uint8Array): void;
   /** One datagram (an OACK, an ERROR) to the peer or to another address. */
@@ -107,6 +113,7 @@ export interface TftpSocketAddon {
   sendBlocks(socket: NativeSocketHandle, first: number, count: number): number;
   autopilot(socket: NativeSocketHandle, sent: number, total: number, window: number): void;
   takeAcks(socket: NativeSocketHandle): PilotReport;
+  lockStep(socket: NativeSocketHandle): void;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -145,6 +152,7 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'sendBlocks',
     'autopilot',
     'takeAcks',
+    'lockStep',
     'sendBlock',
     'send',
     'close',
@@ -243,6 +251,10 @@ class NativeTransferSocket implements TransferSocket {
 
   takeAcks(): PilotReport {
     return this.addon.takeAcks(this.handle);
+  }
+
+  lockStep(): void {
+    this.addon.lockStep(this.handle);
   }
 
   sendBlock(index: number, payload: Uint8Array): void {
@@ -375,6 +387,10 @@ class DgramTransferSocket implements TransferSocket {
     const count = this.pilotPending;
     this.pilotPending = 0;
     return { count, ageMs: count === 0 ? 0 : performance.now() - this.pilotLastAt };
+  }
+
+  lockStep(): void {
+    // Node's dgram sockets are not busy-polled: a lock-step transfer is served as any other.
   }
 
   private report(): void {

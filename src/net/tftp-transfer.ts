@@ -104,8 +104,9 @@ export class Transfer {
     const done = new Promise<TransferEnd>((resolve) => {
       this.resolveDone = resolve;
     });
-    const { socket, blocks } = this.setup;
+    const { socket, blocks, plan } = this.setup;
     if (blocks.memory !== undefined) socket.setData(blocks.memory, blocks.blockSize);
+    if (plan.windowSize === 1) socket.lockStep();
     socket.listen({
       ack: (block) => {
         this.receiveAck(block);

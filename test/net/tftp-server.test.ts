@@ -165,13 +165,27 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
       }
     });
 
-    it('keeps its loop polling for tftp.busyPoll µs after a datagram of a native transfer socket', async () => {
+    it('keeps its loop polling for tftp.busyPoll µs after a datagram of a native lock-step transfer only', async () => {
       // The window is per thread (native/busy_poll.c): each server made here sets it, to 0 unless configured.
       const addon = loadTftpSocketAddon();
+      tree.write('menu.cfg', Buffer.from('DEFAULT menu\nLABEL a\n'.repeat(400)));
       try {
         const harness = await start({ settings: { busyPoll: 1_000_000 } });
-        expect((await get(harness, 'pxelinux.0')).sha256).toBe(sha256(LOADER));
+        // Windowed transfers, sent by the autopilot (a file in memory) or by JavaScript (netascii): none polls.
+        expect((await get(harness, 'pxelinux.0', { blksize: 512, windowsize: 4 })).sha256).toBe(
+          sha256(LOADER),
+        );
+        expect((await get(harness, 'menu.cfg', { mode: 'netascii', blksize: 512, windowsize: 4 })).ok).toBe(
+          true,
+        );
+        expect(addon.busyPolling()).toBe(false);
+        expect((await get(harness, 'menu.cfg', { mode: 'netascii' })).ok).toBe(true);
         // Node's dgram sockets have no such window.
+        expect(addon.busyPolling()).toBe(kind === 'native');
+        // And a lock-step file in memory, its blocks sent by the autopilot, from a window closed first.
+        addon.busyPoll(0);
+        addon.busyPoll(1_000_000);
+        expect((await get(harness, 'pxelinux.0')).sha256).toBe(sha256(LOADER));
         expect(addon.busyPolling()).toBe(kind === 'native');
       } finally {
         addon.busyPoll(0);
@@ -540,6 +554,20 @@ describe.each(['native', 'dgram'] as const)('over %s transfer sockets', (kind) =
           if (block < 3) await p.next();
         }
         expect(await harness.nextRecord()).toMatchObject({ result: { kind: 'ok' } });
+      }
+      expect(await harness.metric('fleetboot_tftp_dropped_total', { reason: 'duplicate-request' })).toBe(0);
+    });
+
+    it('answers a request repeated after its first ended unacknowledged (a missing file), not as a repeat', async () => {
+      // The first transfer ends with ERROR 1 and nothing confirmed: once it is released, the same request from the
+      // same port is a new one. A stale entry in the server's per-TID index would drop it as a duplicate.
+      const harness = await start();
+      const p = await peer();
+      for (let round = 1; round <= 2; round++) {
+        await p.send(rrq('missing.0'), harness.port);
+        expect(show((await p.next()).bytes)).toMatch(/^ERROR 1\b/);
+        for (let i = 0; i < 100 && harness.server.inFlight() > 0; i++) await settle(10);
+        expect(harness.server.inFlight()).toBe(0);
       }
       expect(await harness.metric('fleetboot_tftp_dropped_total', { reason: 'duplicate-request' })).toBe(0);
     });

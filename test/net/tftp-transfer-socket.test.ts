@@ -359,25 +359,35 @@ describe('native transfer socket: busy polling', () => {
   /**
    * A socket whose peer (or a stranger) sends it an ACK on demand; `send` resolves with whether the loop was busy
    * polling just after the socket handled it (on the next turn: the window starts once the handling is done).
+   * `holdMs`: the handling itself takes that long. A lock-step socket unless `lockStep` is false.
    */
-  async function polledSocket(): Promise<{ send(from?: 'peer' | 'stranger'): Promise<boolean> }> {
+  async function polledSocket(
+    lockStep = true,
+  ): Promise<{ send(from?: 'peer' | 'stranger', holdMs?: number): Promise<boolean> }> {
     const [peer, stranger] = [await RawPeer.open(), await RawPeer.open()];
     peers.push(peer, stranger);
     let heard: ((polling: boolean) => void) | undefined;
+    let hold = 0;
     const handled = (): void => {
+      const until = Date.now() + hold;
+      while (Date.now() < until) {
+        // The handling of this datagram, taking its time on the loop's thread.
+      }
       setImmediate(() => heard?.(addon.busyPolling()));
     };
     const socket = addon.open('127.0.0.1', handled, nothing, handled, nothing);
     handles.push(socket);
     addon.setPeer(socket, '127.0.0.1', peer.port);
+    if (lockStep) addon.lockStep(socket);
     const port = addon.local(socket).port;
     return {
-      async send(from = 'peer') {
+      async send(from = 'peer', holdMs = 0) {
+        hold = holdMs;
         const polling = new Promise<boolean>((resolve, reject) => {
           heard = resolve;
           setTimeout(() => {
-            reject(new Error('the ACK was not handled within 2 s'));
-          }, 2_000);
+            reject(new Error('the ACK was not handled within 5 s'));
+          }, 5_000);
         });
         await (from === 'peer' ? peer : stranger).send(ack(1), port);
         return polling;
@@ -412,36 +422,65 @@ describe('native transfer socket: busy polling', () => {
   });
 
   it('halves its window when datagrams come further apart than the largest, and doubles it when closer', async () => {
-    // Largest 300 ms: the first datagram has no history (the whole window); 400 ms apart, beyond the largest,
-    // each halves it; then 200 ms apart (longer than the 75 ms left, within the largest) doubles it.
-    addon.busyPoll(300_000);
+    // Largest 1 s: the first datagram has no history (the whole window); 1.5 s apart, beyond the largest, each
+    // halves it; then 500 ms apart (longer than the 250 ms left, well within the largest) doubles it.
+    addon.busyPoll(1_000_000);
     const socket = await polledSocket();
     await socket.send();
-    expect(addon.busyPollWindow()).toBe(300_000);
-    await pause(400);
+    expect(addon.busyPollWindow()).toBe(1_000_000);
+    await pause(1_500);
     await socket.send();
-    expect(addon.busyPollWindow()).toBe(150_000);
-    await pause(400);
+    expect(addon.busyPollWindow()).toBe(500_000);
+    await pause(1_500);
     await socket.send();
-    expect(addon.busyPollWindow()).toBe(75_000);
-    await pause(200);
+    expect(addon.busyPollWindow()).toBe(250_000);
+    await pause(500);
     await socket.send();
-    expect(addon.busyPollWindow()).toBe(150_000);
+    expect(addon.busyPollWindow()).toBe(500_000);
   });
 
-  it('polls after the lock-step autopilot answers, not after a windowed one (a wake-up per window is shared)', async () => {
+  it('judges the gap from the end of the last handling to the arrival, not counting the handling itself', async () => {
+    // 300 ms after the first datagram's handling ended, the second arrives and takes 900 ms to handle: the
+    // window (1 s) covered the 300 ms, so it stays; counting the handling (1.2 s, past the largest) would halve it.
+    addon.busyPoll(1_000_000);
+    const socket = await polledSocket();
+    await socket.send();
+    await pause(300);
+    expect(await socket.send('peer', 900)).toBe(true);
+    expect(addon.busyPollWindow()).toBe(1_000_000);
+  });
+
+  it('stops polling once halving takes the window under 10 µs, where it would grow from', async () => {
+    addon.busyPoll(15);
+    const socket = await polledSocket();
+    expect(await socket.send()).toBe(true);
+    expect(addon.busyPollWindow()).toBe(15);
+    await pause(20);
+    expect(await socket.send()).toBe(false); // 7.5 µs would be left: none
+    expect(addon.busyPollWindow()).toBe(0);
+  });
+
+  it('polls for a lock-step socket only: not for a windowed one, whoever sends its blocks', async () => {
     addon.busyPoll(300_000);
+    // JavaScript sends (a streamed or converted file): whether the socket polls is the transfer's word alone.
+    expect(await (await polledSocket(false)).send()).toBe(false);
+    // The autopilot sends, one block or two per ACK: only the socket marked lock-step polls.
     const peer = await RawPeer.open();
     peers.push(peer);
-    for (const window of [2, 1]) {
+    for (const [window, lockStep] of [
+      [2, false],
+      [1, false],
+      [1, true],
+    ] as const) {
       const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
       handles.push(socket);
       addon.setPeer(socket, '127.0.0.1', peer.port);
+      if (lockStep) addon.lockStep(socket);
       addon.setData(socket, patterned(4 * 512 + 1), 512);
       addon.autopilot(socket, window, 5, window); // blocks up to `window` sent: its ACK sends the next window
       await peer.send(ack(window), addon.local(socket).port);
       for (let i = 0; i < window; i++) await peer.next();
-      expect(addon.busyPolling()).toBe(window === 1);
+      expect(addon.busyPolling()).toBe(lockStep);
     }
   });
 
@@ -462,6 +501,7 @@ describe('native transfer socket: busy polling', () => {
       const dgram = require('node:dgram');
       addon.busyPoll(1000000);
       const socket = addon.open('127.0.0.1', () => { addon.close(socket); peer.close(); }, () => {}, () => {}, () => {});
+      addon.lockStep(socket);
       const peer = dgram.createSocket('udp4');
       peer.bind(0, '127.0.0.1', () => {
         addon.setPeer(socket, '127.0.0.1', peer.address().port);
@@ -487,6 +527,7 @@ describe('native transfer socket: busy polling', () => {
          peer.close();
          setImmediate(() => parentPort.postMessage(addon.busyPolling()));
        }, () => {}, () => {}, () => {});
+       addon.lockStep(socket);
        const peer = dgram.createSocket('udp4');
        peer.bind(0, '127.0.0.1', () => {
          addon.setPeer(socket, '127.0.0.1', peer.address().port);
