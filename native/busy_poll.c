@@ -1,5 +1,5 @@
 /*
- * Busy polling of the event loop after a TFTP transfer's datagram (docs/tftp.md "Busy polling").
+ * Busy polling of the event loop after a lock-step TFTP transfer's datagram (docs/tftp.md "Busy polling").
  *
  * Why: lock-step TFTP (RFC 1350, windowsize 1) is one round trip per block. Between an ACK and the next, a loop
  * with nothing else to do sleeps in epoll_wait(2), and the next ACK has to wake its thread: the sender's kernel
@@ -22,7 +22,7 @@
  * out after a few datagrams instead of burning the window after every one. Only lock-step transfers poll (see
  * on_readable in transfer_socket.c for why).
  * The price where it does poll is CPU time on a core (host CPU on a virtual machine) that would otherwise idle or
- * run something else, while transfers run and for at most one window after the last datagram.
+ * run something else, while lock-step transfers run and for at most one window after the last datagram.
  *
  * The idle handle is unreferenced, so it never keeps a process alive, and it is closed when its environment is
  * torn down (an asynchronous cleanup hook, since a libuv handle closes on a later turn of the loop). One state per

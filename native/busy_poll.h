@@ -1,4 +1,4 @@
-/* Busy polling of the event loop after a TFTP transfer's datagram: native/busy_poll.c. */
+/* Busy polling of the event loop after a lock-step TFTP transfer's datagram: native/busy_poll.c. */
 #ifndef FLEETBOOT_BUSY_POLL_H
 #define FLEETBOOT_BUSY_POLL_H
 

@@ -449,7 +449,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
    * peer buys polling, not a stranger (another TID), and not a windowed transfer (RFC 7440): that pays one round
    * trip per window, so one wake-up is already shared by its blocks. Polling through the client's handling of a
    * whole window did raise its rate, but took 2.4 times atftpd's CPU per byte, past the 2 times this project
-   * allows itself (bench/README.md "Busy polling", run G). */
+   * allows itself (bench/README.md "Busy polling", run G). The datagram that ends a transfer (its last ACK, which
+   * closes the socket from its callback, or an ERROR) opens a window too: one window at most, and the loop may
+   * have another transfer's ACK to catch in it. */
   if (heard_peer && s->lock_step) busy_poll_touch(arrived_ns);
 }
 
@@ -701,7 +703,7 @@ static napi_value autopilot(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* lockStep(socket): the transfer moves one block per round trip (its window is one block, RFC 1350 §6, whether
+/* lockStep(socket): the transfer moves one block per round trip (its window is one block, RFC 1350 §2, whether
  * the autopilot sends it or JavaScript does): from now on a datagram of its peer keeps the loop polling for the
  * busy-poll window (native/busy_poll.c). Set once, when the transfer starts. */
 static napi_value lock_step(napi_env env, napi_callback_info info) {

@@ -153,11 +153,10 @@ export const TftpSchema = section('The TFTP server that hands the first boot loa
   }),
   busyPoll: integer(
     'Longest time, in microseconds, the event loop keeps polling instead of sleeping after a lock-step transfer ' +
-      '(windowsize 1) has answered its client, so that the next ACK need not wake it (on the bench machine one ' +
-      'such transfer ran about twice as fast, 200 at once about 7 % faster). The window adapts between 0 and ' +
-      'this, and dies out where round trips are longer. Costs CPU time while lock-step transfers run (a quarter ' +
-      'to a half more per byte there). Windowed transfers never poll. 0 turns it off. Applies to the `native` ' +
-      'transport.',
+      '(windowsize 1) has answered its client, so that the next ACK need not wake it (on two bench machines one ' +
+      'such transfer ran about twice as fast, 200 at once 7–9 % faster). The window adapts between 0 and this, ' +
+      'and dies out where round trips are longer. Costs CPU time while lock-step transfers run (2–48 % more per ' +
+      'byte there). Windowed transfers never poll. 0 turns it off. Applies to the `native` transport.',
     0,
     10000,
     200,

@@ -77,7 +77,7 @@ export interface TftpConfig {
   readonly maxPerClient: number;
   /** What carries the transfers (src/net/tftp-transfer-socket.ts). */
   readonly transport: TftpTransport;
-  /** µs the loop polls without sleeping after a transfer's datagram; 0 off (native/busy_poll.c). */
+  /** µs the loop polls without sleeping after a lock-step transfer's datagram; 0 off (native/busy_poll.c). */
   readonly busyPoll: number;
   /** Checked: each entry one action, each MAC once. The shape of src/boot/config-table.ts BootTable. */
   readonly bootConfigs: BootConfigs;
