@@ -46,6 +46,7 @@ const server = createTftpServer({
     retries: 5,
     maxTransfers: 100,
     maxPerClient: 100,
+    busyPoll: 200,
   },
   files: createTftpFileSource({
     roots: [root],

@@ -55,11 +55,8 @@ export interface TftpServerSettings {
   readonly maxPerClient: number;
   /** What carries the transfers; `native` falls back to `dgram` with a warning where the addon cannot load. */
   readonly transport?: TransferSocketKind;
-  /**
-   * Longest the event loop polls without sleeping after a datagram of a native lock-step transfer socket, in µs
-   * (0: off); default DEFAULT_BUSY_POLL_MICROS, the configuration's own default (a test holds them equal).
-   */
-  readonly busyPoll?: number;
+  /** Longest the event loop polls without sleeping after a datagram of a native lock-step transfer socket, in µs (0: off). */
+  readonly busyPoll: number;
 }
 
 /** Engine knobs that are not configuration (tests and benchmarks set them). */
@@ -109,8 +106,6 @@ export interface TftpServer extends Service {
 }
 
 const DEFAULT_MTU = 1500;
-/** `tftp.busyPoll`'s default (src/config/schema.ts), for a server built without the configuration (tests, bench). */
-export const DEFAULT_BUSY_POLL_MICROS = 200;
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 const DEFAULT_BYTES_IN_FLIGHT = 64 * 1024;
 
@@ -161,7 +156,7 @@ class TftpServerImpl implements TftpServer {
     const chosen = chooseTransport(
       options.tuning?.transport,
       options.config.transport,
-      options.config.busyPoll ?? DEFAULT_BUSY_POLL_MICROS,
+      options.config.busyPoll,
       options.logger,
     );
     this.openTransferSocket = chosen.open;

@@ -173,8 +173,9 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
 /**
  * The factory for `kind`; throws (NativeAddonError) when the native one cannot be loaded. `busyPollMicros` sets
  * the longest the event loop keeps polling, rather than sleeping, after a datagram of a native lock-step transfer
- * socket (native/busy_poll.c): per thread, so the last factory made on a thread decides for all its sockets. Node's dgram
- * sockets have no such window. A value the addon would refuse throws a RangeError before anything is loaded.
+ * socket (native/busy_poll.c): per thread, so the last factory made on a thread decides for all its sockets.
+ * Node's dgram sockets have no such window. A value the addon would refuse throws a RangeError before anything is
+ * loaded.
  */
 export function transferSocketFactory(kind: TransferSocketKind, busyPollMicros = 0): TransferSocketFactory {
   checkBusyPoll(busyPollMicros);

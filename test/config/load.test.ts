@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { DEFAULT_BUSY_POLL_MICROS } from '../../src/net/tftp-server.js';
 import { diagnosticsOf, loadError, loadText, problemsOf, scratchDir } from './support.js';
 
 const dir = scratchDir();
@@ -45,10 +44,6 @@ describe('loadConfig without a file', () => {
       machines: [],
       install: { markTtlMs: 4 * 3600 * 1000, unknown: 'local', menuTimeoutSeconds: 10 },
     });
-  });
-
-  it('polls as long by default as a TFTP server built without a configuration (tests, benchmarks)', () => {
-    expect(loadConfig({ env: {}, cwd: dir }).config.tftp.busyPoll).toBe(DEFAULT_BUSY_POLL_MICROS);
   });
 
   it('equals an empty file, and a file of only comments', () => {

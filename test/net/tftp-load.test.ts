@@ -88,6 +88,7 @@ describe('TFTP under load: one file, many clients at once (catalogue L05)', () =
         retries: 5,
         maxTransfers: 1000,
         maxPerClient: 8,
+        busyPoll: 200,
       },
       files: createTftpFileSource({ roots: [tree.root], cache }),
       clock: systemClock,

@@ -58,6 +58,7 @@ describeLab('TFTP under packet loss (nftables, input hook)', () => {
         retries: 10,
         maxTransfers: 100,
         maxPerClient: 32,
+        busyPoll: 200,
       },
       roots: [tree.root],
       timeoutMs: 50,

@@ -45,6 +45,7 @@ describeLab('TFTP: real clients in a lab', () => {
         retries: 5,
         maxTransfers: 100,
         maxPerClient: 8,
+        busyPoll: 200,
       },
       roots: [tree.root],
       // Blocks of 8192 need IP fragmentation on this 1500-MTU segment; allowed here on purpose.

@@ -25,6 +25,7 @@ export const SETTINGS: TftpServerSettings = {
   retries: 5,
   maxTransfers: 1000,
   maxPerClient: 8,
+  busyPoll: 200,
 };
 
 export interface Harness {
