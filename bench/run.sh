@@ -3,6 +3,9 @@
 # npm run bench -- codec [--batches N --batch N]    DHCP decode cost per packet (catalogue D32), no root needed
 # npm run bench -- timeline [--repeats N]           what a machine's timeline costs the DHCP path, in process
 #                                                   (bench/dhcp-loop.ts three ways, interleaved), no root needed
+# npm run bench -- tftp-burst [--rounds N] [--clients N] [--server NAME=BUILD_ROOT]...
+#                                                   200 clients ask for one small file at once, fleetboot beside
+#                                                   dnsmasq (bench/tftp-burst.sh, own namespace, needs root)
 # npm run bench -- summary RUNID                    rewrite bench/results/RUNID.md from the run's raw files
 # npm run bench -- cache [--repeats N] [--clients N] [--packages N]
 #                                                   package cache beside apt-cacher-ng (bench/cache/, own lab)
@@ -134,13 +137,16 @@ case "$BENCH" in
   dhcp|tftp) ;;
   codec) run_codec "$@"; exit;;
   timeline) run_timeline "$@"; exit;;
+  tftp-burst)
+    if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then (cd "$REPO" && npm run build >/dev/null); fi
+    exec bash "$REPO/bench/tftp-burst.sh" "$@";;
   # Not a kit bench: it builds its own lab (src/lab) with a mirror, the caches and the clients.
   cache)
     [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the lab creates network namespaces)" >&2; exit 1; }
     exec node --import tsx "$REPO/bench/cache/cache-bench.ts" "$@";;
   summary) [ $# -eq 1 ] || { usage >&2; exit 2; }; write_summary "$1"; exit;;
   -h|--help) usage; exit 0;;
-  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, codec, cache or summary)" >&2; exit 2;;
+  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, tftp-burst, codec, timeline, cache or summary)" >&2; exit 2;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the kit creates network namespaces)" >&2; exit 1; }
 [ -x "$KIT/$BENCH-bench.sh" ] || { echo "bench: $KIT/$BENCH-bench.sh not found (set BENCH_KIT)" >&2; exit 1; }
