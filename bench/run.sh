@@ -31,6 +31,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Not FLEETBOOT_*: fleetboot rejects unknown FLEETBOOT_ variables, and the server inherits this environment.
 KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" 2>/dev/null && pwd || echo "${BENCH_KIT:-$REPO/../shared/bench}")
 RAW_DIR="$REPO/bench/results/raw"
+. "$REPO/bench/snapshot-build.sh"
 
 # write_summary RUNID: bench/results/RUNID.md from the raw files only, so it can be redone after the run.
 write_summary() {
@@ -162,18 +163,9 @@ META="$RAW_DIR/$RUNID.meta.md"
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then (cd "$REPO" && npm run build >/dev/null); fi
 BUILT_FROM="$(git -C "$REPO" rev-parse --short HEAD)"
 DIRTY="$(git -C "$REPO" status --porcelain -- src native | awk '{print $2}' | paste -sd' ' -)"
-# The build is copied into the run's raw dir and the wrapper runs that copy, because dist/ is shared: anyone's
-# `npm run build` during the run would otherwise change the server between two measurements. The copy keeps
-# the layout dist/ expects (package.json, static/ and templates/ one level up, native/build/Release for the addons) and resolves
-# node_modules from the repository, which is an ancestor directory.
+# The build is copied into the run's raw dir and the wrapper runs that copy (bench/snapshot-build.sh says why).
 SNAP="$RAW_DIR/$RUNID.build"
-mkdir -p "$SNAP/native/build/Release"
-cp -a "$REPO/dist" "$SNAP/dist"
-cp -a "$REPO/package.json" "$SNAP/package.json"
-# Files dist/ reads beside itself: the dashboard's static files and the bundled templates.
-cp -a "$REPO/static" "$SNAP/static"
-cp -a "$REPO/templates" "$SNAP/templates"
-cp -a "$REPO"/native/build/Release/*.node "$SNAP/native/build/Release/"
+snapshot_build "$REPO" "$SNAP"
 export BENCH_FLEETBOOT_ROOT="$SNAP"
 
 # The server command, as the kit's contract wants it: run by `bash -c` in the server namespace, $HB_* expanded

@@ -7,41 +7,73 @@
 # (`pxelinux.cfg/default`'s size) and a 40 KiB loader (pxelinux.0's size), blksize 1468, lock-step, tsize asked,
 # as PXE ROMs ask.
 #
-# Servers: fleetboot from this tree's build (as `npm run bench -- tftp` copies it), any other fleetboot build given
-# with --server NAME=DIR (a directory holding dist/, package.json, static/, templates/, native/build/Release and
-# node_modules reachable from it, e.g. a built worktree), and dnsmasq (the kit's command) unless --no-dnsmasq.
-# Each measurement starts its server afresh, lets 20 clients fetch another file (the code warm, as on a server
-# that has run a while), waits 1 s, then times the burst with the kit's client (../shared/bench/lib/tftp-client.mjs):
-# from the first RRQ to the last transfer's last block. Rounds interleave the servers (default 5).
+# Servers: fleetboot from a copy of this tree's build, taken at the start (bench/snapshot-build.sh; npm run bench
+# builds first), any other fleetboot build given with --server NAME=DIR (run in place: a directory holding dist/,
+# package.json, static/, templates/, native/build/Release and node_modules reachable from it, e.g. a built
+# worktree), and dnsmasq (the kit's command) unless --no-dnsmasq. Each measurement starts its server afresh, lets
+# 20 clients fetch another file (the code warm, as on a server that has run a while), waits 1 s, then runs the
+# kit's client (../shared/bench/lib/tftp-client.mjs) for the burst. Rounds interleave the servers and files, in
+# an order rotated every round so that none is always measured first or right after another.
+#
+# What is measured, and its limits: "burst" is the client's wall time, from its start (before it opens its N
+# sockets) to the last transfer's end; "transfer" is one transfer's time from its RRQ to its last block (the
+# median and the longest of the N). The client is one Node process on the same 2 CPUs as the server: its own
+# CPU time for the burst (client_cpu_s in the raw lines, ~25 ms for the configuration file) is of the order of
+# dnsmasq's whole burst, so the figures compare servers under the same client, not absolute server latency.
 #
 # Network rule: everything runs in a network namespace of its own (fbburst-PID, loopback only, no route out),
-# deleted on exit; only PIDs started here are signalled. Results: bench/results/tftp-burst-HOST-TIME.md.
+# deleted on exit; only PIDs started here are signalled, and each client run is bounded (timeout 90 s).
+# Results: bench/results/tftp-burst-HOST-TIME.md; each measurement's line is also appended, as it is taken, to
+# bench/results/raw/tftp-burst-HOST-TIME.lines, so an interrupted run keeps what it measured.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$REPO/bench/snapshot-build.sh"
 KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" && pwd)
 CLIENT="$KIT/lib/tftp-client.mjs"
+RAW_DIR="$REPO/bench/results/raw"
 ROUNDS=5
 CLIENTS=200
 DNSMASQ=1
-declare -a NAMES=(fleetboot) ROOTS=("${BENCH_FLEETBOOT_ROOT:-$REPO}")
+declare -a NAMES=(fleetboot) ROOTS=("")
+die() { echo "bench tftp-burst: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
+    --rounds|--clients|--server) [ $# -ge 2 ] || die "$1 wants a value";;&
     --rounds) ROUNDS=$2; shift 2;;
     --clients) CLIENTS=$2; shift 2;;
-    --server) NAMES+=("${2%%=*}"); ROOTS+=("${2#*=}"); shift 2;;
+    --server)
+      [[ "$2" == *=* ]] || die "--server wants NAME=BUILD_ROOT, got '$2'"
+      name=${2%%=*}
+      [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "--server name '$name': letters, digits, '.', '_' and '-' only"
+      for taken in "${NAMES[@]}" dnsmasq; do [ "$name" != "$taken" ] || die "--server name '$name' is taken"; done
+      NAMES+=("$name"); ROOTS+=("${2#*=}"); shift 2;;
     --no-dnsmasq) DNSMASQ=0; shift;;
-    *) echo "bench tftp-burst: unknown argument $1" >&2; exit 2;;
+    *) die "unknown argument $1";;
   esac
 done
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$CLIENTS" =~ ^[1-9][0-9]*$ ]] || { echo "bench tftp-burst: --rounds and --clients want positive numbers" >&2; exit 2; }
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$CLIENTS" =~ ^[1-9][0-9]*$ ]] || die "--rounds and --clients want positive numbers"
 [ "$(id -u)" = 0 ] || { echo "bench tftp-burst: must run as root (it creates a network namespace)" >&2; exit 1; }
 [ -f "$CLIENT" ] || { echo "bench tftp-burst: $CLIENT not found (set BENCH_KIT)" >&2; exit 1; }
 [ "$DNSMASQ" = 0 ] || command -v dnsmasq >/dev/null || { echo "bench tftp-burst: dnsmasq not installed (or --no-dnsmasq)" >&2; exit 1; }
-for root in "${ROOTS[@]}"; do
+for root in "$REPO" "${ROOTS[@]:1}"; do
   [ -f "$root/dist/cli/main.js" ] || { echo "bench tftp-burst: $root/dist/cli/main.js missing (npm run build)" >&2; exit 1; }
 done
 [ "$DNSMASQ" = 0 ] || NAMES+=(dnsmasq)
+
+RUNID="tftp-burst-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RAW_DIR"
+LINES="$RAW_DIR/$RUNID.lines"
+: >"$LINES"
+# This tree's build is copied now, and its identity recorded now: dist/ may be rebuilt during the run.
+ROOTS[0]="$RAW_DIR/$RUNID.build"
+snapshot_build "$REPO" "${ROOTS[0]}"
+declare -a IDENTITIES=()
+for i in "${!NAMES[@]}"; do
+  if [ "${NAMES[$i]}" = dnsmasq ]; then IDENTITIES+=("$(dnsmasq --version | head -1)")
+  elif [ "$i" = 0 ]; then IDENTITIES+=("this tree, $(build_identity "$REPO")")
+  else IDENTITIES+=("${ROOTS[$i]}, $(build_identity "${ROOTS[$i]}")"); fi
+done
 
 NS="fbburst-$$"
 WORK=$(mktemp -d /tmp/fleetboot-burst-XXXXXX)
@@ -65,7 +97,8 @@ chmod 644 "$ROOT"/*
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
-start_server() { # NAME ROOT_DIR
+# start_server NAME ROOT_DIR: 0 once it listens on port 69; 1, with its log's tail on stderr, if it does not.
+start_server() {
   local state="$WORK/state-$1"
   rm -rf "$state"
   mkdir -p "$state"
@@ -74,10 +107,10 @@ start_server() { # NAME ROOT_DIR
   # server's own PID, since ip, env, bash and the wrappers' `exec` each replace the process.
   if [ "$1" = dnsmasq ]; then
     ip netns exec "$NS" env HB_IFACE=lo HB_SERVER_IP=127.0.0.1 HB_ROOT="$ROOT" HB_STATE_DIR="$state" \
-      bash "$KIT/servers/tftp-dnsmasq.cmd" &
+      bash "$KIT/servers/tftp-dnsmasq.cmd" >"$WORK/server.log" 2>&1 &
   else
     ip netns exec "$NS" env HB_STATE_DIR="$state" HB_ROOT="$ROOT" HB_SERVER_IP=127.0.0.1 HB_TFTP_PORT=69 HB_HTTP_PORT=8080 \
-      BENCH_FLEETBOOT_ROOT="$2" bash "$REPO/bench/servers/fleetboot-tftp.sh" &
+      BENCH_FLEETBOOT_ROOT="$2" bash "$REPO/bench/servers/fleetboot-tftp.sh" >"$WORK/server.log" 2>&1 &
   fi
   SERVER_PID=$!
   for _ in $(seq 150); do
@@ -85,8 +118,10 @@ start_server() { # NAME ROOT_DIR
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done
-  echo "bench tftp-burst: $1 did not start" >&2
-  exit 1
+  echo "bench tftp-burst: $1 did not start; the end of its log:" >&2
+  tail -20 "$WORK/server.log" >&2
+  stop_server
+  return 1
 }
 
 # As the kit does: SIGTERM, and SIGKILL 3 s later (a server may drain transfers still waiting for a last ACK).
@@ -99,62 +134,53 @@ stop_server() {
 }
 
 fetch() { # FILE COUNT: the kit client's JSON line
-  in_ns node "$CLIENT" --server 127.0.0.1 --port 69 --file "$1" --blksize 1468 \
+  in_ns timeout -k 5 90 node "$CLIENT" --server 127.0.0.1 --port 69 --file "$1" --blksize 1468 \
     --concurrency "$2" --count "$2" --deadline-s 60
 }
 
-RUNID="tftp-burst-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
-LINES="$WORK/lines"
-: >"$LINES"
+# measure ROUND FILE INDEX: one measurement, its line appended to $LINES whatever happens.
+measure() {
+  local round=$1 file=$2 name=${NAMES[$3]} line
+  if start_server "$name" "${ROOTS[$3]:-}"; then
+    fetch warm 20 >/dev/null || echo "bench tftp-burst: round $round $name: the warm-up fetch failed" >&2
+    sleep 1
+    line=$(fetch "$file" "$CLIENTS" || true)
+    stop_server
+  else
+    line='{"error":"server did not start"}'
+  fi
+  [ -n "$line" ] || line='{"error":"no output from the client"}'
+  echo "$round $file $name $line" >>"$LINES"
+  echo "round $round $file $name: $(echo "$line" | grep -o '"wall_s":[0-9.]*\|"failed":[0-9]*\|"error":"[^"]*"' | paste -sd' ' -)" >&2
+}
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+n=${#NAMES[@]}
 for round in $(seq "$ROUNDS"); do
-  for file in config loader; do
-    for i in "${!NAMES[@]}"; do
-      name=${NAMES[$i]}
-      start_server "$name" "${ROOTS[$i]:-}"
-      fetch warm 20 >/dev/null
-      sleep 1
-      line=$(fetch "$file" "$CLIENTS" || true)
-      stop_server
-      echo "$round $file $name $line" >>"$LINES"
-      echo "round $round $file $name: $(echo "$line" | grep -o '"wall_s":[0-9.]*'), $(echo "$line" | grep -o '"failed":[0-9]*')" >&2
-    done
+  files=(config loader)
+  [ $((round % 2)) = 1 ] || files=(loader config)
+  for file in "${files[@]}"; do
+    for k in $(seq 0 $((n - 1))); do measure "$round" "$file" $(((k + round - 1) % n)); done
   done
 done
 
-changed=$(git -C "$REPO" status --porcelain -- src native bench ':!bench/results' | awk '{print $2}' | tr '\n' ' ')
 OUT="$REPO/bench/results/$RUNID.md"
 {
   echo "# TFTP burst bench, run $RUNID"
   echo
   echo "- command: \`npm run bench -- tftp-burst --rounds $ROUNDS --clients $CLIENTS$(for i in "${!NAMES[@]}"; do [ "$i" = 0 ] || [ "${NAMES[$i]}" = dnsmasq ] || printf ' --server %s=%s' "${NAMES[$i]}" "${ROOTS[$i]}"; done)$([ "$DNSMASQ" = 1 ] || echo ' --no-dnsmasq')\`"
-  echo "- fleetboot: this tree, commit $(git -C "$REPO" rev-parse --short HEAD)${changed:+, plus uncommitted changes in: $changed}"
+  for i in "${!NAMES[@]}"; do echo "- ${NAMES[$i]}: ${IDENTITIES[$i]}"; done
+  echo "- client: ../shared/bench/lib/tftp-client.mjs, sha256 $(sha256sum "$CLIENT" | cut -c1-12)"
   echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r), node $(node --version)"
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- raw lines: bench/results/raw/$RUNID.lines (not committed; all of them are also below)"
   echo
-  echo "$CLIENTS clients at once, blksize 1468, lock-step; wall time of the burst (first RRQ to last block) in ms,"
-  echo "median [min–max] of $ROUNDS rounds; ratio: the server's median over dnsmasq's (lower is faster)."
+  echo "$CLIENTS clients at once, blksize 1468, lock-step. burst: the client's wall time, from its start to the last"
+  echo "transfer's end; transfer p50 / max: one transfer's RRQ to last block, the median and the longest of the"
+  echo "$CLIENTS; each the median [min–max] over the rounds used: a round is left out when any transfer failed or the"
+  echo "client printed no result. vs dnsmasq: the server's median burst over dnsmasq's (lower is faster)."
   echo
-  node -e '
-    const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => {
-      const [round, file, name, ...json] = l.split(" ");
-      let r = {};
-      try { r = JSON.parse(json.join(" ")); } catch {}
-      return { round, file, name, ms: r.wall_s === undefined ? NaN : r.wall_s * 1000, failed: r.failed ?? "?" };
-    });
-    const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-    const f1 = (x) => x.toFixed(1);
-    console.log("| file | server | burst ms | vs dnsmasq | failed transfers per round |");
-    console.log("| --- | --- | --- | --- | --- |");
-    for (const file of ["config", "loader"]) {
-      const of = (name) => rows.filter((r) => r.file === file && r.name === name);
-      const ref = of("dnsmasq").map((r) => r.ms);
-      for (const name of [...new Set(rows.map((r) => r.name))]) {
-        const ms = of(name).map((r) => r.ms);
-        const ratio = ref.length ? `${(median(ms) / median(ref)).toFixed(2)}×` : "–";
-        console.log(`| ${file} | ${name} | ${f1(median(ms))} [${f1(Math.min(...ms))}–${f1(Math.max(...ms))}] | ${ratio} | ${of(name).map((r) => r.failed).join("/")} |`);
-      }
-    }' "$LINES"
+  node --import tsx "$REPO/bench/tftp-burst-summary.ts" "$LINES"
   echo
   echo "Each measurement, as the kit's client printed it (round, file, server, JSON):"
   echo
@@ -162,5 +188,5 @@ OUT="$REPO/bench/results/$RUNID.md"
   cat "$LINES"
   echo '```'
 } >"$OUT"
-cat "$OUT" | sed -n '1,/^Each measurement/p'
+sed -n '1,/^Each measurement/p' "$OUT"
 echo "bench: summary in $OUT" >&2
