@@ -96,8 +96,11 @@ type RootSearch =
  * a stat(2) per root through libuv's thread pool, each a hand-off to a pool thread and back: about 60 µs of the
  * event loop's time per request in a profile of 200-request bursts (bench/README.md, "A burst of requests"),
  * spent while the transfers already running wait for their ACKs to be read. Nothing outlives the search: the
- * entry goes when it settles, so a request that arrives after a file changed sees the change; one that joins a
- * search under way gets the answer of an instant before it arrived, as if it had come that much earlier.
+ * entry goes when it settles, so a request that arrives after a file changed sees the change. One that joins a
+ * search under way gets an answer up to that search's duration old (microseconds; milliseconds when the pool's
+ * threads are busy), as if it had come that much earlier: if the file was replaced meanwhile, the open that
+ * follows refuses it as `changed` (openFound checks the inode it found) or serves the version that was found
+ * from the hot cache, whole; never a mix of the two.
  */
 function coalescedSearch(
   roots: readonly string[],

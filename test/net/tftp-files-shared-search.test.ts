@@ -89,4 +89,49 @@ describe('TFTP file source: one search of the roots for requests that arrive tog
     expect(await contents([await files.open('pxelinux.0', client)])).toEqual(['loader']);
     expect(lookUpInRoot).toHaveBeenCalledTimes(2);
   });
+
+  it("shares only the roots' search: a virtual file answers its client while others fall through to the roots", async () => {
+    tree.write('pxelinux.cfg/default', 'from the root');
+    // The policy answers 192.0.2.1 itself and leaves everyone else to the roots, as the per-machine
+    // pxelinux.cfg/default does for a machine the inventory knows and one it does not.
+    const files = createTftpFileSource({
+      roots: [tree.root],
+      virtualFiles: (_relative, from) =>
+        Promise.resolve(from.address === '192.0.2.1' ? Buffer.from('generated for 192.0.2.1') : undefined),
+    });
+    const results = await Promise.all([
+      files.open('pxelinux.cfg/default', { address: '192.0.2.2', port: 2001 }),
+      files.open('pxelinux.cfg/default', { address: '192.0.2.1', port: 2002 }),
+      files.open('pxelinux.cfg/default', { address: '192.0.2.3', port: 2003 }),
+    ]);
+    expect(await contents(results)).toEqual(['from the root', 'generated for 192.0.2.1', 'from the root']);
+    expect(lookUpInRoot).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets a request that arrives while a search is held open join it, and searches afresh once it settled', async () => {
+    tree.write('pxelinux.0', 'loader');
+    const files = createTftpFileSource({ roots: [tree.root] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const real = lookUpInRoot.getMockImplementation();
+    if (real === undefined) throw new Error('lookUpInRoot lost its implementation');
+    // The real lookup, whose answer is held until the test lets it go: a search the thread pool is slow to finish.
+    lookUpInRoot.mockImplementationOnce(async (...args) => {
+      const found = await real(...args);
+      await gate;
+      return found;
+    });
+    const first = files.open('pxelinux.0', { ...client, port: 3001 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = files.open('pxelinux.0', { ...client, port: 3002 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lookUpInRoot).toHaveBeenCalledTimes(1);
+    release();
+    expect(await contents(await Promise.all([first, late]))).toEqual(['loader', 'loader']);
+    expect(lookUpInRoot).toHaveBeenCalledTimes(1);
+    expect(await contents([await files.open('pxelinux.0', client)])).toEqual(['loader']);
+    expect(lookUpInRoot).toHaveBeenCalledTimes(2);
+  });
 });
