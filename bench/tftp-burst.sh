@@ -12,8 +12,9 @@
 # package.json, static/, templates/, native/build/Release and node_modules reachable from it, e.g. a built
 # worktree), and dnsmasq (the kit's command) unless --no-dnsmasq. Each measurement starts its server afresh, lets
 # 20 clients fetch another file (the code warm, as on a server that has run a while), waits 1 s, then runs the
-# kit's client (../shared/bench/lib/tftp-client.mjs) for the burst. Rounds interleave the servers and files, in
-# an order rotated every round so that none is always measured first or right after another.
+# kit's client (../shared/bench/lib/tftp-client.mjs) for the burst. Rounds interleave the servers and files: the
+# file order alternates, and the server order runs forward and backward in turn, shifted by one every two rounds
+# (with three servers, rounds 1–6 are all six orders), so that none is always measured first or after the same one.
 #
 # What is measured, and its limits: "burst" is the client's wall time, from its start (before it opens its N
 # sockets) to the last transfer's end; "transfer" is one transfer's time from its RRQ to its last block (the
@@ -24,7 +25,9 @@
 # Network rule: everything runs in a network namespace of its own (fbburst-PID, loopback only, no route out),
 # deleted on exit; only PIDs started here are signalled, and each client run is bounded (timeout 90 s).
 # Results: bench/results/tftp-burst-HOST-TIME.md; each measurement's line is also appended, as it is taken, to
-# bench/results/raw/tftp-burst-HOST-TIME.lines, so an interrupted run keeps what it measured.
+# bench/results/raw/tftp-burst-HOST-TIME.lines, so an interrupted run keeps what it measured; the build measured
+# as "fleetboot" is kept in bench/results/raw/tftp-burst-HOST-TIME.build (gitignored, about 5 MB), and a server's
+# log when it did not start or its warm-up failed, as bench/results/raw/tftp-burst-HOST-TIME.SERVER-ROUND-FILE.log.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -61,20 +64,6 @@ for root in "$REPO" "${ROOTS[@]:1}"; do
 done
 [ "$DNSMASQ" = 0 ] || NAMES+=(dnsmasq)
 
-RUNID="tftp-burst-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$RAW_DIR"
-LINES="$RAW_DIR/$RUNID.lines"
-: >"$LINES"
-# This tree's build is copied now, and its identity recorded now: dist/ may be rebuilt during the run.
-ROOTS[0]="$RAW_DIR/$RUNID.build"
-snapshot_build "$REPO" "${ROOTS[0]}"
-declare -a IDENTITIES=()
-for i in "${!NAMES[@]}"; do
-  if [ "${NAMES[$i]}" = dnsmasq ]; then IDENTITIES+=("$(dnsmasq --version | head -1)")
-  elif [ "$i" = 0 ]; then IDENTITIES+=("this tree, $(build_identity "$REPO")")
-  else IDENTITIES+=("${ROOTS[$i]}, $(build_identity "${ROOTS[$i]}")"); fi
-done
-
 NS="fbburst-$$"
 WORK=$(mktemp -d /tmp/fleetboot-burst-XXXXXX)
 SERVER_PID=""
@@ -84,6 +73,21 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+RUNID="tftp-burst-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RAW_DIR"
+LINES="$RAW_DIR/$RUNID.lines"
+[ ! -e "$LINES" ] || { echo "bench tftp-burst: $LINES exists (another run this second?)" >&2; exit 1; }
+: >"$LINES"
+# This tree's build is copied now, and its identity recorded now: dist/ may be rebuilt during the run.
+ROOTS[0]="$RAW_DIR/$RUNID.build"
+snapshot_build "$REPO" "${ROOTS[0]}"
+declare -a IDENTITIES=()
+for i in "${!NAMES[@]}"; do
+  if [ "${NAMES[$i]}" = dnsmasq ]; then IDENTITIES+=("$(dnsmasq --version | head -1)")
+  elif [ "$i" = 0 ]; then IDENTITIES+=("this tree, $(source_identity "$REPO"); build sha256 $(build_hash "${ROOTS[0]}") (dist/ and the addons)")
+  else IDENTITIES+=("${ROOTS[$i]}, $(source_identity "${ROOTS[$i]}"); build sha256 $(build_hash "${ROOTS[$i]}")"); fi
+done
+
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
@@ -119,9 +123,16 @@ start_server() {
     sleep 0.1
   done
   echo "bench tftp-burst: $1 did not start; the end of its log:" >&2
-  tail -20 "$WORK/server.log" >&2
   stop_server
+  server_log "$1" | tail -20 >&2
   return 1
+}
+
+# server_log NAME: what the server said: its wrapper's output, then the logs it writes in its state directory
+# (fleetboot's stderr goes to fleetboot.log there).
+server_log() {
+  cat "$WORK/server.log"
+  for log in "$WORK/state-$1"/*.log; do [ ! -f "$log" ] || { echo "--- $log"; cat "$log"; }; done
 }
 
 # As the kit does: SIGTERM, and SIGKILL 3 s later (a server may drain transfers still waiting for a last ACK).
@@ -142,12 +153,19 @@ fetch() { # FILE COUNT: the kit client's JSON line
 measure() {
   local round=$1 file=$2 name=${NAMES[$3]} line
   if start_server "$name" "${ROOTS[$3]:-}"; then
-    fetch warm 20 >/dev/null || echo "bench tftp-burst: round $round $name: the warm-up fetch failed" >&2
-    sleep 1
-    line=$(fetch "$file" "$CLIENTS" || true)
-    stop_server
+    if fetch warm 20 >/dev/null; then
+      sleep 1
+      line=$(fetch "$file" "$CLIENTS" || true)
+      stop_server
+    else
+      stop_server
+      echo "bench tftp-burst: round $round $name: the warm-up fetch failed" >&2
+      line='{"error":"the warm-up fetch failed"}'
+      server_log "$name" >"$RAW_DIR/$RUNID.$name-$round-$file.log"
+    fi
   else
     line='{"error":"server did not start"}'
+    server_log "$name" >"$RAW_DIR/$RUNID.$name-$round-$file.log"
   fi
   [ -n "$line" ] || line='{"error":"no output from the client"}'
   echo "$round $file $name $line" >>"$LINES"
@@ -160,7 +178,12 @@ for round in $(seq "$ROUNDS"); do
   files=(config loader)
   [ $((round % 2)) = 1 ] || files=(loader config)
   for file in "${files[@]}"; do
-    for k in $(seq 0 $((n - 1))); do measure "$round" "$file" $(((k + round - 1) % n)); done
+    shift_by=$(((round - 1) / 2))
+    for k in $(seq 0 $((n - 1))); do
+      step=$k
+      [ $((round % 2)) = 1 ] || step=$((n - 1 - k))
+      measure "$round" "$file" $(((step + shift_by) % n))
+    done
   done
 done
 
@@ -173,14 +196,14 @@ OUT="$REPO/bench/results/$RUNID.md"
   echo "- client: ../shared/bench/lib/tftp-client.mjs, sha256 $(sha256sum "$CLIENT" | cut -c1-12)"
   echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r), node $(node --version)"
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- raw lines: bench/results/raw/$RUNID.lines (not committed; all of them are also below)"
+  echo "- raw lines: bench/results/raw/$RUNID.lines (not committed; all of them are also below); the build measured as fleetboot: bench/results/raw/$RUNID.build"
   echo
   echo "$CLIENTS clients at once, blksize 1468, lock-step. burst: the client's wall time, from its start to the last"
   echo "transfer's end; transfer p50 / max: one transfer's RRQ to last block, the median and the longest of the"
   echo "$CLIENTS; each the median [min–max] over the rounds used: a round is left out when any transfer failed or the"
   echo "client printed no result. vs dnsmasq: the server's median burst over dnsmasq's (lower is faster)."
   echo
-  node --import tsx "$REPO/bench/tftp-burst-summary.ts" "$LINES"
+  (cd "$REPO" && node --import tsx bench/tftp-burst-summary.ts "$LINES")
   echo
   echo "Each measurement, as the kit's client printed it (round, file, server, JSON):"
   echo
