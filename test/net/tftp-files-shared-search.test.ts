@@ -111,27 +111,58 @@ describe('TFTP file source: one search of the roots for requests that arrive tog
   it('lets a request that arrives while a search is held open join it, and searches afresh once it settled', async () => {
     tree.write('pxelinux.0', 'loader');
     const files = createTftpFileSource({ roots: [tree.root] });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const real = lookUpInRoot.getMockImplementation();
-    if (real === undefined) throw new Error('lookUpInRoot lost its implementation');
-    // The real lookup, whose answer is held until the test lets it go: a search the thread pool is slow to finish.
-    lookUpInRoot.mockImplementationOnce(async (...args) => {
-      const found = await real(...args);
-      await gate;
-      return found;
-    });
-    const first = files.open('pxelinux.0', { ...client, port: 3001 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const late = files.open('pxelinux.0', { ...client, port: 3002 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lookUpInRoot).toHaveBeenCalledTimes(1);
-    release();
-    expect(await contents(await Promise.all([first, late]))).toEqual(['loader', 'loader']);
-    expect(lookUpInRoot).toHaveBeenCalledTimes(1);
-    expect(await contents([await files.open('pxelinux.0', client)])).toEqual(['loader']);
-    expect(lookUpInRoot).toHaveBeenCalledTimes(2);
+    const release = holdNextLookUp();
+    try {
+      const first = files.open('pxelinux.0', { ...client, port: 3001 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const late = files.open('pxelinux.0', { ...client, port: 3002 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(lookUpInRoot).toHaveBeenCalledTimes(1);
+      release();
+      expect(await contents(await Promise.all([first, late]))).toEqual(['loader', 'loader']);
+      expect(lookUpInRoot).toHaveBeenCalledTimes(1);
+      expect(await contents([await files.open('pxelinux.0', client)])).toEqual(['loader']);
+      expect(lookUpInRoot).toHaveBeenCalledTimes(2);
+    } finally {
+      release();
+    }
+  });
+
+  it('refuses as changed, for every request that shared it, a file replaced while its search was under way', async () => {
+    tree.write('pxelinux.0', 'loader');
+    const files = createTftpFileSource({ roots: [tree.root] });
+    const release = holdNextLookUp();
+    try {
+      const results = openTogether(files, 'pxelinux.0', 3);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Replaced by a new inode (a deployment's rename) after the search found the old one: never the old bytes
+      // for one request and the new for another, nor a mix.
+      tree.write('pxelinux.0.new', 'loader, updated');
+      renameSync(path.join(tree.root, 'pxelinux.0.new'), path.join(tree.root, 'pxelinux.0'));
+      release();
+      expect(await results).toEqual(Array<TftpOpenResult>(3).fill({ kind: 'refused', reason: 'changed' }));
+      expect(await contents([await files.open('pxelinux.0', client)])).toEqual(['loader, updated']);
+    } finally {
+      release();
+    }
   });
 });
+
+/**
+ * Makes the next lookUpInRoot the real one whose answer is held until the returned function is called: a search the
+ * thread pool is slow to finish.
+ */
+function holdNextLookUp(): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const real = lookUpInRoot.getMockImplementation();
+  if (real === undefined) throw new Error('lookUpInRoot lost its implementation');
+  lookUpInRoot.mockImplementationOnce(async (...args) => {
+    const found = await real(...args);
+    await gate;
+    return found;
+  });
+  return release;
+}
