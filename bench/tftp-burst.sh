@@ -200,8 +200,9 @@ OUT="$REPO/bench/results/$RUNID.md"
   echo
   echo "$CLIENTS clients at once, blksize 1468, lock-step. burst: the client's wall time, from its start to the last"
   echo "transfer's end; transfer p50 / max: one transfer's RRQ to last block, the median and the longest of the"
-  echo "$CLIENTS; each the median [min–max] over the rounds used: a round is left out when any transfer failed or the"
-  echo "client printed no result. vs dnsmasq: the server's median burst over dnsmasq's (lower is faster)."
+  echo "$CLIENTS; each the median [min–max] over the rounds used: a round is left out when the server did not start,"
+  echo "its warm-up fetch failed, any transfer failed or the client printed no result. vs dnsmasq: the server's median"
+  echo "burst over dnsmasq's (lower is faster)."
   echo
   (cd "$REPO" && node --import tsx bench/tftp-burst-summary.ts "$LINES")
   echo
