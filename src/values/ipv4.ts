@@ -107,7 +107,15 @@ export function peerIpv4(text: string): Ipv4 | undefined {
 }
 
 export function prefixToMask(prefixLength: number): Ipv4 {
-  return ipv4FromInt(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
+  return ipv4FromInt(maskBits(prefixLength));
+}
+
+/**
+ * The netmask of a prefix length as an unsigned 32-bit integer. `<< 32` is `<< 0` in JavaScript (the shift count
+ * is taken mod 32), hence the case of /0.
+ */
+function maskBits(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
 /** Parses `a.b.c.d/n`. With `strict`, host bits must be zero (a subnet in a config); without, they are cleared. */
@@ -124,16 +132,17 @@ export function parseIpv4Subnet(input: string, { strict = true } = {}): Ipv4Subn
     throw new InvalidValueError('IPv4 subnet', input, 'CIDR notation such as 192.0.2.0/24');
   }
   const ip = parseIpv4(addr);
-  const network = ipv4FromInt((ipv4ToInt(ip) & ipv4ToInt(prefixToMask(prefixLength))) >>> 0);
+  const network = ipv4FromInt((ipv4ToInt(ip) & maskBits(prefixLength)) >>> 0);
   if (strict && network !== ip) {
     throw new InvalidValueError('IPv4 subnet', input, `the network address ${network}/${prefixLength}`);
   }
   return { network, prefixLength };
 }
 
+// Integer arithmetic throughout: the DHCP server asks this for every packet (choosing the subnet) and every
+// requested address, and the mask as a dotted quad would be built and parsed back each time.
 export function subnetContains(subnet: Ipv4Subnet, ip: Ipv4): boolean {
-  const mask = ipv4ToInt(prefixToMask(subnet.prefixLength));
-  return (ipv4ToInt(ip) & mask) >>> 0 === ipv4ToInt(subnet.network);
+  return (ipv4ToInt(ip) & maskBits(subnet.prefixLength)) >>> 0 === ipv4ToInt(subnet.network);
 }
 
 export function formatSubnet(subnet: Ipv4Subnet): string {

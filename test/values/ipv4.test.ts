@@ -112,3 +112,36 @@ describe('parseIpv4Interface', () => {
     );
   });
 });
+
+describe('subnetContains at the edges', () => {
+  it.each([
+    ['0.0.0.0/0', '255.255.255.255', true],
+    ['0.0.0.0/0', '0.0.0.0', true],
+    ['128.0.0.0/1', '255.255.255.255', true],
+    ['128.0.0.0/1', '127.255.255.255', false],
+    ['192.0.2.0/24', '192.0.2.255', true],
+    ['192.0.2.0/24', '192.0.3.0', false],
+    ['192.0.2.0/24', '192.0.1.255', false],
+    ['10.0.0.0/8', '11.0.0.0', false],
+    ['198.51.100.7/32', '198.51.100.7', true],
+    ['198.51.100.7/32', '198.51.100.6', false],
+  ] as const)('%s contains %s: %s', (cidr, address, expected) => {
+    expect(subnetContains(parseIpv4Subnet(cidr), parseIpv4(address))).toBe(expected);
+  });
+
+  it('is exactly "between the network and the broadcast address", for every prefix length 0..32', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (base, prefixLength, candidate) => {
+          const s = parseIpv4Subnet(`${ipv4FromInt(base)}/${prefixLength}`, { strict: false });
+          const network = ipv4ToInt(s.network);
+          const inside = candidate >= network && candidate < network + 2 ** (32 - prefixLength);
+          expect(subnetContains(s, ipv4FromInt(candidate))).toBe(inside);
+        },
+      ),
+    );
+  });
+});
