@@ -20,6 +20,8 @@ interface LoadResult {
   readonly distinct_addresses: number;
   readonly exchanges_per_s?: number;
   readonly latency_ms?: { readonly exchange?: Latency };
+  /** The load generator's own CPU time for the phase (user + system). */
+  readonly client_cpu_s?: number;
 }
 
 interface ResultLine {
@@ -28,6 +30,8 @@ interface ResultLine {
   readonly phase: string;
   readonly server: string;
   readonly repeat: number;
+  /** The server's cgroup CPU time over the phase. */
+  readonly server_cpu_s?: number;
   readonly client?: LoadResult;
 }
 
@@ -55,15 +59,20 @@ const rows = process.argv
     (r) => r.type === 'result' && r.bench === 'dhcp' && r.phase !== 'perfdhcp' && r.client !== undefined,
   );
 
+// CPU per exchange of both sides: the server and the load generator share the machine's CPUs, so what a server
+// may spend per exchange at a given rate is what the generator leaves (bench/README.md "Eleventh round").
+const perExchange = (cpuS: number | undefined, completed: number): string =>
+  cpuS === undefined || completed === 0 ? '–' : fmt((cpuS * 1e6) / completed, 0);
+
 const out = [
-  '| phase | server | repeat | clients | in flight / rate | completed | drop % (no ACK) | retransmits | duplicate addresses | exchanges/s | p50 ms | p99 ms |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| phase | server | repeat | clients | in flight / rate | completed | drop % (no ACK) | retransmits | duplicate addresses | exchanges/s | p50 ms | p99 ms | server CPU µs / exchange | client CPU µs / exchange |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const r of rows) {
   const c = r.client;
   if (c === undefined) continue;
   if (c.error !== undefined) {
-    out.push(`| ${r.phase} | ${r.server} | ${r.repeat} | ${c.error} | | | | | | | | |`);
+    out.push(`| ${r.phase} | ${r.server} | ${r.repeat} | ${c.error} | | | | | | | | | | |`);
     continue;
   }
   const load =
@@ -72,7 +81,8 @@ for (const r of rows) {
   out.push(
     `| ${r.phase} | ${r.server} | ${r.repeat} | ${c.clients} | ${load} | ${c.completed} | ` +
       `${fmt((100 * c.failed) / c.clients, 2)} | ${c.retransmits} | ${c.completed - c.distinct_addresses} | ` +
-      `${fmt(c.exchanges_per_s, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p99, 2)} |`,
+      `${fmt(c.exchanges_per_s, 1)} | ${fmt(lat.p50, 2)} | ${fmt(lat.p99, 2)} | ` +
+      `${perExchange(r.server_cpu_s, c.completed)} | ${perExchange(c.client_cpu_s, c.completed)} |`,
   );
 }
 for (const line of unreadable) out.push('', `Left out, not JSON (as the kit wrote it): \`${line}…\``);
