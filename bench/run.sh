@@ -3,6 +3,9 @@
 # npm run bench -- codec [--batches N --batch N]    DHCP decode cost per packet (catalogue D32), no root needed
 # npm run bench -- timeline [--repeats N]           what a machine's timeline costs the DHCP path, in process
 #                                                   (bench/dhcp-loop.ts three ways, interleaved), no root needed
+# npm run bench -- store-floor [--exchanges N --batch N --repeats N]
+#                                                   the least SQLite work per DORA exchange with fleetboot's schema
+#                                                   (bench/dhcp-store-floor.ts), no root needed
 # npm run bench -- tftp-burst [--rounds N] [--clients N] [--server NAME=BUILD_ROOT]...
 #                                                   200 clients ask for one small file at once, fleetboot beside
 #                                                   dnsmasq (bench/tftp-burst.sh, own namespace, needs root)
@@ -112,21 +115,23 @@ run_timeline() {
   echo "bench: summary in $out" >&2
 }
 
-# run_codec ARGS: bench/dhcp-decode-cost.ts in-process (no kit, no namespaces), its table in bench/results/RUNID.md
-# with the command, the commit and the load average before and after.
-run_codec() {
-  local runid out
-  runid="codec-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
+# run_in_process NAME TOOL ARGS: a bench tool run in process (no kit, no namespaces), its output in
+# bench/results/RUNID.md with the command, the commit and the load average before and after.
+run_in_process() {
+  local name=$1 tool=$2 runid out changed
+  shift 2
+  changed=$(git -C "$REPO" status --porcelain -- src bench ':!bench/results' | awk '{print $2}' | tr '\n' ' ')
+  runid="$name-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
   out="$REPO/bench/results/$runid.md"
   {
-    echo "# codec bench, run $runid"
+    echo "# $name bench, run $runid"
     echo
-    echo "- command: \`npm run bench -- codec${*:+ $*}\`, which ran \`node --import tsx bench/dhcp-decode-cost.ts${*:+ $*}\`"
-    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "- command: \`npm run bench -- $name${*:+ $*}\`, which ran \`node --import tsx $tool${*:+ $*}\`"
+    echo "- source: commit $(git -C "$REPO" rev-parse --short HEAD)${changed:+, plus uncommitted changes in: $changed}"
     echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)"
     echo "- load average (1/5/15 min) before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    (cd "$REPO" && node --import tsx bench/dhcp-decode-cost.ts "$@")
+    (cd "$REPO" && node --import tsx "$tool" "$@")
     echo
     echo "- load average (1/5/15 min) after: $(cut -d' ' -f1-3 /proc/loadavg)"
   } >"$out"
@@ -136,7 +141,8 @@ run_codec() {
 
 case "$BENCH" in
   dhcp|tftp) ;;
-  codec) run_codec "$@"; exit;;
+  codec) run_in_process codec bench/dhcp-decode-cost.ts "$@"; exit;;
+  store-floor) run_in_process store-floor bench/dhcp-store-floor.ts "$@"; exit;;
   timeline) run_timeline "$@"; exit;;
   tftp-burst)
     if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then (cd "$REPO" && npm run build >/dev/null); fi
@@ -147,7 +153,7 @@ case "$BENCH" in
     exec node --import tsx "$REPO/bench/cache/cache-bench.ts" "$@";;
   summary) [ $# -eq 1 ] || { usage >&2; exit 2; }; write_summary "$1"; exit;;
   -h|--help) usage; exit 0;;
-  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, tftp-burst, codec, timeline, cache or summary)" >&2; exit 2;;
+  *) echo "bench: unknown bench '$BENCH' (dhcp, tftp, tftp-burst, codec, timeline, store-floor, cache or summary)" >&2; exit 2;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root (the kit creates network namespaces)" >&2; exit 1; }
 [ -x "$KIT/$BENCH-bench.sh" ] || { echo "bench: $KIT/$BENCH-bench.sh not found (set BENCH_KIT)" >&2; exit 1; }

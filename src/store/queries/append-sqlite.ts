@@ -15,8 +15,8 @@ import type { CapturedPacketsTable, EventsTable } from '../schema.js';
 import { chunked } from './chunks.js';
 import { immediateTransaction, type SqliteAccess } from './context.js';
 
-const EVENT_COLUMNS = ['at', 'machine_id', 'mac', 'source', 'kind', 'details'] as const;
-const CAPTURE_COLUMNS = [
+export const EVENT_COLUMNS = ['at', 'machine_id', 'mac', 'source', 'kind', 'details'] as const;
+export const CAPTURE_COLUMNS = [
   'machine_id',
   'at',
   'mac',
@@ -36,7 +36,7 @@ export type CaptureRow = Omit<Insertable<CapturedPacketsTable>, 'machine_id'>;
 type OwnedCaptureRow = Insertable<CapturedPacketsTable>;
 
 /** `count` rows of `columns` as one VALUES list of positional parameters. */
-function insertSql(table: string, columns: readonly string[], count: number): string {
+export function insertSql(table: string, columns: readonly string[], count: number): string {
   const row = `(${columns.map(() => '?').join(', ')})`;
   return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array(count).fill(row).join(', ')}`;
 }

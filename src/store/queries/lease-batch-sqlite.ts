@@ -25,7 +25,7 @@ import { leaseRows } from './lease-upsert.js';
 const KEEP = `("leases"."state" = 'bound' and "leases"."expires_at" > @now and "excluded"."state" = 'offered')`;
 const unlessBound = (column: string): string =>
   `"${column}" = case when ${KEEP} then "leases"."${column}" else "excluded"."${column}" end`;
-const UPSERT = `insert into "leases" ("address", "address_num", "subnet", "client_id", "mac", "state", "expires_at",
+export const LEASE_UPSERT = `insert into "leases" ("address", "address_num", "subnet", "client_id", "mac", "state", "expires_at",
   "server_id", "hostname", "relay_agent_info", "updated_at")
 values (@address, @address_num, @subnet, @client_id, @mac, @state, @expires_at, @server_id, @hostname,
   @relay_agent_info, @updated_at)
@@ -114,7 +114,7 @@ export class SqliteLeaseBatch {
 
   private prepared(): Statements {
     this.statements ??= {
-      upsert: this.sqlite.database.prepare(UPSERT),
+      upsert: this.sqlite.database.prepare(LEASE_UPSERT),
       at: this.sqlite.database.prepare(AT),
       activeOf: this.sqlite.database.prepare(ACTIVE_OF),
     };
