@@ -3,13 +3,17 @@
 // "The floor"). Not a server: no store, no policy, no checks beyond what the kit's clients need; every DISCOVER
 // gets an OFFER and every REQUEST an ACK for the next pool address by MAC, broadcast to 255.255.255.255:68.
 //
-//   node bench/dhcp-floor.js --level transport|codec   (run by servers/dhcp-floor.sh with the kit's HB_* variables)
+//   node bench/dhcp-floor.js --level transport|codec [--warm N]
+//                                     (run by servers/dhcp-floor.sh with the kit's HB_* variables)
 //
 // transport: fleetboot's socket (src/net/udp-interface-socket.ts: SO_BINDTODEVICE, adopted by dgram, the same
 //            buffers) and nothing else: the xid, chaddr and message type read in place, the reply a fixed 300-byte
 //            template with xid, yiaddr, chaddr and type written in.
 // codec:     as transport, with fleetboot's codec on both sides: decodeDhcpMessage on the request, and the reply
 //            built with replyTo and written by encodeReply (option 55 honoured, 300-byte padding), as serve does.
+// --warm N:  before the socket opens, N made-up PXE exchanges (a DISCOVER and a REQUEST each, built as serve's
+//            warm-up builds them, src/dhcp/warm-up.ts) through the same reply function, so that a burst right after
+//            start meets compiled code, as serve's warm-up gives fleetboot (bench/README.md, "Eleventh round").
 // Imports the build (dist/, from BENCH_FLEETBOOT_ROOT or this repository): `npm run build` first.
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
@@ -22,6 +26,8 @@ const dist = (module) => import(path.join(ROOT, 'dist', module));
 const { openInterfaceSocket } = await dist('net/udp-interface-socket.js');
 const { createLogger } = await dist('observability/logger.js');
 const { decodeDhcpMessage } = await dist('protocol/dhcp4/decode.js');
+const { broadcastClientRequest } = await dist('protocol/dhcp4/client-request.js');
+const { encodeDhcpMessage } = await dist('protocol/dhcp4/encode.js');
 const { encodeReply, replyTo } = await dist('protocol/dhcp4/reply.js');
 const { ipv4FromInt, ipv4ToBytes, ipv4ToInt, parseIpv4 } = await dist('values/ipv4.js');
 
@@ -33,6 +39,8 @@ const env = (name) => {
 };
 const level = process.argv[process.argv.indexOf('--level') + 1];
 if (level !== 'transport' && level !== 'codec') throw new Error('dhcp-floor: --level transport|codec');
+const warm = process.argv.includes('--warm') ? Number(process.argv[process.argv.indexOf('--warm') + 1]) : 0;
+if (!Number.isInteger(warm) || warm < 0) throw new Error('dhcp-floor: --warm wants a count of exchanges');
 
 const serverIp = parseIpv4(env('HB_SERVER_IP'));
 const netmask = parseIpv4(env('HB_NETMASK'));
@@ -109,6 +117,25 @@ function codecReply(bytes) {
 }
 
 const replyFor = level === 'transport' ? transportReply : codecReply;
+
+// Made-up clients get made-up MACs (locally administered, 0e:…) whose addresses are forgotten afterwards, so the
+// kit's clients find the pool as it was.
+for (let i = 0; i < warm; i++) {
+  const mac = Uint8Array.of(0x0e, 0, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff, 1);
+  const options = {
+    clientIdentifier: Uint8Array.of(1, ...mac),
+    maximumMessageSize: 1472,
+    parameterRequestList: [1, 3, 6, 12, 15, 28, 42, 43, 51, 54, 58, 59, 60, 66, 67, 93, 97, 128, 175],
+    vendorClassIdentifier: 'PXEClient:Arch:00007:UNDI:003016',
+    clientSystemArchitectures: [7],
+  };
+  for (const type of ['discover', 'request']) {
+    replyFor(Buffer.from(encodeDhcpMessage(broadcastClientRequest(type, mac, i + 1, options))));
+  }
+}
+const warmed = addressByMac.size;
+addressByMac.clear();
+nextAddress -= warmed;
 const logger = createLogger({ level: 'warn' });
 const opened = await openInterfaceSocket({
   interfaceName: env('HB_IFACE'),
