@@ -3,7 +3,7 @@
 // budget: what the load generator leaves of the machine's CPUs, minus the floor of the transport and codec
 // (bench/dhcp-floor.js), minus this. A bench tool, not a test: nothing fails when a number is bad.
 //
-// Per exchange, cumulatively by --level, with the statements prepared once and no other JavaScript than building
+// Per exchange, each level adding to the one before, with the statements prepared once and no other JavaScript than building
 // their parameters (no engine, no Kysely, no thread hand-off, no decoding of what comes back):
 //   lease     the lease upsert the group commit runs (LEASE_UPSERT, store/queries/lease-batch-sqlite.ts), bound
 //   enrol     + the machine's enrolment on first contact: its interface looked up by MAC, a machine row and an
