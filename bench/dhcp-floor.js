@@ -11,9 +11,10 @@
 //            template with xid, yiaddr, chaddr and type written in.
 // codec:     as transport, with fleetboot's codec on both sides: decodeDhcpMessage on the request, and the reply
 //            built with replyTo and written by encodeReply (option 55 honoured, 300-byte padding), as serve does.
-// --warm N:  before the socket opens, N made-up PXE exchanges (a DISCOVER and a REQUEST each, built as serve's
-//            warm-up builds them, src/dhcp/warm-up.ts) through the same reply function, so that a burst right after
-//            start meets compiled code, as serve's warm-up gives fleetboot (bench/README.md, "Eleventh round").
+// --warm N:  before the socket opens, N made-up PXE exchanges (a DISCOVER and a REQUEST each: the made-up clients
+//            of serve's warm-up, madeUpPxeRequest in src/dhcp/warm-up.ts) through the same reply function, so that a
+//            burst right after start meets compiled code, as serve's warm-up gives fleetboot (bench/README.md,
+//            "Eleventh round").
 // Imports the build (dist/, from BENCH_FLEETBOOT_ROOT or this repository): `npm run build` first.
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
@@ -26,7 +27,7 @@ const dist = (module) => import(path.join(ROOT, 'dist', module));
 const { openInterfaceSocket } = await dist('net/udp-interface-socket.js');
 const { createLogger } = await dist('observability/logger.js');
 const { decodeDhcpMessage } = await dist('protocol/dhcp4/decode.js');
-const { broadcastClientRequest } = await dist('protocol/dhcp4/client-request.js');
+const { madeUpPxeRequest } = await dist('dhcp/warm-up.js');
 const { encodeDhcpMessage } = await dist('protocol/dhcp4/encode.js');
 const { encodeReply, replyTo } = await dist('protocol/dhcp4/reply.js');
 const { ipv4FromInt, ipv4ToBytes, ipv4ToInt, parseIpv4 } = await dist('values/ipv4.js');
@@ -118,19 +119,12 @@ function codecReply(bytes) {
 
 const replyFor = level === 'transport' ? transportReply : codecReply;
 
-// Made-up clients get made-up MACs (locally administered, 0e:…) whose addresses are forgotten afterwards, so the
-// kit's clients find the pool as it was.
+// serve's made-up clients (src/dhcp/warm-up.ts), with MACs of their own (locally administered, 0e:…) whose
+// addresses are forgotten afterwards, so the kit's clients find the pool as it was.
 for (let i = 0; i < warm; i++) {
   const mac = Uint8Array.of(0x0e, 0, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff, 1);
-  const options = {
-    clientIdentifier: Uint8Array.of(1, ...mac),
-    maximumMessageSize: 1472,
-    parameterRequestList: [1, 3, 6, 12, 15, 28, 42, 43, 51, 54, 58, 59, 60, 66, 67, 93, 97, 128, 175],
-    vendorClassIdentifier: 'PXEClient:Arch:00007:UNDI:003016',
-    clientSystemArchitectures: [7],
-  };
   for (const type of ['discover', 'request']) {
-    replyFor(Buffer.from(encodeDhcpMessage(broadcastClientRequest(type, mac, i + 1, options))));
+    replyFor(Buffer.from(encodeDhcpMessage(madeUpPxeRequest(type, i + 1, mac, i, {}))));
   }
 }
 const warmed = addressByMac.size;

@@ -188,7 +188,7 @@ function runClients(
       );
       const xid = (0x5f000000 + index) >>> 0;
       clients.set(xid, { index, mac });
-      deliver(request('discover', xid, mac, index, {}));
+      deliver(madeUpPxeRequest('discover', xid, mac, index, {}));
     };
     const receive = (bytes: Uint8Array): void => {
       if (finished) return;
@@ -207,7 +207,7 @@ function runClients(
             ? {}
             : { serverIdentifier: reply.options.serverIdentifier }),
         };
-        deliver(request('request', reply.transactionId, client.mac, client.index, chosen));
+        deliver(madeUpPxeRequest('request', reply.transactionId, client.mac, client.index, chosen));
         return;
       }
       clients.delete(reply.transactionId);
@@ -219,8 +219,11 @@ function runClients(
   });
 }
 
-/** A PXE client's DISCOVER or REQUEST, as the FIRMWARE entry for its index would send it. */
-function request(
+/**
+ * A PXE client's DISCOVER or REQUEST, as the FIRMWARE entry for its index would send it. Also what the bench's codec
+ * floor warms itself up with (bench/dhcp-floor.js), so that both meet the same made-up clients.
+ */
+export function madeUpPxeRequest(
   type: Extract<DhcpMessageType, 'discover' | 'request'>,
   xid: number,
   mac: Uint8Array,

@@ -158,7 +158,7 @@ export const MAX_USABLE_PREFIX_LENGTH = 30;
 
 /** The all-ones address of the subnet: its broadcast address up to a /30; just its last address in a /31 or /32. */
 export function subnetBroadcast(subnet: Ipv4Subnet): Ipv4 {
-  const hostBits = ~ipv4ToInt(prefixToMask(subnet.prefixLength)) >>> 0;
+  const hostBits = ~maskBits(subnet.prefixLength) >>> 0;
   return ipv4FromInt((ipv4ToInt(subnet.network) | hostBits) >>> 0);
 }
 
