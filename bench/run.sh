@@ -36,6 +36,12 @@ KIT=$(cd "${BENCH_KIT:-$REPO/../shared/bench}" 2>/dev/null && pwd || echo "${BEN
 RAW_DIR="$REPO/bench/results/raw"
 . "$REPO/bench/snapshot-build.sh"
 
+# uncommitted_in PATHSPEC...: the changed and untracked files under those paths, space-separated, for a results
+# header to name what a run measured beyond its commit.
+uncommitted_in() {
+  git -C "$REPO" status --porcelain -- "$@" | awk '{print $2}' | paste -sd' ' -
+}
+
 # write_summary RUNID: bench/results/RUNID.md from the raw files only, so it can be redone after the run.
 write_summary() {
   local runid=$1 out="$RAW_DIR/$1.jsonl" load="$RAW_DIR/$1.load.txt" meta="$RAW_DIR/$1.meta.md"
@@ -73,7 +79,7 @@ run_timeline() {
   tmp=$(mktemp)
   trap 'rm -f "$tmp"' EXIT
   # Changed and untracked files under src/ and bench/ (results excluded), as the kit runs' summaries list them.
-  changed=$(git -C "$REPO" status --porcelain -- src bench ':!bench/results' | awk '{print $2}' | tr '\n' ' ')
+  changed=$(uncommitted_in src bench ':!bench/results')
   local ways=("--capture 1 --timeline 1" "--capture 0 --timeline 1" "--capture 0 --timeline 0")
   local lines=()
   {
@@ -120,7 +126,7 @@ run_timeline() {
 run_in_process() {
   local name=$1 tool=$2 runid out changed
   shift 2
-  changed=$(git -C "$REPO" status --porcelain -- src bench ':!bench/results' | awk '{print $2}' | tr '\n' ' ')
+  changed=$(uncommitted_in src bench ':!bench/results')
   runid="$name-$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)"
   out="$REPO/bench/results/$runid.md"
   {
@@ -168,7 +174,7 @@ META="$RAW_DIR/$RUNID.meta.md"
 # What was built is recorded now, not at the end: other engineers commit and edit src/ during a long run.
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then (cd "$REPO" && npm run build >/dev/null); fi
 BUILT_FROM="$(git -C "$REPO" rev-parse --short HEAD)"
-DIRTY="$(git -C "$REPO" status --porcelain -- src native | awk '{print $2}' | paste -sd' ' -)"
+DIRTY="$(uncommitted_in src native)"
 # The build is copied into the run's raw dir and the wrapper runs that copy (bench/snapshot-build.sh says why).
 SNAP="$RAW_DIR/$RUNID.build"
 snapshot_build "$REPO" "$SNAP"
