@@ -31,13 +31,14 @@ import { MAGIC_COOKIE } from '../src/protocol/dhcp4/index.js';
 import type { Machine } from '../src/inventory/machine.js';
 import { openStore } from '../src/store/open.js';
 import type { Contact, ContactResult, EventLog, InventoryStore } from '../src/store/types.js';
+import { benchFlags } from './flags.js';
 import { HeapSampling } from './heap-sampling.js';
 import { parseIpv4 } from '../src/values/ipv4.js';
 
-const args = parseArgs(process.argv.slice(2));
-const CLIENTS = intArg('clients', 2000);
-const CONCURRENCY = intArg('concurrency', 64);
-const ROUNDS = intArg('rounds', 1);
+const args = benchFlags(process.argv.slice(2), 'see the top of bench/dhcp-loop.ts');
+const CLIENTS = args.int('clients', 2000);
+const CONCURRENCY = args.int('concurrency', 64);
+const ROUNDS = args.int('rounds', 1);
 const SERVER = '198.18.0.1';
 const STORE_KIND = args.get('store') ?? 'sqlite';
 // As `fleetboot serve` opens it: SQLite's hot-path writes on the writer thread (store/sqlite-writer.ts).
@@ -212,7 +213,7 @@ try {
   await engine.stop();
   await capture?.stop();
   await store.close();
-  if (!args.has('dir')) rmSync(root, { recursive: true, force: true });
+  if (args.get('dir') === undefined) rmSync(root, { recursive: true, force: true });
 }
 
 // A BOOTREQUEST as the kit's load generator builds it: broadcast flag, client id 61, max size 57, PXE 60/93/94/97.
@@ -271,25 +272,6 @@ function ipBytes(text: string): Buffer {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
-}
-
-function parseArgs(argv: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i] ?? '';
-    if (!key.startsWith('--') || argv[i + 1] === undefined)
-      throw new Error(`usage: see the top of ${import.meta.url}`);
-    out.set(key.slice(2), argv[i + 1] ?? '');
-  }
-  return out;
-}
-
-function intArg(name: string, fallback: number): number {
-  const text = args.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-  return value;
 }
 
 /** The store's inventory, but contacts answered at once with a made-up machine id and nothing written. */

@@ -27,29 +27,17 @@ import { CAPTURE_COLUMNS, EVENT_COLUMNS, insertSql } from '../src/store/queries/
 import { LEASE_UPSERT } from '../src/store/queries/lease-batch-sqlite.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { timeOrderedIds } from '../src/values/time-ordered-id.js';
+import { benchFlags } from './flags.js';
+import { median, spread } from './stats.js';
 
 const LEVELS = ['lease', 'enrol', 'events', 'captures'] as const;
 type Level = (typeof LEVELS)[number];
 
-const args = new Map<string, string>();
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const key = argv[i];
-  const value = argv[i + 1];
-  if (key === undefined || !key.startsWith('--') || value === undefined) {
-    throw new Error(`usage: --exchanges N --batch N --repeats N --dir DIR (got ${argv.join(' ')})`);
-  }
-  args.set(key.slice(2), value);
-}
-const positive = (name: string, fallback: number): number => {
-  const value = Number(args.get(name) ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer`);
-  return value;
-};
-const EXCHANGES = positive('exchanges', 20_000);
-const BATCH = positive('batch', 64);
-const REPEATS = positive('repeats', 3);
-const root = args.get('dir') ?? tmpdir();
+const flags = benchFlags(process.argv.slice(2), '--exchanges N --batch N --repeats N --dir DIR');
+const EXCHANGES = flags.int('exchanges', 20_000);
+const BATCH = flags.int('batch', 64);
+const REPEATS = flags.int('repeats', 3);
+const root = flags.get('dir') ?? tmpdir();
 
 const logger = createLogger({ level: 'warn' });
 const SUBNET = '198.18.0.0/16';
@@ -205,15 +193,6 @@ for (let repeat = 1; repeat <= REPEATS; repeat++) {
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-};
-const spread = (values: readonly number[]): string =>
-  `${median(values).toFixed(1)} [${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}]`;
 console.log('');
 console.log(
   `| level | CPU µs per exchange, median [min–max] of ${REPEATS} | added by the level | wall µs per exchange |`,

@@ -6,6 +6,7 @@
 // failed transfer ends early or waits out its timeouts, so its wall time measures neither the server's speed nor a
 // fair loss. Lines that are not of that shape at all are counted apart, not made into rows.
 import { readFileSync } from 'node:fs';
+import { median, spread } from './stats.js';
 
 const [linesPath] = process.argv.slice(2);
 if (!linesPath) {
@@ -55,15 +56,6 @@ for (const line of readFileSync(linesPath, 'utf8').split('\n')) {
     [burstMs, p50Ms, maxMs].every((ms) => !Number.isNaN(ms));
   rows.push({ file, name, usable, burstMs, p50Ms, maxMs });
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-};
-const f1 = (x: number): string => x.toFixed(1);
-const spread = (xs: readonly number[]): string =>
-  xs.length ? `${f1(median(xs))} [${f1(Math.min(...xs))}–${f1(Math.max(...xs))}]` : '–';
 
 console.log('| file | server | rounds used | burst ms | transfer p50 ms | transfer max ms | vs dnsmasq |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
