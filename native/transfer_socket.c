@@ -6,8 +6,8 @@
  * ArrayBuffer and an address object per datagram received, a SendWrap and a deferred call per datagram sent.
  * This socket is watched by the event loop Node itself runs (a uv_poll_t on napi_get_uv_event_loop), so there is
  * no thread and no lock; it hands an ACK from the transfer's peer to JavaScript as one integer, and sends DATA as
- * views of the file's bytes — the 4-octet header from a table built once, the payload in place — with one
- * sendmmsg(2) per window (RFC 7440).
+ * views of the file's bytes — the 4-octet header from a table built once, the payload in place — a window
+ * (RFC 7440) as one UDP GSO send where the kernel segments it, else one sendmmsg(2).
  *
  * Which blocks to send, when to retransmit and when to give up are decided by the pure state machine of
  * src/net/tftp-window.ts. The one thing done here alone is the autopilot's step, when JavaScript has switched it
@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,6 +54,11 @@
 #define MAX_READS_PER_EVENT 64
 /* Datagrams per sendmmsg(2) call: a window of blocks goes out in ceil(windowsize / this) system calls. */
 #define SEND_BATCH 64
+/* UDP GSO (send_segmented): at most this many segments per send (UDP_MAX_SEGMENTS of Linux 4.18, since raised),
+ * and a payload of at most 65535 − 20 − 8 octets, the limit of one IPv4 datagram before segmentation (IPv6's is a
+ * little larger; this one serves both). */
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_PAYLOAD 65507
 /* Largest UDP payload over IPv4 (65535 − 8 − 20); a TFTP peer sends at most an ERROR with a long message. */
 #define RECEIVE_BUFFER_SIZE 65536
 
@@ -108,6 +114,8 @@ typedef struct transfer_socket {
   /* The transfer moves one block per round trip (windowsize 1, lockStep()): its peer's datagrams keep the loop
    * polling for the busy-poll window. */
   bool lock_step;
+  /* The kernel declined a segmented send (send_segmented): this socket sends a datagram per block from then on. */
+  bool gso_refused;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -256,31 +264,99 @@ static bool within_data(const transfer_socket *s, int64_t first, int64_t count) 
   return (uint64_t)(first + count - 2) <= s->data_length / s->block_size;
 }
 
-/* Sends DATA blocks first … first + count − 1 of the data to the peer with sendmmsg(2), SEND_BATCH at a time;
- * returns how many the kernel took. The caller has checked that they lie within the data. */
-static int64_t send_window(transfer_socket *s, int64_t first, int64_t count) {
+/* The payload of DATA block `index`: where it starts in the data and how long it is (the final block is short). */
+static void block_vectors(const transfer_socket *s, int64_t index, struct iovec vectors[2]) {
+  uint64_t offset = (uint64_t)(index - 1) * s->block_size;
+  size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
+  /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
+  vectors[0].iov_base = &data_headers[(index & 0xffff) * 4];
+  vectors[0].iov_len = 4;
+  vectors[1].iov_base = (void *)(s->data + offset);
+  vectors[1].iov_len = payload;
+}
+
+/* Sends up to SEND_BATCH blocks from `first` with one sendmmsg(2): a datagram each. Returns how many the kernel
+ * took (0 when it took none). */
+static int64_t send_each(transfer_socket *s, int64_t first, int64_t count) {
   struct mmsghdr messages[SEND_BATCH];
   struct iovec vectors[SEND_BATCH][2];
-  int64_t sent = 0;
-  while (sent < count) {
-    int batch = (int)(count - sent < SEND_BATCH ? count - sent : SEND_BATCH);
-    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
-    for (int k = 0; k < batch; k++) {
-      int64_t index = first + sent + k;
-      uint64_t offset = (uint64_t)(index - 1) * s->block_size;
-      size_t payload = s->data_length - offset < s->block_size ? s->data_length - offset : s->block_size;
-      /* The wire number is the index modulo 65536 (protocol-digest §4.3: the block number wraps). */
-      vectors[k][0].iov_base = &data_headers[(index & 0xffff) * 4];
-      vectors[k][0].iov_len = 4;
-      vectors[k][1].iov_base = (void *)(s->data + offset);
-      vectors[k][1].iov_len = payload;
-      messages[k].msg_hdr.msg_name = &s->peer;
-      messages[k].msg_hdr.msg_namelen = s->peer_length;
-      messages[k].msg_hdr.msg_iov = vectors[k];
-      messages[k].msg_hdr.msg_iovlen = 2;
-    }
+  int batch = (int)(count < SEND_BATCH ? count : SEND_BATCH);
+  memset(messages, 0, sizeof(struct mmsghdr) * (size_t)batch);
+  for (int k = 0; k < batch; k++) {
+    block_vectors(s, first + k, vectors[k]);
+    messages[k].msg_hdr.msg_name = &s->peer;
+    messages[k].msg_hdr.msg_namelen = s->peer_length;
+    messages[k].msg_hdr.msg_iov = vectors[k];
+    messages[k].msg_hdr.msg_iovlen = 2;
+  }
+  for (;;) {
     int taken = sendmmsg(s->fd, messages, (unsigned)batch, 0);
     if (taken < 0 && errno == EINTR) continue;
+    return taken < 0 ? 0 : taken;
+  }
+}
+
+/* How many blocks from `first` (of `count` left) one segmented send carries: every segment but the last must be
+ * exactly one full DATA datagram long, and only the file's final block is short, so any run of blocks qualifies;
+ * bounded by the kernel's segment limit and by the largest UDP payload. 0 or 1: not worth segmenting. */
+static int gso_segments(const transfer_socket *s, int64_t count) {
+  if (s->gso_refused) return 0;
+  int64_t fit = GSO_MAX_PAYLOAD / ((int64_t)s->block_size + 4);
+  if (fit > GSO_MAX_SEGMENTS) fit = GSO_MAX_SEGMENTS;
+  return (int)(count < fit ? count : fit);
+}
+
+/* Sends `segments` blocks from `first` as one UDP GSO datagram (UDP_SEGMENT, Linux 4.18): the kernel cuts it into
+ * one datagram per block of block_size + 4 octets — on the wire the same datagrams sendmmsg(2) would send — after
+ * one pass down the stack instead of one per block, in the NIC where it can segment, in software where it cannot.
+ * All or nothing. Returns how many blocks went (0: none, lost, as a refused sendmmsg(2) datagram is), or −1 when
+ * the kernel will not segment for this socket (no UDP GSO, a device without checksum offload, a path MTU below a
+ * block): gso_refused is set and the caller sends them one by one from now on. */
+static int64_t send_segmented(transfer_socket *s, int64_t first, int segments) {
+  struct iovec vectors[GSO_MAX_SEGMENTS][2];
+  for (int k = 0; k < segments; k++) block_vectors(s, first + k, vectors[k]);
+  union {
+    char buffer[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr message = {
+      .msg_name = &s->peer,
+      .msg_namelen = s->peer_length,
+      .msg_iov = &vectors[0][0],
+      .msg_iovlen = (size_t)segments * 2,
+      .msg_control = control.buffer,
+      .msg_controllen = sizeof control.buffer,
+  };
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_UDP;
+  header->cmsg_type = UDP_SEGMENT;
+  header->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  uint16_t segment_size = (uint16_t)(s->block_size + 4);
+  memcpy(CMSG_DATA(header), &segment_size, sizeof segment_size);
+  for (;;) {
+    if (sendmsg(s->fd, &message, 0) >= 0) return segments;
+    if (errno == EINTR) continue;
+    /* Full buffers, a firewall's EPERM, an unreachable peer: the blocks are lost and the timer recovers them. What
+     * remains is the kernel declining to segment (EINVAL, EIO, EMSGSIZE, ENOPROTOOPT, EOPNOTSUPP). */
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EPERM || errno == ECONNREFUSED ||
+        errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ENETDOWN) {
+      return 0;
+    }
+    s->gso_refused = true;
+    return -1;
+  }
+}
+
+/* Sends DATA blocks first … first + count − 1 of the data to the peer, in order; returns how many the kernel took.
+ * The caller has checked that they lie within the data. */
+static int64_t send_window(transfer_socket *s, int64_t first, int64_t count) {
+  int64_t sent = 0;
+  while (sent < count) {
+    int64_t taken = -1;
+    int segments = gso_segments(s, count - sent);
+    if (segments >= 2) taken = send_segmented(s, first + sent, segments);
+    if (taken < 0) taken = send_each(s, first + sent, count - sent);
     if (taken <= 0) break;
     sent += taken;
   }
@@ -714,6 +790,17 @@ static napi_value lock_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* segments(socket): whether a window still goes out as segmented sends (send_segmented); false once the kernel
+ * has declined one for this socket, which then sends a datagram per block. */
+static napi_value segments(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  transfer_socket *s;
+  if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
+  napi_value result;
+  CHECK_NAPI(env, napi_get_boolean(env, !s->gso_refused, &result));
+  return result;
+}
+
 /* takeAcks(socket): { count, ageMs } of the ACKs the autopilot carried out and has not reported yet, now reported:
  * how many, and how long ago the last arrived. The autopilot stays as it was: the transfer asks when its timer fires
  * or it ends. */
@@ -822,6 +909,7 @@ NAPI_MODULE_INIT() {
       {"autopilot", NULL, autopilot, NULL, NULL, NULL, napi_enumerable, NULL},
       {"takeAcks", NULL, take_acks, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lockStep", NULL, lock_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"segments", NULL, segments, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

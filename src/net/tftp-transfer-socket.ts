@@ -84,7 +84,7 @@ export type TransferSocketFactory = (host: string, peer: TftpClient) => Promise<
 
 /**
  * Which implementation carries the transfers: `native` (native/transfer_socket.c, polled by Node's own event loop:
- * an ACK costs one integer handed to JavaScript, a window one sendmmsg) or `dgram` (Node's dgram, which allocates
+ * an ACK costs one integer handed to JavaScript, a window one segmented send or one sendmmsg) or `dgram` (Node's dgram, which allocates
  * per datagram received and sent). Both deliver the same things to the transfer; the native one cost 12–47 % less
  * server CPU in every case measured (bench/README.md "Native transfer sockets"); dgram is what remains where the
  * addon is not built. One difference: a datagram the kernel refuses at once (EAGAIN when the send buffer is full
@@ -114,6 +114,8 @@ export interface TftpSocketAddon {
   autopilot(socket: NativeSocketHandle, sent: number, total: number, window: number): void;
   takeAcks(socket: NativeSocketHandle): PilotReport;
   lockStep(socket: NativeSocketHandle): void;
+  /** Whether a window still goes out as segmented sends (UDP GSO); false once the kernel declined one. */
+  segments(socket: NativeSocketHandle): boolean;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -153,6 +155,7 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'autopilot',
     'takeAcks',
     'lockStep',
+    'segments',
     'sendBlock',
     'send',
     'close',

@@ -49,6 +49,12 @@ describeLab('TFTP under packet loss (nftables, input hook)', () => {
     const sw = await lab().addSwitch();
     serverHost = await lab().addHost('server', { switch: sw, address: '198.18.1.1/24' });
     client = await lab().addHost('client', { switch: sw, address: '198.18.1.2/24' });
+    // A window goes out as one segmented send (UDP GSO) and the veth would carry it whole to the client's input
+    // hook, where the drop rule would take the window for one packet. Segmented in software on the server's
+    // interface instead, as by a NIC without UDP segmentation offload, each DATA datagram is dropped on its own.
+    const segmentHere = ['link', 'set', 'dev', serverHost.interfaces[0]?.name ?? '', 'gso_max_segs', '1'];
+    const segmented = await serverHost.exec('ip', segmentHere);
+    expect(segmented.code, segmented.stderr).toBe(0);
     server = await startLabServer(serverHost, {
       config: {
         listen: { host: '198.18.1.1', port: 69 },

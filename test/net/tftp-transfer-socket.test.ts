@@ -261,6 +261,72 @@ describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
   });
 });
 
+describe('native transfer socket: a window as segmented sends (UDP GSO)', () => {
+  const addon = loadTftpSocketAddon();
+  const nothing = (): void => undefined;
+
+  /** DATA blocks 1 … count of `data` at `blockSize`, as the wire carries them (RFC 1350 §5). */
+  const wire = (data: Uint8Array, blockSize: number, count: number): Buffer[] =>
+    Array.from({ length: count }, (_, i) =>
+      Buffer.concat([
+        Buffer.from([0, 3, (i + 1) >> 8, (i + 1) & 0xff]),
+        data.subarray(i * blockSize, (i + 1) * blockSize),
+      ]),
+    );
+
+  // The kernel cuts a segmented send at block size + 4 octets, so each block must still arrive as a datagram of its
+  // own, whole, in order, the final one short; a send carries at most 64 segments and 65507 octets.
+  it.each([
+    ['1468-octet blocks: 44 to a send, so two sends; a final block of 5 octets', 1468, 60, 5],
+    ['1468-octet blocks: the empty final block of a size that is a multiple of the block size', 1468, 30, 0],
+    ['8-octet blocks: 64 to a send, so two sends', 8, 100, 5],
+    ['65464-octet blocks: one to a send, each a datagram of its own', 65_464, 3, 5],
+  ])('%s: every block its own datagram, in order', async (_label, blockSize, count, tail) => {
+    const peer = await RawPeer.open();
+    peers.push(peer);
+    peer.socket.setRecvBufferSize(4 * 1024 * 1024);
+    const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
+    try {
+      addon.setPeer(socket, '127.0.0.1', peer.port);
+      const data = patterned((count - 1) * blockSize + tail);
+      addon.setData(socket, data, blockSize);
+      expect(addon.sendBlocks(socket, 1, count)).toBe(count);
+      const got: Buffer[] = [];
+      for (let i = 0; i < count; i++) got.push((await peer.next()).bytes);
+      expect(got).toEqual(wire(data, blockSize, count));
+      expect(await peer.maybeNext(50)).toBeUndefined();
+      expect(addon.segments(socket)).toBe(true);
+    } finally {
+      addon.close(socket);
+    }
+  });
+
+  it('segments over IPv6 too', async () => {
+    const v6 = createSocket('udp6');
+    await new Promise<void>((resolve) => v6.bind({ address: '::1', port: 0 }, resolve));
+    const got: Buffer[] = [];
+    const all = new Promise<void>((resolve) => {
+      v6.on('message', (bytes) => {
+        got.push(bytes);
+        if (got.length === 10) resolve();
+      });
+    });
+    const socket = addon.open('::1', nothing, nothing, nothing, nothing);
+    try {
+      addon.setPeer(socket, '::1', v6.address().port);
+      const data = patterned(9 * 1468 + 7);
+      addon.setData(socket, data, 1468);
+      expect(addon.sendBlocks(socket, 1, 10)).toBe(10);
+      await all;
+      expect(got).toEqual(wire(data, 1468, 10));
+      expect(addon.segments(socket)).toBe(true);
+    } finally {
+      addon.close(socket);
+      v6.close();
+    }
+  });
+});
+
 describe('native transfer socket: its arguments', () => {
   const addon = loadTftpSocketAddon();
   const nothing = (): void => undefined;
