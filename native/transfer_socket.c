@@ -52,7 +52,7 @@
 #define OPCODE_ACK 4
 /* Datagrams read per readiness event before the loop serves other handles (fairness among transfers). */
 #define MAX_READS_PER_EVENT 64
-/* Datagrams per sendmmsg(2) call: a window of blocks goes out in ceil(windowsize / this) system calls. */
+/* Datagrams per sendmmsg(2) call, where a window is not a segmented send (send_each). */
 #define SEND_BATCH 64
 /* UDP GSO (send_segmented): at most this many segments per send (UDP_MAX_SEGMENTS of Linux 4.18, since raised),
  * and a payload of at most 65535 − 20 − 8 octets, the limit of one IPv4 datagram before segmentation (IPv6's is a
@@ -114,8 +114,10 @@ typedef struct transfer_socket {
   /* The transfer moves one block per round trip (windowsize 1, lockStep()): its peer's datagrams keep the loop
    * polling for the busy-poll window. */
   bool lock_step;
-  /* The kernel declined a segmented send (send_segmented): this socket sends a datagram per block from then on. */
+  /* The kernel cannot or will not segment for this socket (send_segmented): a datagram per block from then on. */
   bool gso_refused;
+  /* Segmented sends made (segmentation()). */
+  uint64_t gso_sends;
   /* close() was called: no callback, no send from now on. */
   bool closed;
   /* libuv has finished closing the poll handle (its close callback ran). */
@@ -309,9 +311,11 @@ static int gso_segments(const transfer_socket *s, int64_t count) {
 /* Sends `segments` blocks from `first` as one UDP GSO datagram (UDP_SEGMENT, Linux 4.18): the kernel cuts it into
  * one datagram per block of block_size + 4 octets — on the wire the same datagrams sendmmsg(2) would send — after
  * one pass down the stack instead of one per block, in the NIC where it can segment, in software where it cannot.
- * All or nothing. Returns how many blocks went (0: none, lost, as a refused sendmmsg(2) datagram is), or −1 when
- * the kernel will not segment for this socket (no UDP GSO, a device without checksum offload, a path MTU below a
- * block): gso_refused is set and the caller sends them one by one from now on. */
+ * All or nothing. Returns how many blocks went; 0 when the send buffer is full (they are lost, as a datagram
+ * sendmmsg(2) cannot queue is, and the retransmission timer recovers them); −1 on any other failure, for the caller
+ * to send them one by one (send_window): the kernel declining the segment size (a path MTU below a block, a device
+ * without checksum offload), and anything that might hold for the big datagram only, such as a firewall rule on
+ * the output hook, which sees a window before it is cut. */
 static int64_t send_segmented(transfer_socket *s, int64_t first, int segments) {
   struct iovec vectors[GSO_MAX_SEGMENTS][2];
   for (int k = 0; k < segments; k++) block_vectors(s, first + k, vectors[k]);
@@ -335,16 +339,12 @@ static int64_t send_segmented(transfer_socket *s, int64_t first, int segments) {
   uint16_t segment_size = (uint16_t)(s->block_size + 4);
   memcpy(CMSG_DATA(header), &segment_size, sizeof segment_size);
   for (;;) {
-    if (sendmsg(s->fd, &message, 0) >= 0) return segments;
-    if (errno == EINTR) continue;
-    /* Full buffers, a firewall's EPERM, an unreachable peer: the blocks are lost and the timer recovers them. What
-     * remains is the kernel declining to segment (EINVAL, EIO, EMSGSIZE, ENOPROTOOPT, EOPNOTSUPP). */
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EPERM || errno == ECONNREFUSED ||
-        errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ENETDOWN) {
-      return 0;
+    if (sendmsg(s->fd, &message, 0) >= 0) {
+      s->gso_sends++;
+      return segments;
     }
-    s->gso_refused = true;
-    return -1;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? 0 : -1;
   }
 }
 
@@ -353,10 +353,15 @@ static int64_t send_segmented(transfer_socket *s, int64_t first, int segments) {
 static int64_t send_window(transfer_socket *s, int64_t first, int64_t count) {
   int64_t sent = 0;
   while (sent < count) {
-    int64_t taken = -1;
     int segments = gso_segments(s, count - sent);
-    if (segments >= 2) taken = send_segmented(s, first + sent, segments);
-    if (taken < 0) taken = send_each(s, first + sent, count - sent);
+    int64_t taken = segments >= 2 ? send_segmented(s, first + sent, segments) : -1;
+    if (taken < 0) {
+      taken = send_each(s, first + sent, count - sent);
+      /* The same blocks went one by one where the segmented send failed: the kernel takes this peer's datagrams
+       * but not the segmented one, so this socket stops segmenting. (Where both fail, the peer is unreachable for
+       * now, which says nothing of segmenting.) */
+      if (taken > 0 && segments >= 2) s->gso_refused = true;
+    }
     if (taken <= 0) break;
     sent += taken;
   }
@@ -524,8 +529,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   /* After the answer has left: the window counts from when the peer could next reply. Only a lock-step transfer's
    * peer buys polling, not a stranger (another TID), and not a windowed transfer (RFC 7440): that pays one round
    * trip per window, so one wake-up is already shared by its blocks. Polling through the client's handling of a
-   * whole window did raise its rate, but took 2.4 times atftpd's CPU per byte, past the 2 times this project
-   * allows itself (bench/README.md "Busy polling", run G). The datagram that ends a transfer (its last ACK, which
+   * whole window raised its rate a little for twice fleetboot's CPU per byte (bench/README.md "Busy polling", run G,
+   * and "Segmented sends"). The datagram that ends a transfer (its last ACK, which
    * closes the socket from its callback, or an ERROR) opens a window too: one window at most, and the loop may
    * have another transfer's ACK to catch in it. */
   if (heard_peer && s->lock_step) busy_poll_touch(arrived_ns);
@@ -643,6 +648,11 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   s->env = env;
   s->fd = fd;
   s->family = local.ss_family;
+  /* A kernel before 4.18 knows no UDP_SEGMENT and would ignore the control message, sending a window as one
+   * fragmented datagram: only a kernel that takes the option (0: no segmentation unless a send asks) segments. */
+  int no_default_segmentation = 0;
+  s->gso_refused =
+      setsockopt(fd, SOL_UDP, UDP_SEGMENT, &no_default_segmentation, sizeof no_default_segmentation) != 0;
   int uv_status = uv_poll_init(loop, &s->poll, fd);
   if (uv_status != 0) {
     close(fd);
@@ -790,15 +800,16 @@ static napi_value lock_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* segments(socket): whether a window still goes out as segmented sends (send_segmented); false once the kernel
- * has declined one for this socket, which then sends a datagram per block. */
-static napi_value segments(napi_env env, napi_callback_info info) {
+/* segmentation(socket): { sends, declined }: how many segmented sends this socket made (send_segmented), and
+ * whether it has stopped making them (no UDP GSO in the kernel, or the kernel would not take one). */
+static napi_value segmentation(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   transfer_socket *s;
   if (!get_args(env, info, 1, argv) || !get_socket(env, argv[0], &s)) return NULL;
-  napi_value result;
-  CHECK_NAPI(env, napi_get_boolean(env, !s->gso_refused, &result));
-  return result;
+  napi_value sends, declined;
+  CHECK_NAPI(env, napi_create_double(env, (double)s->gso_sends, &sends));
+  CHECK_NAPI(env, napi_get_boolean(env, s->gso_refused, &declined));
+  return object_of_two(env, "sends", sends, "declined", declined);
 }
 
 /* takeAcks(socket): { count, ageMs } of the ACKs the autopilot carried out and has not reported yet, now reported:
@@ -816,9 +827,10 @@ static napi_value take_acks(napi_env env, napi_callback_info info) {
   return object_of_two(env, "count", count, "ageMs", age);
 }
 
-/* sendBlocks(socket, first, count): DATA blocks first … first + count − 1 of the data to the peer, in order, with
- * sendmmsg(2). Returns how many the kernel took: a datagram it refuses (a full buffer, a firewall) is a lost one,
- * which the transfer's retransmission timer recovers, as with dgram's fire-and-forget sends. */
+/* sendBlocks(socket, first, count): DATA blocks first … first + count − 1 of the data to the peer, in order, as
+ * segmented sends or with sendmmsg(2) (send_window). Returns how many the kernel took: a datagram it refuses (a full
+ * buffer, a firewall) is a lost one, which the transfer's retransmission timer recovers, as with dgram's
+ * fire-and-forget sends. */
 static napi_value send_blocks(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   transfer_socket *s;
@@ -909,7 +921,7 @@ NAPI_MODULE_INIT() {
       {"autopilot", NULL, autopilot, NULL, NULL, NULL, napi_enumerable, NULL},
       {"takeAcks", NULL, take_acks, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lockStep", NULL, lock_step, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"segments", NULL, segments, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"segmentation", NULL, segmentation, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBlock", NULL, send_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -73,6 +73,12 @@ export interface TransferSocket {
   close(farewell?: Uint8Array): Promise<void>;
 }
 
+/** A native socket's segmented sends: how many it made, and whether it has stopped (the kernel cannot or would not). */
+export interface Segmentation {
+  readonly sends: number;
+  readonly declined: boolean;
+}
+
 /** What the autopilot did since its last report. */
 export interface PilotReport {
   readonly count: number;
@@ -114,8 +120,8 @@ export interface TftpSocketAddon {
   autopilot(socket: NativeSocketHandle, sent: number, total: number, window: number): void;
   takeAcks(socket: NativeSocketHandle): PilotReport;
   lockStep(socket: NativeSocketHandle): void;
-  /** Whether a window still goes out as segmented sends (UDP GSO); false once the kernel declined one. */
-  segments(socket: NativeSocketHandle): boolean;
+  /** The segmented sends (UDP GSO) the socket made, and whether it has stopped making them (docs/tftp.md). */
+  segmentation(socket: NativeSocketHandle): Segmentation;
   sendBlock(socket: NativeSocketHandle, index: number, payload: Uint8Array): number;
   /** Returns 0, or the errno of a datagram the kernel refused. */
   send(socket: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): number;
@@ -155,7 +161,7 @@ export function loadTftpSocketAddon(path: string = TFTP_SOCKET_ADDON_PATH): Tftp
     'autopilot',
     'takeAcks',
     'lockStep',
-    'segments',
+    'segmentation',
     'sendBlock',
     'send',
     'close',

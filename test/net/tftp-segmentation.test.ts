@@ -39,7 +39,7 @@ describeLab('TFTP segmented sends where the kernel will not segment', () => {
     // 20 blocks of 1468 octets, the last one 100: one segmented send of 1472-octet segments at loopback's MTU.
     const spec: SegmentProbeSpec = { blockSize: 1468, count: 20, size: 19 * 1468 + 100 };
     const segmented = await probe(host, spec);
-    expect([segmented.taken, segmented.segments]).toEqual([20, true]);
+    expect([segmented.taken, segmented.segmentation]).toEqual([20, { sends: 1, declined: false }]);
     expect(segmented.datagrams).toEqual(expectedDatagrams(spec));
 
     // 1472 + 28 octets of headers no longer fit: the kernel refuses the segment size (EINVAL), and each block
@@ -47,7 +47,7 @@ describeLab('TFTP segmented sends where the kernel will not segment', () => {
     const mtu = await host.exec('ip', ['link', 'set', 'dev', 'lo', 'mtu', '1280']);
     expect(mtu.code, mtu.stderr).toBe(0);
     const declined = await probe(host, spec);
-    expect([declined.taken, declined.segments]).toEqual([20, false]);
+    expect([declined.taken, declined.segmentation]).toEqual([20, { sends: 0, declined: true }]);
     expect(declined.datagrams).toEqual(expectedDatagrams(spec));
   }, 60_000);
 });

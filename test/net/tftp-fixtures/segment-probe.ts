@@ -5,7 +5,7 @@
 // Sends blocks 1 … count of patterned(size) at blockSize to a UDP socket on 127.0.0.1, collects count datagrams
 // (within 2 s), and prints one JSON line (SegmentProbeResult). Exit status 0 unless something threw.
 import { createSocket } from 'node:dgram';
-import { loadTftpSocketAddon } from '../../../src/net/tftp-transfer-socket.js';
+import { loadTftpSocketAddon, type Segmentation } from '../../../src/net/tftp-transfer-socket.js';
 import { patterned } from './fs.js';
 
 export interface SegmentProbeSpec {
@@ -17,8 +17,8 @@ export interface SegmentProbeSpec {
 export interface SegmentProbeResult {
   /** What sendBlocks returned: the blocks the kernel took. */
   readonly taken: number;
-  /** The socket's segments() after the send. */
-  readonly segments: boolean;
+  /** The socket's segmentation() after the send. */
+  readonly segmentation: Segmentation;
   /** Every datagram received, in order, base64. */
   readonly datagrams: readonly string[];
 }
@@ -48,7 +48,7 @@ try {
   addon.setData(socket, patterned(spec.size), spec.blockSize);
   const taken = addon.sendBlocks(socket, 1, spec.count);
   await arrived;
-  const result: SegmentProbeResult = { taken, segments: addon.segments(socket), datagrams };
+  const result: SegmentProbeResult = { taken, segmentation: addon.segmentation(socket), datagrams };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   addon.close(socket);
