@@ -1,15 +1,19 @@
 /*
- * tftp-floor: the least a TFTP server can do for the kit's lock-step transfers, to find how fast the kit's client
- * can go when the server costs next to nothing (bench/README.md "The client's ceiling"). Not a server to use: read
- * requests only, octet only, windowsize 1, one file in memory per name, no retransmission (the kit's runs lose
- * nothing; a transfer idle for 3 s is dropped). Per transfer a socket of its own, connected to the client (RFC 1350
- * §4: a new TID), all watched by one epoll; an ACK of the block in flight sends the next one, nothing else.
+ * tftp-floor: the least a TFTP server can do for the kit's transfers, to find how fast the kit's client can go
+ * when the server costs next to nothing (bench/README.md "The clients' ceiling"). Not a server to use: read requests
+ * only, octet only, one file in memory per name, no retransmission (the kit's runs lose nothing; a transfer idle for
+ * 3 s is dropped). Per transfer a socket of its own, connected to the client (RFC 1350 §4: a new TID), all watched
+ * by one epoll; the ACK of the last block sent sends the next window (RFC 7440; windowsize as the client asks, up
+ * to 64, else 1), one send(2) a block, nothing else.
  *
- *   tftp-floor ADDRESS PORT ROOT [spin]
+ *   tftp-floor ADDRESS PORT ROOT [spin] [unconnected]
  *
- * With `spin` it polls epoll with a zero timeout whenever a transfer is running, instead of sleeping in it: the
- * rest of fleetboot's busy polling (native/busy_poll.c) without its adaptive window. Run by bench/tftp-floor.sh
- * under the kit's server contract.
+ * With `spin` it polls epoll with a zero timeout while a transfer has blocks to send, instead of sleeping in it:
+ * fleetboot's busy polling (native/busy_poll.c) without its adaptive window. The kit's client does not send the
+ * final ACK of every transfer, so a transfer stops counting once its final block is out. Run by
+ * bench/servers/tftp-floor.sh under the kit's server contract. With `unconnected` the transfer sockets are not
+ * connected and every datagram names its peer (sendmsg(2) with an address), as a server must that answers a
+ * stranger's datagram with ERROR 5 (RFC 1350 §4; a connected socket never sees it): fleetboot's sockets are so.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,9 +48,12 @@ typedef struct {
   int slot;
   const file_t *file;
   uint32_t block_size;
-  uint64_t block; /* the block in flight, 0 while the OACK is */
+  uint32_t window;
+  uint64_t acked; /* the last block acknowledged (0: none, or the OACK) */
+  uint64_t sent;  /* the last block sent (0 while the OACK is in flight) */
   uint64_t total; /* blocks in all: size / block_size + 1, the last one short or empty */
   uint64_t touched_ns;
+  struct sockaddr_in peer;
 } transfer_t;
 
 static file_t files[MAX_FILES];
@@ -55,7 +62,9 @@ static const char *root;
 static struct sockaddr_in server_address;
 static int epoll_fd;
 static int listener_marker;
+/* Transfers with blocks still to send: spin only while there are any. */
 static long active;
+static bool connected_sockets = true;
 /* Every running transfer, for the idle sweep. */
 static transfer_t *table[MAX_TRANSFERS];
 
@@ -99,20 +108,33 @@ static const file_t *load(const char *name) {
 }
 
 /* RFC 1350 §5 DATA: opcode 3, the block number modulo 65536, the block. */
-static void send_block(transfer_t *t) {
-  uint8_t header[4] = {0, 3, (uint8_t)(t->block >> 8), (uint8_t)t->block};
-  uint64_t offset = (t->block - 1) * t->block_size;
+static void send_block(transfer_t *t, uint64_t block) {
+  uint8_t header[4] = {0, 3, (uint8_t)(block >> 8), (uint8_t)block};
+  uint64_t offset = (block - 1) * t->block_size;
   size_t length = t->file->size - offset < t->block_size ? t->file->size - offset : t->block_size;
   struct iovec v[2] = {{header, 4}, {(void *)(t->file->data + offset), length}};
-  if (writev(t->fd, v, 2) < 0 && errno != EAGAIN) perror("tftp-floor: writev");
+  struct msghdr message = {.msg_iov = v, .msg_iovlen = 2};
+  if (!connected_sockets) {
+    message.msg_name = &t->peer;
+    message.msg_namelen = sizeof t->peer;
+  }
+  if (sendmsg(t->fd, &message, 0) < 0 && errno != EAGAIN) perror("tftp-floor: sendmsg");
 }
 
 static void finish(transfer_t *t) {
   table[t->slot] = NULL;
   epoll_ctl(epoll_fd, EPOLL_CTL_DEL, t->fd, NULL);
   close(t->fd);
+  if (t->sent < t->total) active--;
   free(t);
-  active--;
+}
+
+/* The next window after the last block acknowledged. */
+static void send_window(transfer_t *t) {
+  uint64_t last = t->acked + t->window < t->total ? t->acked + t->window : t->total;
+  for (uint64_t block = t->acked + 1; block <= last; block++) send_block(t, block);
+  if (t->sent < t->total && last == t->total) active--;
+  t->sent = last;
 }
 
 /* RFC 1350 §5 RRQ: opcode 1, file name, mode, then RFC 2347 options as name/value pairs, each NUL-terminated. The
@@ -135,7 +157,9 @@ static void on_request(const uint8_t *p, size_t n, const struct sockaddr_in *cli
   if (t == NULL) return;
   t->slot = slot;
   t->file = file;
+  t->peer = *client;
   t->block_size = 512;
+  t->window = 1;
   char oack[512] = {0, 6};
   size_t oack_length = 2;
   for (int i = 2; i + 1 < count; i += 2) {
@@ -148,7 +172,10 @@ static void on_request(const uint8_t *p, size_t n, const struct sockaddr_in *cli
     } else if (strcasecmp(fields[i], "tsize") == 0) {
       snprintf(value, sizeof value, "%zu", file->size);
     } else if (strcasecmp(fields[i], "windowsize") == 0) {
-      snprintf(value, sizeof value, "1");
+      long window = strtol(fields[i + 1], NULL, 10);
+      if (window < 1) continue;
+      t->window = window > 64 ? 64 : (uint32_t)window;
+      snprintf(value, sizeof value, "%u", t->window);
     } else {
       continue;
     }
@@ -161,7 +188,7 @@ static void on_request(const uint8_t *p, size_t n, const struct sockaddr_in *cli
   struct sockaddr_in local = server_address;
   local.sin_port = 0;
   if (t->fd < 0 || bind(t->fd, (struct sockaddr *)&local, sizeof local) != 0 ||
-      connect(t->fd, (const struct sockaddr *)client, sizeof *client) != 0) {
+      (connected_sockets && connect(t->fd, (const struct sockaddr *)client, sizeof *client) != 0)) {
     perror("tftp-floor: transfer socket");
     if (t->fd >= 0) close(t->fd);
     free(t);
@@ -173,15 +200,15 @@ static void on_request(const uint8_t *p, size_t n, const struct sockaddr_in *cli
   active++;
   t->touched_ns = now_ns();
   if (oack_length > 2) {
-    t->block = 0;
-    if (send(t->fd, oack, oack_length, 0) < 0) perror("tftp-floor: send OACK");
+    if (sendto(t->fd, oack, oack_length, 0, (const struct sockaddr *)&t->peer, sizeof t->peer) < 0)
+      perror("tftp-floor: send OACK");
   } else {
-    t->block = 1;
-    send_block(t);
+    send_window(t);
   }
 }
 
-/* The ACK of the block in flight sends the next; the ACK of the last ends the transfer, as does an ERROR. */
+/* The ACK of the last block sent (or of the OACK, block 0) sends the next window; the ACK of the final block ends
+ * the transfer, as does an ERROR. Any other ACK is ignored: without loss the client acknowledges whole windows. */
 static void on_readable(transfer_t *t) {
   uint8_t buffer[1024];
   for (;;) {
@@ -193,23 +220,33 @@ static void on_readable(transfer_t *t) {
     }
     if (n < 4 || buffer[0] != 0 || buffer[1] != 4) continue;
     uint16_t acked = (uint16_t)((buffer[2] << 8) | buffer[3]);
-    if (acked != (uint16_t)t->block) continue;
-    if (t->block == t->total) {
+    if (acked != (uint16_t)t->sent) continue;
+    t->acked = t->sent;
+    if (t->acked == t->total) {
       finish(t);
       return;
     }
-    t->block++;
-    send_block(t);
+    send_window(t);
   }
 }
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: tftp-floor ADDRESS PORT ROOT [spin]\n");
+    fprintf(stderr, "usage: tftp-floor ADDRESS PORT ROOT [spin] [unconnected]\n");
     return 2;
   }
   root = argv[3];
-  bool spin = argc > 4 && strcmp(argv[4], "spin") == 0;
+  bool spin = false;
+  for (int i = 4; i < argc; i++) {
+    if (strcmp(argv[i], "spin") == 0) {
+      spin = true;
+    } else if (strcmp(argv[i], "unconnected") == 0) {
+      connected_sockets = false;
+    } else {
+      fprintf(stderr, "tftp-floor: unknown flag %s\n", argv[i]);
+      return 2;
+    }
+  }
   server_address.sin_family = AF_INET;
   server_address.sin_port = htons((uint16_t)atoi(argv[2]));
   if (inet_pton(AF_INET, argv[1], &server_address.sin_addr) != 1) {
