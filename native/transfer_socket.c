@@ -298,7 +298,7 @@ static int64_t send_each(transfer_socket *s, int64_t first, int64_t count) {
   }
 }
 
-/* How many blocks from `first` (of `count` left) one segmented send carries: every segment but the last must be
+/* How many of the `count` blocks left one segmented send carries: every segment but the last must be
  * exactly one full DATA datagram long, and only the file's final block is short, so any run of blocks qualifies;
  * bounded by the kernel's segment limit and by the largest UDP payload. 0 or 1: not worth segmenting. */
 static int gso_segments(const transfer_socket *s, int64_t count) {

@@ -2,13 +2,13 @@
 // not segment it: here a path MTU below one DATA datagram, the case of a block size negotiated past the interface's
 // MTU. The socket must notice, send each block alone from then on, and put the same datagrams on the wire. Needs
 // the lab: the MTU is changed on the loopback of a namespace of the test's own.
-import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Host } from '../../src/lab/index.js';
 import { TSX_LOADER } from '../support/cli.js';
 import { describeLab, useLab } from '../support/lab.js';
 import { patterned } from './tftp-fixtures/fs.js';
+import { dataBlocks } from './tftp-fixtures/packets.js';
 import type { SegmentProbeResult, SegmentProbeSpec } from './tftp-fixtures/segment-probe.js';
 
 const PROBE = fileURLToPath(new URL('./tftp-fixtures/segment-probe.ts', import.meta.url));
@@ -21,14 +21,9 @@ async function probe(host: Host, spec: SegmentProbeSpec): Promise<SegmentProbeRe
   return JSON.parse(run.stdout) as SegmentProbeResult;
 }
 
-/** DATA blocks 1 … count of patterned(size) at blockSize, as the wire carries them (RFC 1350 §5). */
+/** What the probe should have received for `spec`, base64 as it reports it. */
 function expectedDatagrams(spec: SegmentProbeSpec): string[] {
-  const data = patterned(spec.size);
-  return Array.from({ length: spec.count }, (_, i) => {
-    const header = Buffer.from([0, 3, (i + 1) >> 8, (i + 1) & 0xff]);
-    const payload = data.subarray(i * spec.blockSize, (i + 1) * spec.blockSize);
-    return Buffer.concat([header, payload]).toString('base64');
-  });
+  return dataBlocks(patterned(spec.size), spec.blockSize, spec.count).map((d) => d.toString('base64'));
 }
 
 describeLab('TFTP segmented sends where the kernel will not segment', () => {

@@ -17,8 +17,10 @@ import {
 import { NativeAddonError } from '../../src/net/udp-netdev-addon.js';
 import { openFds, patterned } from './tftp-fixtures/fs.js';
 import { RawPeer, withTimeout } from './tftp-fixtures/harness.js';
-import { ack, error } from './tftp-fixtures/packets.js';
+import { ack, dataBlocks, error } from './tftp-fixtures/packets.js';
 
+const addon = loadTftpSocketAddon();
+const nothing = (): void => undefined;
 const opened: TransferSocket[] = [];
 const peers: RawPeer[] = [];
 
@@ -262,18 +264,6 @@ describe.each(['native', 'dgram'] as const)('%s transfer socket', (kind) => {
 });
 
 describe('native transfer socket: a window as segmented sends (UDP GSO)', () => {
-  const addon = loadTftpSocketAddon();
-  const nothing = (): void => undefined;
-
-  /** DATA blocks 1 … count of `data` at `blockSize`, as the wire carries them (RFC 1350 §5). */
-  const wire = (data: Uint8Array, blockSize: number, count: number): Buffer[] =>
-    Array.from({ length: count }, (_, i) =>
-      Buffer.concat([
-        Buffer.from([0, 3, (i + 1) >> 8, (i + 1) & 0xff]),
-        data.subarray(i * blockSize, (i + 1) * blockSize),
-      ]),
-    );
-
   // The kernel cuts a segmented send at block size + 4 octets, so each block must still arrive as a datagram of its
   // own, whole, in order, the final one short; a send carries at most 64 segments and 65507 octets.
   it.each([
@@ -299,7 +289,7 @@ describe('native transfer socket: a window as segmented sends (UDP GSO)', () => 
       expect(addon.sendBlocks(socket, 1, count)).toBe(count);
       const got: Buffer[] = [];
       for (let i = 0; i < count; i++) got.push((await peer.next()).bytes);
-      expect(got).toEqual(wire(data, blockSize, count));
+      expect(got).toEqual(dataBlocks(data, blockSize, count));
       expect(await peer.maybeNext(50)).toBeUndefined();
       expect(addon.segmentation(socket)).toEqual({ sends, declined: false });
     } finally {
@@ -324,7 +314,7 @@ describe('native transfer socket: a window as segmented sends (UDP GSO)', () => 
       addon.setData(socket, data, 1468);
       expect(addon.sendBlocks(socket, 1, 10)).toBe(10);
       await withTimeout(all, 2_000, 'ten datagrams on ::1');
-      expect(got).toEqual(wire(data, 1468, 10));
+      expect(got).toEqual(dataBlocks(data, 1468, 10));
       expect(addon.segmentation(socket)).toEqual({ sends: 1, declined: false });
     } finally {
       addon.close(socket);
@@ -334,9 +324,6 @@ describe('native transfer socket: a window as segmented sends (UDP GSO)', () => 
 });
 
 describe('native transfer socket: its arguments', () => {
-  const addon = loadTftpSocketAddon();
-  const nothing = (): void => undefined;
-
   it('refuses a host that is not an address literal, and a peer of the other family', () => {
     expect(() => addon.open('localhost', nothing, nothing, nothing, nothing)).toThrow(/address literal/);
     const socket = addon.open('127.0.0.1', nothing, nothing, nothing, nothing);
@@ -418,9 +405,6 @@ describe('native transfer socket: its arguments', () => {
 });
 
 describe('native transfer socket: busy polling', () => {
-  const addon = loadTftpSocketAddon();
-  const nothing = (): void => undefined;
-
   const handles: ReturnType<typeof addon.open>[] = [];
 
   afterEach(() => {

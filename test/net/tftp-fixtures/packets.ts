@@ -20,6 +20,19 @@ export function ack(block: number): Buffer {
   return Buffer.from(encodeTftpPacket({ kind: 'ack', block }));
 }
 
+/** DATA blocks 1 … count of `data` at `blockSize`, as the wire carries them (RFC 1350 §5); the last may be short. */
+export function dataBlocks(data: Uint8Array, blockSize: number, count: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) =>
+    Buffer.from(
+      encodeTftpPacket({
+        kind: 'data',
+        block: i + 1,
+        data: data.subarray(i * blockSize, (i + 1) * blockSize),
+      }),
+    ),
+  );
+}
+
 export function error(code: number, message = ''): Buffer {
   return Buffer.from(encodeTftpPacket({ kind: 'error', code, message }));
 }
