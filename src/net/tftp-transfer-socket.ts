@@ -90,8 +90,8 @@ export type TransferSocketFactory = (host: string, peer: TftpClient) => Promise<
 
 /**
  * Which implementation carries the transfers: `native` (native/transfer_socket.c, polled by Node's own event loop:
- * an ACK costs one integer handed to JavaScript, a window one segmented send or one sendmmsg) or `dgram` (Node's dgram, which allocates
- * per datagram received and sent). Both deliver the same things to the transfer; the native one cost 12–47 % less
+ * an ACK costs one integer handed to JavaScript, a window one segmented send or one sendmmsg) or `dgram` (Node's
+ * dgram, which allocates per datagram received and sent). Both deliver the same things to the transfer; the native one cost 12–47 % less
  * server CPU in every case measured (bench/README.md "Native transfer sockets"); dgram is what remains where the
  * addon is not built. One difference: a datagram the kernel refuses at once (EAGAIN when the send buffer is full
  * behind a slow interface) is dropped by the native socket, where libuv would queue it; the retransmission timer
